@@ -1,0 +1,47 @@
+#pragma once
+// The small interface the answer core asks for records. The LMDB store implements it
+// (server/lmdb_source.h); tests implement it in memory. Views returned by a source stay
+// valid until the next call to begin() (for LMDB: until the read transaction is reset).
+// No method allocates or throws.
+#include <cstdint>
+#include <string_view>
+
+namespace rdnsd::dns {
+
+// A served zone, as the answer core needs it. Names are in wire form.
+struct ZoneView {
+  size_t apex_key_len = 0;  // length of the apex's key (names.h): a prefix of the qname's
+  uint32_t serial = 0;
+  uint32_t soa_ttl = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
+  std::string_view mname, rname;  // wire
+  uint8_t ns_count = 0;
+  std::string_view ns_block;  // ns_count x (1 byte length L, L bytes of wire name)
+};
+
+// A PTR record at one owner name.
+struct PtrView {
+  uint32_t ttl = 0;
+  std::string_view target;  // wire
+};
+
+enum class FindZone { Found, NotServed, None };
+enum class FindNode { Exists, EmptyNonTerminal, NxDomain };
+
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  // Called once before a batch of queries; a source takes a fresh snapshot here.
+  virtual bool begin() noexcept = 0;
+  // Called after the batch; the views of the batch become invalid.
+  virtual void end() noexcept = 0;
+  // The zone whose apex key is the longest prefix of `qkey` (zones never nest).
+  // NotServed: such a zone is stored but not served (REFUSED, like None).
+  virtual FindZone find_zone(std::string_view qkey, ZoneView& zone) noexcept = 0;
+  // Whether `qkey` (inside the zone just found) is a node with a PTR, an empty
+  // non-terminal (no record, but names below it), or does not exist. The apex itself
+  // always exists (it has SOA and NS). When it returns Exists with a PTR, `ptr` is set
+  // and `has_ptr` is true.
+  virtual FindNode find_node(std::string_view qkey, PtrView& ptr, bool& has_ptr) noexcept = 0;
+};
+
+}  // namespace rdnsd::dns
