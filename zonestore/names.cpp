@@ -14,7 +14,9 @@ void set_why(std::string* why, std::string text) {
   if (why) *why = std::move(text);
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
 
 bool equals_nocase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -97,12 +99,11 @@ std::optional<Prefix> parse_prefix(std::string_view text, std::string* why) {
   Prefix p{*addr, len};
   for (unsigned bit = len; bit < max; ++bit) {
     if (p.addr.bytes[bit / 8] & (0x80 >> (bit % 8))) {
-      set_why(why, "'" + std::string(text) + "' has host bits set (did you mean " +
-                       format_ip([&] {
-                         IpAddress a = *addr;
-                         for (unsigned b = len; b < max; ++b) a.bytes[b / 8] &= ~(0x80 >> (b % 8));
-                         return a;
-                       }()) +
+      set_why(why, "'" + std::string(text) + "' has host bits set (did you mean " + format_ip([&] {
+                     IpAddress a = *addr;
+                     for (unsigned b = len; b < max; ++b) a.bytes[b / 8] &= ~(0x80 >> (b % 8));
+                     return a;
+                   }()) +
                        "/" + std::to_string(len) + "?)");
       return std::nullopt;
     }
@@ -383,8 +384,8 @@ bool is_hostname(std::string_view text, std::string* why) {
       ok = false;
     } else {
       for (char c : l) {
-        bool good = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-';
+        bool good =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
         if (!good) {
           set_why(why, "label '" + std::string(l) +
                            "' has a character other than letters, digits and hyphens");

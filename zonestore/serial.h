@@ -8,7 +8,9 @@
 namespace rdnsd::serial {
 
 // RFC 1982 section 3.1: s + n for 0 <= n <= 2^31 - 1, modulo 2^32.
-inline uint32_t add(uint32_t s, uint32_t n) { return s + n; }
+inline uint32_t add(uint32_t s, uint32_t n) {
+  return s + n;
+}
 // RFC 1982 section 3.2: true if s1 is "less than" s2; undefined pairs (distance
 // exactly 2^31) compare as neither less nor greater.
 inline bool less(uint32_t s1, uint32_t s2) {

@@ -90,8 +90,8 @@ struct Record {
 
 // One change in a write: set (create or replace) or unset.
 struct SetOp {
-  std::string address;  // text, as the client gave it
-  std::string target;   // host name, trailing dot optional
+  std::string address;         // text, as the client gave it
+  std::string target;          // host name, trailing dot optional
   std::optional<int64_t> ttl;  // nullopt: the zone's default
   std::string description;
   std::string actor;  // who makes the change (created_by / modified_by)
@@ -146,9 +146,9 @@ struct ReconcileReport {
 };
 
 struct StoreOptions {
-  std::string path;                     // a directory (created if missing)
-  uint64_t map_size = 64ull << 30;      // virtual address space reserved for the map
-  uint64_t max_records = 0;             // global limit, 0: none
+  std::string path;                 // a directory (created if missing)
+  uint64_t map_size = 64ull << 30;  // virtual address space reserved for the map
+  uint64_t max_records = 0;         // global limit, 0: none
   unsigned max_readers = 256;
 };
 
@@ -232,9 +232,10 @@ class Store {
 //   ..  1    rname wire length R, then R bytes
 //   ..  1    NS count N, then N x (1 length L, L bytes of wire name)
 // rr: key = owner key, value: 0 4 TTL | 4 .. PTR target in wire form (case as given)
-// meta: key = family (1) + address (4 or 16), value:
-//   0 16 id (UUID bytes) | 16 8 created | 24 8 modified | then 4 length-prefixed
-//   (2 bytes) strings: description, created_by, modified_by, target text
+// meta: key = family (1) + address (4 or 16), so IPv4 sorts before IPv6 and both in
+//   numeric order; value: 0 16 id (UUID bytes) | 16 8 created | 24 8 modified |
+//   32 4 TTL | 36 .. four strings, each a 2-byte length and its bytes: target (text),
+//   description, created_by, modified_by
 // ids: key = 16 bytes of UUID, value = meta key
 // info: "schema" -> 4 bytes version; "records" -> 8 bytes total record count
 struct ZoneWire {
@@ -247,5 +248,11 @@ struct ZoneWire {
 constexpr size_t kZoneFixed = 64;
 // Decodes a zone value without allocating; false if it is malformed.
 bool decode_zone_wire(std::string_view value, ZoneWire& out) noexcept;
+
+// The stored zone whose apex key is a prefix of `key` (zones never nest, so it is the
+// greatest zone key <= `key`). On success `apex_key` and `value` point into the map.
+// Does not allocate; returns false if there is none or on an LMDB error.
+bool find_zone_for_key(MDB_cursor* zones_cursor, std::string_view key, std::string_view& apex_key,
+                       std::string_view& value) noexcept;
 
 }  // namespace rdnsd::zonestore

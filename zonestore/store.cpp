@@ -1,0 +1,574 @@
+#include "store.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "codec.h"
+
+namespace rdnsd::zonestore {
+
+using codec::check;
+using codec::val;
+using codec::view;
+
+// A move-only LMDB transaction whose destructor aborts unless committed.
+class Store::Txn {
+ public:
+  Txn(MDB_env* env, bool write) {
+    check(mdb_txn_begin(env, nullptr, write ? 0 : MDB_RDONLY, &txn_), "begin transaction");
+  }
+  ~Txn() {
+    if (txn_) mdb_txn_abort(txn_);
+  }
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  void commit() {
+    MDB_txn* t = txn_;
+    txn_ = nullptr;
+    check(mdb_txn_commit(t), "commit");
+  }
+  MDB_txn* get() const { return txn_; }
+
+  std::optional<std::string_view> find(MDB_dbi dbi, std::string_view key) const {
+    MDB_val k = val(key), v;
+    int rc = mdb_get(txn_, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    check(rc, "read");
+    return view(v);
+  }
+  void put(MDB_dbi dbi, std::string_view key, std::string_view value) {
+    MDB_val k = val(key), v = val(value);
+    check(mdb_put(txn_, dbi, &k, &v, 0), "write");
+  }
+  void del(MDB_dbi dbi, std::string_view key) {
+    MDB_val k = val(key);
+    int rc = mdb_del(txn_, dbi, &k, nullptr);
+    if (rc != MDB_NOTFOUND) check(rc, "delete");
+  }
+
+ private:
+  MDB_txn* txn_ = nullptr;
+};
+
+namespace {
+
+// RAII cursor.
+struct Cursor {
+  MDB_cursor* c = nullptr;
+  Cursor(MDB_txn* txn, MDB_dbi dbi) { check(mdb_cursor_open(txn, dbi, &c), "open cursor"); }
+  ~Cursor() { mdb_cursor_close(c); }
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+};
+
+void make_dirs(const std::string& path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos == path.size() || path[pos] == '/') {
+      std::string part = path.substr(0, pos);
+      if (mkdir(part.c_str(), 0750) != 0 && errno != EEXIST)
+        throw StoreError("internal", "cannot create " + part + ": " + std::strerror(errno));
+    }
+  }
+}
+
+std::string apex_key_of(const ZoneSettings& s) {
+  std::string why;
+  auto apex = names::zone_apex(s.prefix, &why);
+  if (!apex) throw StoreError("bad_request", why);
+  return codec::key_of_text(*apex);
+}
+
+names::IpAddress parse_address(std::string_view text) {
+  auto addr = names::parse_ip(text);
+  if (!addr) throw StoreError("bad_address", "'" + std::string(text) + "' is not an IP address");
+  return *addr;
+}
+
+std::string owner_key(const names::IpAddress& addr) {
+  return codec::key_of_text(names::reverse_name(addr));
+}
+
+// UTF-8 without overlong two-byte forms, without code points above U+10FFFF, and
+// without control characters other than tab.
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    uint8_t c = uint8_t(s[i]);
+    size_t n = c < 0x80             ? 0
+               : (c & 0xe0) == 0xc0 ? 1
+               : (c & 0xf0) == 0xe0 ? 2
+               : (c & 0xf8) == 0xf0 ? 3
+                                    : 9;
+    if (n == 9 || c == 0xc0 || c == 0xc1 || c > 0xf4 || n >= s.size() - i) return false;
+    if (n == 0 && (c < 0x20 && c != '\t')) return false;
+    for (size_t j = 1; j <= n; ++j)
+      if ((uint8_t(s[i + j]) & 0xc0) != 0x80) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+uint32_t checked_ttl(std::optional<int64_t> ttl, uint32_t fallback) {
+  if (!ttl) return fallback;
+  if (*ttl < 0 || *ttl > int64_t(kMaxTtl))
+    throw StoreError("bad_ttl",
+                     "TTL " + std::to_string(*ttl) + " is outside 0.." + std::to_string(kMaxTtl));
+  return uint32_t(*ttl);
+}
+
+Record make_record(const names::IpAddress& addr, const codec::Meta& m, const std::string& zone) {
+  Record r;
+  r.address = addr;
+  r.owner = names::reverse_name(addr);
+  r.target = m.target;
+  r.ttl = m.ttl;
+  r.description = m.description;
+  r.id = codec::uuid_text(m.id);
+  r.created = m.created;
+  r.modified = m.modified;
+  r.created_by = m.created_by;
+  r.modified_by = m.modified_by;
+  r.zone = zone;
+  return r;
+}
+
+}  // namespace
+
+// The state of one write transaction: the zones it touched, decoded once.
+struct Store::Batch {
+  Txn txn;
+  std::map<std::string, Zone> touched;  // apex key -> zone as it will be written
+  uint64_t records_before = 0;          // the store's record count when the batch began
+  int64_t record_delta = 0;
+  WriteResult result;
+  Batch(MDB_env* env, MDB_dbi info) : txn(env, true) {
+    if (auto v = txn.find(info, "records"); v && v->size() == 8)
+      records_before = codec::get_be(*v, 0, 8);
+  }
+};
+
+Store::Store(const StoreOptions& options) : options_(options) {}
+
+Store::~Store() {
+  if (env_) mdb_env_close(env_);
+}
+
+std::unique_ptr<Store> Store::open(const StoreOptions& options) {
+  std::unique_ptr<Store> s(new Store(options));
+  make_dirs(options.path);
+  check(mdb_env_create(&s->env_), "create environment");
+  check(mdb_env_set_maxdbs(s->env_, 8), "set maxdbs");
+  check(mdb_env_set_mapsize(s->env_, options.map_size), "set map size");
+  check(mdb_env_set_maxreaders(s->env_, options.max_readers), "set max readers");
+  int rc = mdb_env_open(s->env_, options.path.c_str(), MDB_NOTLS, 0640);
+  if (rc != 0)
+    throw StoreError("internal", "cannot open store " + options.path + ": " + mdb_strerror(rc));
+  Txn txn(s->env_, true);
+  check(mdb_dbi_open(txn.get(), "zones", MDB_CREATE, &s->zones_), "open zones");
+  check(mdb_dbi_open(txn.get(), "rr", MDB_CREATE, &s->rr_), "open rr");
+  check(mdb_dbi_open(txn.get(), "meta", MDB_CREATE, &s->meta_), "open meta");
+  check(mdb_dbi_open(txn.get(), "ids", MDB_CREATE, &s->ids_), "open ids");
+  check(mdb_dbi_open(txn.get(), "info", MDB_CREATE, &s->info_), "open info");
+  if (auto v = txn.find(s->info_, "schema")) {
+    uint32_t version = v->size() == 4 ? uint32_t(codec::get_be(*v, 0, 4)) : 0;
+    if (version != kSchemaVersion)
+      throw StoreError("internal", "store " + options.path + " has schema version " +
+                                       std::to_string(version) + ", this rdnsd needs " +
+                                       std::to_string(kSchemaVersion));
+  } else {
+    std::string version;
+    codec::put_be(version, kSchemaVersion, 4);
+    txn.put(s->info_, "schema", version);
+  }
+  txn.commit();
+  return s;
+}
+
+// ---- zones ----
+
+namespace {
+
+std::vector<Zone> all_zones(MDB_txn* txn, MDB_dbi zones) {
+  Cursor cur(txn, zones);
+  std::vector<Zone> out;
+  MDB_val k, v;
+  int rc = mdb_cursor_get(cur.c, &k, &v, MDB_FIRST);
+  for (; rc == 0; rc = mdb_cursor_get(cur.c, &k, &v, MDB_NEXT))
+    out.push_back(codec::decode_zone(view(k), view(v)));
+  if (rc != MDB_NOTFOUND) check(rc, "scan zones");
+  return out;
+}
+
+std::optional<Zone> overlapping(MDB_txn* txn, MDB_dbi zones, const names::Prefix& prefix,
+                                std::string_view skip_key) {
+  Cursor cur(txn, zones);
+  MDB_val k, v;
+  int rc = mdb_cursor_get(cur.c, &k, &v, MDB_FIRST);
+  for (; rc == 0; rc = mdb_cursor_get(cur.c, &k, &v, MDB_NEXT)) {
+    if (view(k) == skip_key) continue;
+    Zone z = codec::decode_zone(view(k), view(v));
+    if (names::prefixes_overlap(z.settings.prefix, prefix)) return z;
+  }
+  if (rc != MDB_NOTFOUND) check(rc, "scan zones");
+  return std::nullopt;
+}
+
+}  // namespace
+
+ReconcileReport Store::reconcile(const std::vector<ZoneSettings>& zones,
+                                 const std::vector<std::vector<Seed>>& seeds, std::time_t now) {
+  ReconcileReport report;
+  Batch b(env_, info_);
+  std::map<std::string, size_t> wanted;  // apex key -> index in `zones`
+  for (size_t i = 0; i < zones.size(); ++i) wanted[apex_key_of(zones[i])] = i;
+
+  // Config zones no longer in the config stop being served; their records stay.
+  for (const Zone& z : all_zones(b.txn.get(), zones_)) {
+    std::string key = codec::key_of_text(z.apex);
+    if (z.origin == ZoneOrigin::Config && z.served && !wanted.count(key)) {
+      Zone off = z;
+      off.served = false;
+      b.txn.put(zones_, key, codec::encode_zone(off));
+      report.unserved.push_back(z.apex);
+    }
+  }
+  for (const auto& [key, index] : wanted) {
+    const ZoneSettings& s = zones[index];
+    std::string apex = *names::zone_apex(s.prefix);
+    if (auto other = overlapping(b.txn.get(), zones_, s.prefix, key))
+      throw StoreError("conflict", "zone " + names::format_prefix(s.prefix) +
+                                       " overlaps the stored zone " + other->apex + " (" +
+                                       names::format_prefix(other->settings.prefix) +
+                                       "); remove that zone first");
+    if (auto v = b.txn.find(zones_, key)) {
+      Zone z = codec::decode_zone(key, *v);
+      bool changed = !(z.settings == s);
+      if (!changed && z.served && z.origin == ZoneOrigin::Config) {
+        report.unchanged.push_back(apex);
+        continue;
+      }
+      if (changed) z.serial = serial::next(z.serial, s.policy, now);
+      z.settings = s;
+      z.served = true;
+      z.origin = ZoneOrigin::Config;
+      b.txn.put(zones_, key, codec::encode_zone(z));
+      report.updated.push_back(apex);
+    } else {
+      Zone z;
+      z.apex = apex;
+      z.settings = s;
+      z.serial = serial::initial(s.policy, now);
+      b.txn.put(zones_, key, codec::encode_zone(z));
+      report.created.push_back(apex);
+      if (index < seeds.size())
+        for (const Seed& seed : seeds[index])
+          apply_set(b, SetOp{seed.address, seed.target, std::nullopt, "", "config"}, now);
+    }
+  }
+  // Seeds of a new zone belong to its first serial: no serial step for them.
+  for (auto& [key, z] : b.touched) b.txn.put(zones_, key, codec::encode_zone(z));
+  b.touched.clear();
+  finish(b, now);
+  return report;
+}
+
+Zone Store::add_zone(const ZoneSettings& settings, std::time_t now) {
+  Txn txn(env_, true);
+  std::string key = apex_key_of(settings);
+  if (auto other = overlapping(txn.get(), zones_, settings.prefix, ""))
+    throw StoreError("conflict", "zone " + names::format_prefix(settings.prefix) +
+                                     " overlaps zone " + other->apex + " (" +
+                                     names::format_prefix(other->settings.prefix) + ")");
+  Zone z;
+  z.apex = *names::zone_apex(settings.prefix);
+  z.settings = settings;
+  z.serial = serial::initial(settings.policy, now);
+  z.origin = ZoneOrigin::Admin;
+  txn.put(zones_, key, codec::encode_zone(z));
+  txn.commit();
+  return z;
+}
+
+uint64_t Store::remove_zone(std::string_view name, bool force) {
+  auto z = zone(name);
+  if (!z) throw StoreError("not_found", "no zone " + std::string(name));
+  if (z->record_count > 0 && !force)
+    throw StoreError("conflict", "zone " + z->apex + " still holds " +
+                                     std::to_string(z->record_count) +
+                                     " records; remove them first or use force");
+  Txn txn(env_, true);
+  std::string apex_key = codec::key_of_text(z->apex);
+  uint64_t removed = 0;
+  {
+    Cursor cur(txn.get(), rr_);
+    for (;;) {
+      MDB_val k = val(apex_key), v;
+      int rc = mdb_cursor_get(cur.c, &k, &v, MDB_SET_RANGE);
+      if (rc == MDB_NOTFOUND || view(k).substr(0, apex_key.size()) != apex_key) break;
+      check(rc, "scan records");
+      auto addr = names::address_from_reverse(names::wire_to_text(names::key_to_wire(view(k))));
+      if (addr) {
+        std::string mkey = codec::meta_key(*addr);
+        if (auto m = txn.find(meta_, mkey)) txn.del(ids_, codec::decode_meta(*m).id);
+        txn.del(meta_, mkey);
+      }
+      check(mdb_cursor_del(cur.c, 0), "delete record");
+      ++removed;
+    }
+  }
+  txn.del(zones_, apex_key);
+  uint64_t before = 0;
+  if (auto v = txn.find(info_, "records"); v && v->size() == 8) before = codec::get_be(*v, 0, 8);
+  std::string count;
+  codec::put_be(count, before - std::min(before, removed), 8);
+  txn.put(info_, "records", count);
+  txn.commit();
+  return removed;
+}
+
+std::vector<Zone> Store::zones() const {
+  Txn txn(env_, false);
+  return all_zones(txn.get(), zones_);
+}
+
+std::optional<Zone> Store::zone(std::string_view name) const {
+  std::string key;
+  if (name.find('/') != std::string_view::npos) {
+    std::string why;
+    auto prefix = names::parse_prefix(name, &why);
+    if (!prefix) throw StoreError("bad_request", why);
+    auto apex = names::zone_apex(*prefix, &why);
+    if (!apex) throw StoreError("bad_request", why);
+    key = codec::key_of_text(*apex);
+  } else {
+    key = codec::key_of_text(name);
+  }
+  Txn txn(env_, false);
+  auto v = txn.find(zones_, key);
+  if (!v) return std::nullopt;
+  return codec::decode_zone(key, *v);
+}
+
+// ---- records ----
+
+namespace {
+
+// The apex (text) of the zone holding `okey`, or "" if none.
+std::string zone_of(MDB_txn* txn, MDB_dbi zones, std::string_view okey) {
+  Cursor cur(txn, zones);
+  std::string_view apex_key, value;
+  if (!find_zone_for_key(cur.c, okey, apex_key, value)) return "";
+  return names::wire_to_text(names::key_to_wire(apex_key));
+}
+
+std::string not_in_zone_message(const names::IpAddress& addr) {
+  return names::format_ip(addr) + " is not in any zone this server serves";
+}
+
+}  // namespace
+
+// Finds the served zone of `addr` in the batch, decoding it once per batch.
+static Zone& touched_zone(MDB_txn* txn, MDB_dbi zones, std::map<std::string, Zone>& touched,
+                          const names::IpAddress& addr, const std::string& okey) {
+  Cursor cur(txn, zones);
+  std::string_view apex_key, value;
+  if (!find_zone_for_key(cur.c, okey, apex_key, value))
+    throw StoreError("not_in_zone", not_in_zone_message(addr));
+  auto it = touched.find(std::string(apex_key));
+  if (it != touched.end()) return it->second;
+  Zone z = codec::decode_zone(apex_key, value);
+  if (!z.served) throw StoreError("not_in_zone", not_in_zone_message(addr));
+  return touched.emplace(std::string(apex_key), std::move(z)).first->second;
+}
+
+void Store::apply_set(Batch& b, const SetOp& op, std::time_t now) const {
+  names::IpAddress addr = parse_address(op.address);
+  std::string why;
+  auto target = names::normalize_hostname(op.target, &why);
+  if (!target) throw StoreError("bad_name", "'" + op.target + "' is not a valid host name: " + why);
+  if (op.description.size() > kMaxDescription)
+    throw StoreError("bad_description", "description is longer than 255 bytes");
+  if (!valid_utf8(op.description))
+    throw StoreError("bad_description", "description is not valid UTF-8 text");
+  if (op.ttl) checked_ttl(op.ttl, 0);
+  std::string okey = owner_key(addr), mkey = codec::meta_key(addr);
+  Zone& z = touched_zone(b.txn.get(), zones_, b.touched, addr, okey);
+  uint32_t ttl = checked_ttl(op.ttl, z.settings.default_ttl);
+
+  codec::Meta m;
+  auto old = b.txn.find(meta_, mkey);
+  if (old) {
+    m = codec::decode_meta(*old);
+  } else {
+    if (z.settings.max_records > 0 && z.record_count >= z.settings.max_records)
+      throw StoreError("quota_exceeded", "zone " + z.apex + " is at its limit of " +
+                                             std::to_string(z.settings.max_records) + " records");
+    if (options_.max_records > 0 &&
+        int64_t(b.records_before) + b.record_delta >= int64_t(options_.max_records))
+      throw StoreError("quota_exceeded", "the server is at its limit of " +
+                                             std::to_string(options_.max_records) + " records");
+    m.id = codec::new_uuid();
+    m.created = now;
+    m.created_by = op.actor;
+    ++z.record_count;
+    ++b.record_delta;
+  }
+  m.modified = now;
+  m.modified_by = op.actor;
+  m.ttl = ttl;
+  m.target = *target;
+  m.description = op.description;
+  b.txn.put(rr_, okey, codec::encode_rr(ttl, *names::text_to_wire(*target)));
+  b.txn.put(meta_, mkey, codec::encode_meta(m));
+  if (!old) b.txn.put(ids_, m.id, mkey);
+  b.result.records.push_back(make_record(addr, m, z.apex));
+  ++(old ? b.result.replaced : b.result.created);
+}
+
+void Store::apply_unset(Batch& b, const UnsetOp& op) const {
+  names::IpAddress addr = parse_address(op.address);
+  std::string okey = owner_key(addr), mkey = codec::meta_key(addr);
+  Zone& z = touched_zone(b.txn.get(), zones_, b.touched, addr, okey);
+  auto old = b.txn.find(meta_, mkey);
+  if (!old) throw StoreError("not_found", "no record for " + names::format_ip(addr));
+  b.txn.del(ids_, codec::decode_meta(*old).id);
+  b.txn.del(meta_, mkey);
+  b.txn.del(rr_, okey);
+  --z.record_count;
+  --b.record_delta;
+  ++b.result.removed;
+}
+
+// One serial step per touched zone, the record count, and the commit.
+void Store::finish(Batch& b, std::time_t now) const {
+  for (auto& [key, z] : b.touched) {
+    z.serial = serial::next(z.serial, z.settings.policy, now);
+    b.txn.put(zones_, key, codec::encode_zone(z));
+    b.result.serials.push_back({z.apex, z.serial});
+  }
+  std::string count;
+  codec::put_be(count, uint64_t(int64_t(b.records_before) + b.record_delta), 8);
+  b.txn.put(info_, "records", count);
+  b.txn.commit();
+}
+
+WriteResult Store::set(const SetOp& op, std::time_t now) {
+  Batch b(env_, info_);
+  apply_set(b, op, now);
+  finish(b, now);
+  return std::move(b.result);
+}
+
+WriteResult Store::unset(const UnsetOp& op, std::time_t now) {
+  Batch b(env_, info_);
+  apply_unset(b, op);
+  finish(b, now);
+  return std::move(b.result);
+}
+
+WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now) {
+  Batch b(env_, info_);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    try {
+      if (ops[i].kind == Op::Kind::Set)
+        apply_set(b, ops[i].set, now);
+      else
+        apply_unset(b, ops[i].unset);
+    } catch (const BatchError&) {
+      throw;
+    } catch (const StoreError& e) {
+      throw BatchError(i, e);
+    }
+  }
+  finish(b, now);
+  return std::move(b.result);
+}
+
+std::optional<Record> Store::get(std::string_view address) const {
+  names::IpAddress addr = parse_address(address);
+  Txn txn(env_, false);
+  auto m = txn.find(meta_, codec::meta_key(addr));
+  if (!m) return std::nullopt;
+  return make_record(addr, codec::decode_meta(*m), zone_of(txn.get(), zones_, owner_key(addr)));
+}
+
+std::optional<Record> Store::get_by_id(std::string_view id) const {
+  auto raw = codec::uuid_raw(id);
+  if (!raw) return std::nullopt;
+  Txn txn(env_, false);
+  auto mkey = txn.find(ids_, *raw);
+  if (!mkey) return std::nullopt;
+  auto m = txn.find(meta_, *mkey);
+  if (!m) return std::nullopt;
+  names::IpAddress addr = codec::address_of_meta_key(*mkey);
+  return make_record(addr, codec::decode_meta(*m), zone_of(txn.get(), zones_, owner_key(addr)));
+}
+
+uint64_t Store::record_count() const {
+  Txn txn(env_, false);
+  auto v = txn.find(info_, "records");
+  return v && v->size() == 8 ? codec::get_be(*v, 0, 8) : 0;
+}
+
+namespace {
+
+bool contains_nocase(std::string_view hay, std::string_view needle) {
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(uint8_t(a)) == std::tolower(uint8_t(b));
+  });
+  return it != hay.end();
+}
+
+// The narrower of two prefixes if one holds the other; nullopt if they are disjoint.
+std::optional<names::Prefix> intersect(const names::Prefix& a, const names::Prefix& b) {
+  if (!names::prefixes_overlap(a, b)) return std::nullopt;
+  return a.length >= b.length ? a : b;
+}
+
+}  // namespace
+
+ListResult Store::list(const ListFilter& f) const {
+  if (f.limit > 1000) throw StoreError("bad_request", "limit must be 1..1000");
+  std::optional<names::Prefix> range = f.prefix;
+  if (f.zone) {
+    auto z = zone(*f.zone);
+    if (!z) throw StoreError("not_found", "no zone " + *f.zone);
+    range = range ? intersect(*range, z->settings.prefix) : z->settings.prefix;
+    if (!range) return {};
+  }
+  ListResult out;
+  Txn txn(env_, false);
+  Cursor cur(txn.get(), meta_);
+  Cursor zcur(txn.get(), zones_);
+  MDB_val k, v;
+  int rc;
+  if (range) {
+    std::string start = codec::meta_key(range->addr);
+    k = val(start);
+    rc = mdb_cursor_get(cur.c, &k, &v, MDB_SET_RANGE);
+  } else {
+    rc = mdb_cursor_get(cur.c, &k, &v, MDB_FIRST);
+  }
+  for (; rc == 0; rc = mdb_cursor_get(cur.c, &k, &v, MDB_NEXT)) {
+    names::IpAddress addr = codec::address_of_meta_key(view(k));
+    if (range && !names::prefix_contains(*range, addr)) break;
+    codec::Meta m = codec::decode_meta(view(v));
+    if (f.name_contains && !contains_nocase(m.target, *f.name_contains)) continue;
+    ++out.total;
+    if (out.total <= f.offset || out.records.size() >= f.limit) continue;
+    std::string okey = owner_key(addr);
+    std::string_view apex_key, zvalue;
+    std::string apex = find_zone_for_key(zcur.c, okey, apex_key, zvalue)
+                           ? names::wire_to_text(names::key_to_wire(apex_key))
+                           : "";
+    out.records.push_back(make_record(addr, m, apex));
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) check(rc, "list records");
+  if (f.offset + out.records.size() < out.total) out.next_offset = f.offset + out.records.size();
+  return out;
+}
+
+}  // namespace rdnsd::zonestore
