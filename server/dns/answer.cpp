@@ -1,0 +1,295 @@
+// The answer core, in stages like Knot's internet.c: the query is parsed and checked,
+// the class decides who answers (IN: the record source; CH: the server's identity), the
+// answer and authority stages write RRs, and finish() handles truncation and the OPT RR.
+#include "answer.h"
+
+#include <algorithm>
+
+namespace rdnsd::dns {
+namespace {
+
+constexpr size_t kMinUdpPayload = 512;  // RFC 1035 section 4.2.1, RFC 6891 section 6.2.5
+constexpr size_t kMaxTcpMessage = 65535;
+constexpr size_t kOptFixed = 11;  // root owner, TYPE, CLASS, TTL, RDLENGTH
+constexpr size_t kOptionHeader = 4;
+constexpr size_t kMaxTxtString = 255;
+
+// CHAOS names as keys (reversed labels, lower case).
+constexpr std::string_view kIdServer{
+    "\x06"
+    "server"
+    "\x02"
+    "id"};
+constexpr std::string_view kHostnameBind{
+    "\x04"
+    "bind"
+    "\x08"
+    "hostname"};
+constexpr std::string_view kVersionBind{
+    "\x04"
+    "bind"
+    "\x07"
+    "version"};
+constexpr std::string_view kVersionServer{
+    "\x06"
+    "server"
+    "\x07"
+    "version"};
+
+// Whether the first `prefix_len` bytes of a well-formed key end on a label boundary, so
+// that the zone's apex is a whole-label suffix of QNAME.
+bool on_label_boundary(std::string_view key, size_t prefix_len) noexcept {
+  if (prefix_len > key.size()) return false;
+  size_t p = 0;
+  while (p < prefix_len) p += 1 + static_cast<uint8_t>(key[p]);
+  return p == prefix_len;
+}
+
+}  // namespace
+
+Answerer::Answerer(const AnswerConfig& config, RecordSource& source) noexcept
+    : config_(config), source_(source) {}
+
+size_t Answerer::answer(const uint8_t* query, size_t query_len, uint8_t* out, size_t out_cap,
+                        Transport transport) noexcept {
+  if (query == nullptr || out == nullptr || query_len < kHeaderSize) return 0;
+  if ((query[2] & flag::kQr) != 0) return 0;  // never answer an answer
+  if (!response_.begin(query, out, out_cap)) return 0;
+  const ParseResult parsed = parse_query(query, query_len, query_);
+  const bool has_question = parsed == ParseResult::Ok || parsed == ParseResult::BadSections;
+  if (has_question && !response_.put_question(query, query_)) return 0;
+  edns_out_ = parsed == ParseResult::Ok && query_.edns.present;
+  ext_rcode_ = 0;
+  plan_limits(transport, out_cap);
+  if (query_.opcode != 0) {
+    response_.set_rcode(rcode::kNotImp);  // RFC 1035 section 4.1.1
+  } else if (parsed != ParseResult::Ok) {
+    response_.set_rcode(rcode::kFormErr);
+  } else if (query_.edns.present && query_.edns.version != 0) {
+    // RFC 6891 section 6.1.3: BADVERS, our highest version (0) in the OPT, no records.
+    if (!edns_out_) return 0;
+    response_.set_rcode(rcode::kBadVers & 0x0F);
+    ext_rcode_ = static_cast<uint8_t>(rcode::kBadVers >> 4);
+  } else {
+    answer_class(transport);
+  }
+  return finish();
+}
+
+// Sets the size limit (RFC 6891 section 6.2.5 for UDP, RFC 1035 section 4.2.2 for TCP)
+// and keeps room for the OPT RR, so that a truncated answer still carries it. Options
+// that cannot fit are left out, then the OPT itself (only with a tiny `out_cap`).
+void Answerer::plan_limits(Transport transport, size_t out_cap) noexcept {
+  size_t limit = kMaxTcpMessage;
+  if (transport == Transport::Udp) {
+    const size_t client =
+        edns_out_ ? std::max<size_t>(kMinUdpPayload, query_.edns.payload) : kMinUdpPayload;
+    const size_t server = std::max<size_t>(kMinUdpPayload, config_.udp_payload);
+    limit = std::min(client, server);
+  }
+  limit_ = std::min(limit, out_cap);
+  nsid_out_ = edns_out_ && query_.edns.nsid && config_.nsid_enabled;
+  keepalive_out_ = edns_out_ && query_.edns.keepalive && transport == Transport::Tcp;
+  size_t opt = edns_out_ ? kOptFixed : 0;
+  if (nsid_out_) opt += kOptionHeader + config_.nsid.size();
+  if (keepalive_out_) opt += kOptionHeader + 2;
+  const size_t room = limit_ - response_.question_end();
+  if (opt > room) {
+    nsid_out_ = keepalive_out_ = false;
+    opt = kOptFixed;
+  }
+  if (opt > room) {
+    edns_out_ = false;
+    opt = 0;
+  }
+  response_.wire().set_limit(limit_ - opt);
+}
+
+void Answerer::answer_class(Transport transport) noexcept {
+  switch (query_.qclass) {
+    case rrclass::kIn:
+      answer_internet(transport);
+      break;
+    case rrclass::kCh:
+      answer_chaos();
+      break;
+    default:  // ANY, NONE, HS: nothing served there
+      response_.set_rcode(rcode::kRefused);
+      break;
+  }
+}
+
+// The text for a CHAOS name that is switched on, or nullptr.
+const std::string* Answerer::chaos_text() const noexcept {
+  const std::string_view key = query_.key();
+  if (config_.identity_enabled && (key == kIdServer || key == kHostnameBind)) {
+    return &config_.identity;
+  }
+  if (config_.version_enabled && (key == kVersionBind || key == kVersionServer)) {
+    return &config_.version;
+  }
+  return nullptr;
+}
+
+// CH TXT (or ANY) for the server's identity and version: one TXT RR, TTL 0, the text
+// split into character-strings of at most 255 octets (RFC 1035 section 3.3.14).
+void Answerer::answer_chaos() noexcept {
+  const std::string* text = chaos_text();
+  const uint16_t qtype = query_.qtype;
+  if (text == nullptr || (qtype != rrtype::kTxt && qtype != rrtype::kAny)) {
+    response_.set_rcode(rcode::kRefused);
+    return;
+  }
+  response_.set_aa(true);
+  response_.rr_begin(Response::kQnameOffset, rrtype::kTxt, rrclass::kCh, 0);
+  WireWriter& w = response_.wire();
+  size_t done = 0;
+  do {
+    const size_t chunk = std::min(kMaxTxtString, text->size() - done);
+    w.u8(static_cast<uint8_t>(chunk));
+    w.bytes(text->data() + done, chunk);
+    done += chunk;
+  } while (done < text->size() && w.ok());
+  response_.rr_end(Section::Answer);
+}
+
+// Class IN: find the zone, then the node; refuse what we do not serve or implement.
+void Answerer::answer_internet(Transport transport) noexcept {
+  const std::string_view key = query_.key();
+  zone_ = ZoneView{};
+  if (source_.find_zone(key, zone_) != FindZone::Found) {
+    response_.set_rcode(rcode::kRefused);
+    return;
+  }
+  if (!on_label_boundary(key, zone_.apex_key_len)) {
+    response_.mark_bad_data();
+    return;
+  }
+  const uint16_t qtype = query_.qtype;
+  if (qtype == rrtype::kAxfr || qtype == rrtype::kIxfr) {
+    // Transfers are TCP-only (RFC 5936 section 4.2); not implemented yet over TCP.
+    response_.set_rcode(transport == Transport::Udp ? rcode::kFormErr : rcode::kRefused);
+    return;
+  }
+  if (qtype == rrtype::kMailb || qtype == rrtype::kMaila) {
+    response_.set_rcode(rcode::kNotImp);
+    return;
+  }
+  ptr_ = PtrView{};
+  bool has_ptr = false;
+  FindNode node = source_.find_node(key, ptr_, has_ptr);
+  const bool at_apex = key.size() == zone_.apex_key_len;
+  if (at_apex) node = FindNode::Exists;  // the apex always has SOA and NS
+  response_.set_aa(true);
+  if (node == FindNode::NxDomain) response_.set_rcode(rcode::kNxDomain);
+  // Empty non-terminals and nodes without the type are NODATA (RFC 8020, RFC 2308).
+  if (node != FindNode::Exists || !stage_answer(at_apex, has_ptr && node == FindNode::Exists)) {
+    stage_negative();
+  }
+}
+
+// The answer section; false if the node has nothing of the type asked (NODATA).
+// ANY (RFC 8482 section 4.1) gets one RRset, the same over UDP and TCP: the SOA at the
+// apex (small, and what a resolver needs for negative caching), else the PTR.
+bool Answerer::stage_answer(bool at_apex, bool has_ptr) noexcept {
+  const uint16_t qtype = query_.qtype;
+  if (at_apex && (qtype == rrtype::kSoa || qtype == rrtype::kAny)) {
+    put_soa(Response::kQnameOffset, zone_.soa_ttl, Section::Answer);
+    return true;
+  }
+  if (at_apex && qtype == rrtype::kNs && zone_.ns_count > 0) {
+    put_ns_set();
+    return true;
+  }
+  if (has_ptr && (qtype == rrtype::kPtr || qtype == rrtype::kAny)) {
+    put_ptr();
+    return true;
+  }
+  return false;
+}
+
+// NXDOMAIN and NODATA: the zone's SOA in the authority section, owned by the apex (a
+// suffix of QNAME, so a pointer into the question), with the negative TTL
+// min(SOA TTL, MINIMUM) of RFC 2308 sections 3 and 5.
+void Answerer::stage_negative() noexcept {
+  const size_t apex_offset = kHeaderSize + query_.qname_len - (zone_.apex_key_len + 1);
+  put_soa(static_cast<uint16_t>(apex_offset), std::min(zone_.soa_ttl, zone_.minimum),
+          Section::Authority);
+}
+
+void Answerer::put_soa(uint16_t owner, uint32_t ttl, Section section) noexcept {
+  response_.rr_begin(owner, rrtype::kSoa, rrclass::kIn, ttl);
+  response_.rr_name(zone_.mname);
+  response_.rr_name(zone_.rname);
+  WireWriter& w = response_.wire();
+  w.u32(zone_.serial);
+  w.u32(zone_.refresh);
+  w.u32(zone_.retry);
+  w.u32(zone_.expire);
+  w.u32(zone_.minimum);
+  response_.rr_end(section);
+}
+
+// Every NS name of the zone, from the source's block of (length, wire name) entries.
+void Answerer::put_ns_set() noexcept {
+  const auto* block = reinterpret_cast<const uint8_t*>(zone_.ns_block.data());
+  const size_t size = zone_.ns_block.size();
+  size_t pos = 0;
+  for (unsigned i = 0; i < zone_.ns_count && response_.ok(); ++i) {
+    if (pos >= size || size - pos - 1 < block[pos]) {
+      response_.mark_bad_data();
+      return;
+    }
+    const std::string_view name = zone_.ns_block.substr(pos + 1, block[pos]);
+    response_.rr_begin(Response::kQnameOffset, rrtype::kNs, rrclass::kIn, zone_.soa_ttl);
+    response_.rr_name(name);
+    response_.rr_end(Section::Answer);
+    pos += 1 + name.size();
+  }
+}
+
+void Answerer::put_ptr() noexcept {
+  response_.rr_begin(Response::kQnameOffset, rrtype::kPtr, rrclass::kIn, ptr_.ttl);
+  response_.rr_name(ptr_.target);
+  response_.rr_end(Section::Answer);
+}
+
+// The OPT RR of RFC 6891 section 6.1: our payload size, the extended RCODE, version 0,
+// DO copied (RFC 3225 section 3), then NSID (RFC 5001) and keepalive (RFC 7828).
+void Answerer::put_opt() noexcept {
+  WireWriter& w = response_.wire();
+  w.set_limit(limit_);
+  const size_t mark = w.pos();
+  const uint32_t ttl = uint32_t{ext_rcode_} << 24 | (query_.edns.do_bit ? 0x8000u : 0u);
+  response_.opt_begin(std::max<uint16_t>(kMinUdpPayload, config_.udp_payload), ttl);
+  if (nsid_out_) {
+    w.u16(ednsopt::kNsid);
+    w.u16(static_cast<uint16_t>(config_.nsid.size()));
+    w.bytes(config_.nsid.data(), config_.nsid.size());
+  }
+  if (keepalive_out_) {
+    const uint32_t tenths = config_.tcp_idle_timeout_ms / 100;
+    w.u16(ednsopt::kTcpKeepalive);
+    w.u16(2);
+    w.u16(static_cast<uint16_t>(std::min<uint32_t>(tenths, UINT16_MAX)));
+  }
+  response_.rr_end(Section::Additional);
+  if (!w.ok()) w.rewind(mark);  // cannot happen: plan_limits kept the room
+}
+
+// Source trouble becomes SERVFAIL; an answer that did not fit is cut back to the
+// question with TC set (RFC 2181 section 9); then the OPT RR goes in.
+size_t Answerer::finish() noexcept {
+  if (response_.bad_data()) {
+    response_.cut_to_question();
+    response_.set_aa(false);
+    response_.set_rcode(rcode::kServFail);
+  } else if (!response_.ok()) {
+    response_.cut_to_question();
+    response_.set_tc();
+  }
+  if (edns_out_) put_opt();
+  return response_.finish();
+}
+
+}  // namespace rdnsd::dns
