@@ -1,0 +1,280 @@
+// The loader's entry points and the server, store and admin sections.
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+
+#include "sections.h"
+#include "yaml_reader.h"
+
+namespace rdnsd::conf {
+namespace {
+
+using detail::child;
+using detail::line_of;
+using detail::Reader;
+
+std::string error_text(const std::string& file, int line, const std::string& reason) {
+  return line > 0 ? file + ":" + std::to_string(line) + ": " + reason : file + ": " + reason;
+}
+
+// ---- server.listen -------------------------------------------------------------------
+
+// Splits "ADDR:PORT" / "[ADDR]:PORT" and checks both halves; std::nullopt with `why`.
+std::optional<ListenAddr> parse_listen_entry(const std::string& text, std::string& why) {
+  ListenAddr out;
+  out.text = text;
+  std::string port;
+  if (!text.empty() && text[0] == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      why = "'" + text + "' must be [IPV6-ADDRESS]:PORT";
+      return std::nullopt;
+    }
+    out.host = text.substr(1, close - 1);
+    out.family = 6;
+    port = text.substr(close + 2);
+  } else {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string::npos) {
+      why = "'" + text + "' has no port (expected ADDRESS:PORT, e.g. 127.0.0.1:53)";
+      return std::nullopt;
+    }
+    out.host = text.substr(0, colon);
+    if (out.host.find(':') != std::string::npos) {
+      why = "'" + text + "': write IPv6 addresses in brackets, e.g. [::1]:53";
+      return std::nullopt;
+    }
+    out.family = 4;
+    port = text.substr(colon + 1);
+  }
+  unsigned char buf[16];
+  if (inet_pton(out.family == 4 ? AF_INET : AF_INET6, out.host.c_str(), buf) != 1) {
+    why = "'" + out.host + "' in '" + text + "' is not an IPv" + std::to_string(out.family) +
+          " address";
+    return std::nullopt;
+  }
+  const bool digits = !port.empty() && port.size() <= 5 &&
+                      port.find_first_not_of("0123456789") == std::string::npos;
+  const unsigned long value = digits ? std::stoul(port) : 0;
+  if (value < 1 || value > 65535) {
+    why = "port '" + port + "' in '" + text + "' must be 1..65535";
+    return std::nullopt;
+  }
+  out.port = uint16_t(value);
+  return out;
+}
+
+// The address and port in binary, to find the same socket written twice.
+std::string listen_identity(const ListenAddr& a) {
+  unsigned char buf[16] = {};
+  inet_pton(a.family == 4 ? AF_INET : AF_INET6, a.host.c_str(), buf);
+  return std::to_string(a.family) + ":" + std::string(reinterpret_cast<char*>(buf), 16) + ":" +
+         std::to_string(a.port);
+}
+
+std::vector<ListenAddr> parse_listen(const Reader& r, const YAML::Node& node) {
+  std::vector<ListenAddr> out;
+  std::vector<std::pair<std::string, int>> seen;
+  const auto entries = r.strings(node, "server.listen");
+  if (entries.empty()) r.fail(node, "server.listen must list at least one ADDRESS:PORT");
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& [text, line] = entries[i];
+    std::string why;
+    auto addr = parse_listen_entry(text, why);
+    if (!addr) r.fail(line, "server.listen[" + std::to_string(i) + "]: " + why);
+    const std::string id = listen_identity(*addr);
+    for (const auto& [other, other_line] : seen)
+      if (other == id)
+        r.fail(line, "server.listen: '" + text + "' is already listed on line " +
+                         std::to_string(other_line));
+    seen.emplace_back(id, line);
+    out.push_back(std::move(*addr));
+  }
+  return out;
+}
+
+// ---- server --------------------------------------------------------------------------
+
+std::string default_identity() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == 0) return "localhost";
+  return buf;
+}
+
+// identity / version / nsid: a string, or true (the fallback; an error if there is
+// none) or false (off). Absent keeps `enabled` as it is and sets the fallback.
+void parse_info(const Reader& r, const YAML::Node& server, const char* key, bool& enabled,
+                std::string& value, const std::string& fallback) {
+  const std::string path = std::string("server.") + key;
+  auto node = child(server, key);
+  if (!node) {
+    value = enabled ? fallback : "";
+    return;
+  }
+  if (auto b = r.boolean(*node)) {
+    if (*b && fallback.empty()) r.fail(*node, path + " must be a string or false");
+    enabled = *b;
+    value = *b ? fallback : "";
+    return;
+  }
+  value = r.string(*node, path);
+  if (value.size() > kMaxInfoString)
+    r.fail(*node, path + " is " + std::to_string(value.size()) + " bytes long, more than " +
+                      std::to_string(kMaxInfoString));
+  enabled = true;
+}
+
+ServerConf parse_server(const Reader& r, const YAML::Node& node) {
+  r.check_map(node, "server",
+              {"listen", "workers", "identity", "version", "nsid", "udp-payload",
+               "tcp-idle-timeout", "tcp-max-connections"});
+  ServerConf s;
+  auto listen = child(node, "listen");
+  if (!listen) r.fail(node, "server.listen is required (e.g. listen: [\"127.0.0.1:53\"])");
+  s.listen = parse_listen(r, *listen);
+  if (auto v = child(node, "workers"))
+    s.workers = unsigned(r.integer(*v, "server.workers", 0, 256));
+  parse_info(r, node, "identity", s.identity_enabled, s.identity, default_identity());
+  parse_info(r, node, "version", s.version_enabled, s.version, "rdnsd " RDNSD_VERSION);
+  parse_info(r, node, "nsid", s.nsid_enabled, s.nsid, "");
+  if (auto v = child(node, "udp-payload"))
+    s.udp_payload = uint16_t(r.integer(*v, "server.udp-payload", 512, 4096));
+  if (auto v = child(node, "tcp-idle-timeout"))
+    s.tcp_idle_timeout_ms = uint32_t(r.integer(*v, "server.tcp-idle-timeout", 1, 3600000));
+  if (auto v = child(node, "tcp-max-connections"))
+    s.tcp_max_connections = uint32_t(r.integer(*v, "server.tcp-max-connections", 1, 1000000));
+  return s;
+}
+
+// ---- store, admin --------------------------------------------------------------------
+
+StoreConf parse_store(const Reader& r, const YAML::Node& node, const std::string& base_dir) {
+  r.check_map(node, "store", {"path", "map-size"});
+  StoreConf s;
+  auto path = child(node, "path");
+  if (!path) r.fail(node, "store.path is required (e.g. path: ./var/rdnsd.mdb)");
+  s.path = detail::resolve_path(base_dir, r.string(*path, "store.path"));
+  if (auto v = child(node, "map-size"))
+    s.map_size = r.size(*v, "store.map-size", 1ull << 20, 1ull << 46);
+  return s;
+}
+
+AdminConf parse_admin(const Reader& r, const YAML::Node& node, const std::string& base_dir) {
+  r.check_map(node, "admin", {"socket", "mode"});
+  AdminConf a;
+  auto socket = child(node, "socket");
+  if (!socket) r.fail(node, "admin.socket is required (e.g. socket: ./var/rdnsd.sock)");
+  a.socket = detail::resolve_path(base_dir, r.string(*socket, "admin.socket"));
+  if (a.socket.size() > kMaxSocketPath)
+    r.fail(*socket, "admin.socket resolves to " + a.socket + ", which is " +
+                        std::to_string(a.socket.size()) + " bytes long; a Unix socket path " +
+                        "may have at most " + std::to_string(kMaxSocketPath));
+  if (auto v = child(node, "mode")) a.mode = r.mode(*v, "admin.mode");
+  return a;
+}
+
+// ---- the document --------------------------------------------------------------------
+
+// The one document of the file; syntax errors keep yaml-cpp's position.
+YAML::Node parse_document(const Reader& r, const std::string& yaml) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(yaml);
+  } catch (const YAML::Exception& e) {
+    r.fail(e.mark.is_null() ? 0 : e.mark.line + 1, "YAML syntax error: " + e.msg);
+  }
+  if (docs.size() > 1) r.fail(line_of(docs[1]), "the file holds more than one YAML document");
+  if (docs.empty() || docs[0].IsNull()) r.fail(0, "the configuration is empty");
+  return docs[0];
+}
+
+// A section that must be there; errors without a line, since it is missing.
+YAML::Node section(const Reader& r, const YAML::Node& root, const char* key) {
+  auto node = child(root, key);
+  if (!node) r.fail(0, std::string("the '") + key + "' section is missing");
+  return *node;
+}
+
+Config build(const Reader& r, const YAML::Node& root, Config c) {
+  r.check_map(root, "", {"server", "store", "admin", "max-records", "zone-defaults", "zones"});
+  c.server = parse_server(r, section(r, root, "server"));
+  c.store = parse_store(r, section(r, root, "store"), c.base_dir);
+  c.admin = parse_admin(r, section(r, root, "admin"), c.base_dir);
+  if (auto v = child(root, "max-records"))
+    c.max_records = r.integer(*v, "max-records", 0, std::numeric_limits<uint64_t>::max());
+  if (auto v = child(root, "zone-defaults")) c.zone_defaults = detail::parse_zone_defaults(r, *v);
+  if (auto v = child(root, "zones"))
+    c.zones = detail::parse_zones(r, *v, c.zone_defaults, c.max_records);
+  return c;
+}
+
+std::string absolute_dir(const std::string& dir) {
+  std::filesystem::path p = dir.empty() ? std::filesystem::current_path()
+                                        : std::filesystem::absolute(dir).lexically_normal();
+  if (!p.has_filename() && p.has_relative_path()) p = p.parent_path();  // drop a trailing '/'
+  return p.string();
+}
+
+std::string read_whole_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw ConfigError(path, 0, std::string("cannot open: ") + std::strerror(errno));
+  std::string text;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const int err = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  if (err != 0) throw ConfigError(path, 0, std::string("cannot read: ") + std::strerror(err));
+  return text;
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::string file, int line, std::string reason)
+    : std::runtime_error(error_text(file, line, reason)),
+      file_(std::move(file)),
+      line_(line),
+      reason_(std::move(reason)) {}
+
+Config load_string(const std::string& yaml, const std::string& name, const std::string& base_dir) {
+  const Reader r(name);
+  Config c;
+  c.file = name;
+  try {
+    c.base_dir = absolute_dir(base_dir);
+  } catch (const std::filesystem::filesystem_error& e) {
+    r.fail(0, "cannot resolve the base directory '" + base_dir + "': " + e.code().message());
+  }
+  const YAML::Node root = parse_document(r, yaml);
+  try {
+    return build(r, root, std::move(c));
+  } catch (const YAML::Exception& e) {
+    // A safety net: the section parsers check types before they read, so this is not
+    // expected; if it happens it still points at the right place.
+    r.fail(e.mark.is_null() ? 0 : e.mark.line + 1, e.msg);
+  }
+}
+
+Config load_file(const std::string& path) {
+  const std::string text = read_whole_file(path);
+  std::string dir;
+  try {
+    dir = std::filesystem::absolute(path).lexically_normal().parent_path().string();
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw ConfigError(path, 0, "cannot resolve the file's directory: " + e.code().message());
+  }
+  return load_string(text, path, dir);
+}
+
+Config load_default() {
+  return load_string(default_config_text(), kDefaultConfigName, "");
+}
+
+}  // namespace rdnsd::conf

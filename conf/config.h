@@ -1,0 +1,157 @@
+#pragma once
+// The rdnsd configuration: the typed model and the YAML loader.
+//
+// The loader either returns a complete, validated Config or throws ConfigError; nothing
+// is ever half-applied. Every error names the file, the 1-based line (when there is one)
+// and the reason, so a bad config can be refused at start (or on SIGHUP) with a message
+// that points at the mistake.
+//
+// YAML shape (keys are lower case, multiword keys use hyphens); see conf/rdnsd.yaml for a
+// commented example. Unknown keys are errors at every level. A key whose value is empty
+// (`workers:`) counts as absent.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "names.h"
+#include "serial.h"
+
+namespace rdnsd::conf {
+
+// Inclusive upper bound of TTLs and SOA timers (RFC 2181 section 8).
+constexpr uint32_t kMaxTtl = 2147483647u;
+// Longest identity / version / NSID string (one RFC 1035 character-string).
+constexpr size_t kMaxInfoString = 255;
+// Longest admin socket path (sockaddr_un.sun_path less its NUL).
+constexpr size_t kMaxSocketPath = 107;
+
+// One `server.listen` entry: "ADDR:PORT", IPv6 in brackets ("[::1]:5353").
+struct ListenAddr {
+  std::string host;   // the address without brackets, as written ("::1")
+  uint16_t port = 0;  // 1..65535
+  int family = 0;     // 4 or 6
+  std::string text;   // the entry as written ("[::1]:5353")
+};
+
+// SOA fields of a zone (RFC 1035 section 3.3.13). Names are absolute text.
+struct SoaConf {
+  std::string mname;          // host name; in a zone it defaults to the zone's first NS name
+  std::string rname;          // mailbox as a domain name (hostmaster.example.net.); required
+  uint32_t refresh = 3600;    // 0..kMaxTtl
+  uint32_t retry = 600;       // 0..kMaxTtl
+  uint32_t expire = 1209600;  // 0..kMaxTtl
+  uint32_t minimum = 300;     // 0..kMaxTtl; negative-caching bound (RFC 2308)
+  uint32_t ttl = 3600;        // 0..kMaxTtl; TTL of the SOA and NS records
+};
+
+// An initial record of a zone (`records:` entry `{ip: ..., name: ...}`).
+struct SeedRecord {
+  std::string address;  // canonical text (names::format_ip); inside the zone's prefix
+  std::string target;   // host name, absolute
+};
+
+// One `zones:` entry. Fields not given fall back to `zone-defaults`, then to the defaults
+// shown here.
+struct ZoneConf {
+  names::Prefix prefix;         // `prefix`, required; octet (IPv4) or nibble (IPv6) aligned
+  std::string prefix_text;      // canonical text of prefix (names::format_prefix)
+  std::string apex;             // names::zone_apex(prefix)
+  std::vector<std::string> ns;  // `ns`: host names, absolute, non-empty, no repeats
+  SoaConf soa;                  // `soa`: field by field over zone-defaults.soa
+  uint32_t ttl = 3600;          // `ttl`: default PTR TTL, 0..kMaxTtl
+  serial::Policy serial_policy = serial::Policy::Increment;  // `serial-policy`
+  uint64_t max_records = 0;                                  // `max-records`: 0 = no per-zone limit
+  // `records`: applied only when the zone is first created; addresses are unique and
+  // their count is within max_records and the global max-records.
+  std::vector<SeedRecord> records;
+  int line = 0;  // line of the zone entry in the file
+};
+
+// `zone-defaults`: what zones (from the file or from an admin zone-add) get when they do
+// not say. ns and soa.mname/soa.rname may be empty here (then every zone must set them).
+struct ZoneDefaults {
+  std::vector<std::string> ns;
+  SoaConf soa;
+  uint32_t ttl = 3600;
+  serial::Policy serial_policy = serial::Policy::Increment;
+};
+
+struct ServerConf {
+  std::vector<ListenAddr> listen;  // `listen`: at least one, no repeats
+  // `workers`: 0..256. 0 (or absent) means one per core; the loader keeps 0 and the
+  // daemon resolves it with std::thread::hardware_concurrency().
+  unsigned workers = 0;
+  // `identity`: a string, or false to switch id.server/hostname.bind off. Absent or
+  // true: gethostname(). 1..kMaxInfoString bytes.
+  bool identity_enabled = true;
+  std::string identity;
+  // `version`: a string, or false to switch version.bind/version.server off. Absent or
+  // true: "rdnsd <version>". 1..kMaxInfoString bytes.
+  bool version_enabled = true;
+  std::string version;
+  // `nsid`: a string sent as raw bytes in the RFC 5001 NSID option; absent or false: off.
+  // 1..kMaxInfoString bytes.
+  bool nsid_enabled = false;
+  std::string nsid;
+  uint16_t udp_payload = 1232;           // `udp-payload`: 512..4096 (RFC 6891)
+  uint32_t tcp_idle_timeout_ms = 10000;  // `tcp-idle-timeout`: ms, 1..3600000
+  uint32_t tcp_max_connections = 1024;   // `tcp-max-connections`: 1..1000000
+};
+
+struct StoreConf {
+  std::string path;  // `path`: required; absolute (relative ones resolve against base_dir)
+  // `map-size`: bytes, 1 MiB..64 TiB; an integer, or with a K/M/G/T suffix (powers of
+  // 1024, "64G", "64GiB").
+  uint64_t map_size = 64ull << 30;
+};
+
+struct AdminConf {
+  // `socket`: required; absolute (relative ones resolve against base_dir), at most
+  // kMaxSocketPath bytes.
+  std::string socket;
+  // `mode`: permission bits of the socket, 0..0777. Always read as octal, whether it is
+  // written as a string ("0660") or as a plain number (0660 or 660).
+  uint32_t mode = 0660;
+};
+
+struct Config {
+  std::string file;      // the path given to load_file, or the name given to load_string
+  std::string base_dir;  // absolute; relative paths in the file resolve against it
+  ServerConf server;
+  StoreConf store;
+  AdminConf admin;
+  uint64_t max_records = 0;  // `max-records`: global record limit, 0 = none
+  ZoneDefaults zone_defaults;
+  std::vector<ZoneConf> zones;  // in file order; pairwise non-overlapping; may be empty
+};
+
+// A configuration that cannot be used. what() is "FILE:LINE: REASON", or "FILE: REASON"
+// when the error has no line (unreadable or empty file).
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string file, int line, std::string reason);
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }  // 1-based; 0 if none
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string file_;
+  int line_;
+  std::string reason_;
+};
+
+// Reads and validates the file at `path`; base_dir is the file's own directory. Throws
+// ConfigError, also when the file cannot be read.
+Config load_file(const std::string& path);
+// Validates `yaml`. `name` stands for the file in errors and in Config::file; relative
+// paths resolve against `base_dir` (made absolute against the working directory; empty
+// means the working directory). Throws ConfigError.
+Config load_string(const std::string& yaml, const std::string& name, const std::string& base_dir);
+// The built-in copy of conf/rdnsd.yaml, byte for byte.
+const std::string& default_config_text();
+// load_string(default_config_text(), kDefaultConfigName, <working directory>).
+Config load_default();
+inline constexpr const char* kDefaultConfigName = "<built-in rdnsd.yaml>";
+
+}  // namespace rdnsd::conf
