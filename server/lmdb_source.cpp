@@ -1,0 +1,95 @@
+#include "lmdb_source.h"
+
+#include <cstring>
+
+namespace rdnsd::server {
+
+namespace {
+
+std::string_view view(const MDB_val& v) {
+  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+uint32_t be32(std::string_view v) {
+  return uint32_t(uint8_t(v[0])) << 24 | uint32_t(uint8_t(v[1])) << 16 |
+         uint32_t(uint8_t(v[2])) << 8 | uint32_t(uint8_t(v[3]));
+}
+
+}  // namespace
+
+LmdbSource::LmdbSource(const zonestore::Store& store) : store_(store) {
+  int rc = mdb_txn_begin(store.env(), nullptr, MDB_RDONLY, &txn_);
+  if (rc == 0) rc = mdb_cursor_open(txn_, store.zones_dbi(), &zones_);
+  if (rc == 0) rc = mdb_cursor_open(txn_, store.rr_dbi(), &rr_);
+  if (rc != 0) {
+    if (txn_) mdb_txn_abort(txn_);
+    throw zonestore::StoreError("internal", std::string("read transaction: ") + mdb_strerror(rc));
+  }
+  mdb_txn_reset(txn_);
+}
+
+LmdbSource::~LmdbSource() {
+  if (zones_) mdb_cursor_close(zones_);
+  if (rr_) mdb_cursor_close(rr_);
+  if (txn_) mdb_txn_abort(txn_);
+}
+
+bool LmdbSource::begin() noexcept {
+  if (active_) return true;
+  if (mdb_txn_renew(txn_) != 0) return false;
+  if (mdb_cursor_renew(txn_, zones_) != 0 || mdb_cursor_renew(txn_, rr_) != 0) {
+    mdb_txn_reset(txn_);
+    return false;
+  }
+  active_ = true;
+  return true;
+}
+
+void LmdbSource::end() noexcept {
+  if (!active_) return;
+  mdb_txn_reset(txn_);
+  active_ = false;
+}
+
+dns::FindZone LmdbSource::find_zone(std::string_view qkey, dns::ZoneView& zone) noexcept {
+  std::string_view apex_key, value;
+  zonestore::ZoneWire w;
+  if (!active_ || !zonestore::find_zone_for_key(zones_, qkey, apex_key, value) ||
+      !zonestore::decode_zone_wire(value, w))
+    return dns::FindZone::None;
+  if (!(w.flags & 1)) return dns::FindZone::NotServed;
+  zone.apex_key_len = apex_key.size();
+  zone.serial = w.serial;
+  zone.soa_ttl = w.soa_ttl;
+  zone.refresh = w.refresh;
+  zone.retry = w.retry;
+  zone.expire = w.expire;
+  zone.minimum = w.minimum;
+  zone.mname = w.mname;
+  zone.rname = w.rname;
+  zone.ns_count = w.ns_count;
+  zone.ns_block = w.ns_block;
+  apex_key_len_ = apex_key.size();
+  return dns::FindZone::Found;
+}
+
+dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,
+                                    bool& has_ptr) noexcept {
+  has_ptr = false;
+  MDB_val k{qkey.size(), const_cast<char*>(qkey.data())}, v;
+  int rc = active_ ? mdb_cursor_get(rr_, &k, &v, MDB_SET_RANGE) : MDB_NOTFOUND;
+  if (rc == 0 && view(k) == qkey && v.mv_size >= 5) {
+    std::string_view value = view(v);
+    ptr.ttl = be32(value);
+    ptr.target = value.substr(4);
+    has_ptr = true;
+    return dns::FindNode::Exists;
+  }
+  if (qkey.size() == apex_key_len_) return dns::FindNode::Exists;
+  // Any key below qkey makes it an empty non-terminal (RFC 8020: not NXDOMAIN).
+  if (rc == 0 && k.mv_size > qkey.size() && std::memcmp(k.mv_data, qkey.data(), qkey.size()) == 0)
+    return dns::FindNode::EmptyNonTerminal;
+  return dns::FindNode::NxDomain;
+}
+
+}  // namespace rdnsd::server

@@ -1,0 +1,130 @@
+// rdnsd: wires the config, the store, the query workers and the admin socket together,
+// then waits for signals (SIGTERM/SIGINT: stop; SIGHUP: re-read the config's zones).
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "daemon.h"
+#include "handler.h"
+#include "server.h"
+#include "workers.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: rdnsd [-c FILE] [-t]\n"
+    "  -c, --config FILE  configuration file (default: the built-in conf/rdnsd.yaml)\n"
+    "  -t, --check        check the configuration and exit\n"
+    "  -V, --version      print the version and exit\n"
+    "  -h, --help         print this help\n";
+
+void log(const std::string& text) {
+  std::fprintf(stderr, "rdnsd: %s\n", text.c_str());
+  std::fflush(stderr);
+}
+
+// Re-reads the config on SIGHUP: zone changes apply at once; listen addresses, workers,
+// store and admin socket changes need a restart. A bad config is refused and the running
+// one stays.
+void reload(const std::string& path, rdnsd::zonestore::Store& store,
+            rdnsd::admin::Handler& handler) {
+  try {
+    auto config = rdnsd::server::load_config(path);
+    log("reload: " + rdnsd::server::reconcile_zones(store, config, std::time(nullptr)));
+    handler.set_zone_defaults(config.zone_defaults);
+  } catch (const std::exception& e) {
+    log(std::string("reload refused, keeping the running configuration: ") + e.what());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path;
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
+      path = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      path = arg.substr(9);
+    } else if (arg == "-t" || arg == "--check") {
+      check_only = true;
+    } else if (arg == "-V" || arg == "--version") {
+      std::printf("rdnsd %s\n", RDNSD_VERSION);
+      return 0;
+    } else if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "rdnsd: unknown argument '%s'\n%s", arg.c_str(), kUsage);
+      return 2;
+    }
+  }
+
+  rdnsd::conf::Config config;
+  try {
+    config = rdnsd::server::load_config(path);
+  } catch (const rdnsd::conf::ConfigError& e) {
+    log(e.what());
+    return 2;
+  }
+  if (check_only) {
+    log(config.file + ": configuration is valid");
+    return 0;
+  }
+
+  // Signals are taken by sigwait below; every thread inherits this mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<rdnsd::zonestore::Store> store;
+  try {
+    rdnsd::zonestore::StoreOptions so;
+    so.path = config.store.path;
+    so.map_size = config.store.map_size;
+    so.max_records = config.max_records;
+    store = rdnsd::zonestore::Store::open(so);
+    log(rdnsd::server::reconcile_zones(*store, config, std::time(nullptr)));
+  } catch (const rdnsd::zonestore::StoreError& e) {
+    log(config.file + ": " + e.what());
+    return e.code() == "internal" ? 1 : 2;
+  }
+
+  rdnsd::admin::HandlerOptions ho;
+  ho.zone_defaults = config.zone_defaults;
+  rdnsd::admin::Handler handler(*store, ho);
+  rdnsd::admin::AdminServer admin(handler, config.admin.socket, config.admin.mode);
+  rdnsd::server::Workers workers(*store, rdnsd::server::server_options(config));
+  try {
+    workers.start();
+    admin.start();
+  } catch (const std::exception& e) {
+    log(e.what());
+    workers.stop();
+    return 1;
+  }
+  std::string where;
+  for (const auto& l : config.server.listen) where += " " + l.text;
+  log("ready: answering on" + where + " (udp+tcp), admin socket " + config.admin.socket);
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      reload(path, *store, handler);
+      continue;
+    }
+    log(std::string("stopping on ") + strsignal(sig));
+    break;
+  }
+  admin.stop();
+  workers.stop();
+  return 0;
+}

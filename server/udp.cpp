@@ -1,0 +1,108 @@
+// UDP: drain the socket in recvmmsg batches, answer each datagram into the worker's
+// preallocated buffers under one read snapshot, and send the batch with sendmmsg.
+// Nothing here allocates.
+#include <netinet/in.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "worker.h"
+
+namespace rdnsd::server {
+
+namespace {
+
+constexpr int kRoundsPerWakeup = 16;  // then let the loop serve TCP and timers
+
+// Copies the query's destination address (packet info) into the reply's control data,
+// so a reply from a wildcard socket leaves from the address the query was sent to.
+size_t reply_control(msghdr& query, char* out, size_t cap) {
+  size_t used = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&query); c; c = CMSG_NXTHDR(&query, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+        cap >= CMSG_SPACE(sizeof(in_pktinfo))) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      info.ipi_spec_dst = info.ipi_addr;
+      info.ipi_ifindex = 0;
+      auto* r = reinterpret_cast<cmsghdr*>(out);
+      r->cmsg_level = IPPROTO_IP;
+      r->cmsg_type = IP_PKTINFO;
+      r->cmsg_len = CMSG_LEN(sizeof info);
+      std::memcpy(CMSG_DATA(r), &info, sizeof info);
+      used = CMSG_SPACE(sizeof info);
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+               cap >= CMSG_SPACE(sizeof(in6_pktinfo))) {
+      auto* r = reinterpret_cast<cmsghdr*>(out);
+      r->cmsg_level = IPPROTO_IPV6;
+      r->cmsg_type = IPV6_PKTINFO;
+      r->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+      std::memcpy(CMSG_DATA(r), CMSG_DATA(c), sizeof(in6_pktinfo));
+      used = CMSG_SPACE(sizeof(in6_pktinfo));
+    }
+  }
+  return used;
+}
+
+}  // namespace
+
+void Worker::drain_udp(UdpSocket& sock) {
+  for (int round = 0; round < kRoundsPerWakeup; ++round) {
+    for (int i = 0; i < kBatch; ++i) {
+      riov_[i] = {rx_.data() + size_t(i) * kRxSize, kRxSize};
+      msghdr& h = rmsgs_[i].msg_hdr;
+      h = msghdr{};
+      h.msg_name = &peers_[i];
+      h.msg_namelen = sizeof(sockaddr_storage);
+      h.msg_iov = &riov_[i];
+      h.msg_iovlen = 1;
+      if (sock.pktinfo) {
+        h.msg_control = rctl_[i].data();
+        h.msg_controllen = rctl_[i].size();
+      }
+    }
+    int n = recvmmsg(sock.fd, rmsgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return;  // EAGAIN: drained; other errors: the next wakeup retries
+
+    int out = 0;
+    bool snapshot = source_.begin();
+    for (int i = 0; snapshot && i < n; ++i) {
+      msghdr& q = rmsgs_[i].msg_hdr;
+      if (q.msg_flags & MSG_TRUNC) continue;  // larger than any query we accept
+      uint8_t* reply = tx_.data() + size_t(out) * tx_size_;
+      size_t len = answerer_.answer(rx_.data() + size_t(i) * kRxSize, rmsgs_[i].msg_len, reply,
+                                    tx_size_, dns::Transport::Udp);
+      if (len == 0) continue;
+      siov_[out] = {reply, len};
+      msghdr& r = smsgs_[out].msg_hdr;
+      r = msghdr{};
+      r.msg_name = q.msg_name;
+      r.msg_namelen = q.msg_namelen;
+      r.msg_iov = &siov_[out];
+      r.msg_iovlen = 1;
+      if (sock.pktinfo) {
+        r.msg_control = sctl_[out].data();
+        r.msg_controllen = reply_control(q, sctl_[out].data(), sctl_[out].size());
+        if (r.msg_controllen == 0) r.msg_control = nullptr;
+      }
+      ++out;
+    }
+    source_.end();
+
+    for (int sent = 0; sent < out;) {
+      int k = sendmmsg(sock.fd, smsgs_.data() + sent, unsigned(out - sent), MSG_DONTWAIT);
+      if (k > 0) {
+        sent += k;
+      } else if (k < 0 && errno == EINTR) {
+        continue;
+      } else if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        ++sent;  // this datagram can't be sent (e.g. unreachable peer): skip it
+      } else {
+        break;  // socket buffer full: UDP may drop
+      }
+    }
+    if (n < kBatch) return;
+  }
+}
+
+}  // namespace rdnsd::server

@@ -1,0 +1,88 @@
+#pragma once
+// One query worker: a thread with its own uv_loop_t, sockets, buffers and read
+// transaction. Internal to the server component.
+#include <sys/socket.h>
+#include <uv.h>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "lmdb_source.h"
+#include "workers.h"
+
+namespace rdnsd::server {
+
+struct TcpConn;
+
+// A UDP socket polled by libuv and drained by hand in recvmmsg/sendmmsg batches.
+struct UdpSocket {
+  uv_poll_t poll;
+  int fd = -1;
+  bool pktinfo = false;  // wildcard address: replies name their source (IP_PKTINFO)
+  Worker* worker = nullptr;
+};
+
+struct TcpListener {
+  uv_tcp_t tcp;
+  Worker* worker = nullptr;
+};
+
+class Worker {
+ public:
+  static constexpr int kBatch = 64;         // datagrams per recvmmsg/sendmmsg
+  static constexpr size_t kRxSize = 4096;   // largest UDP query we read
+  static constexpr size_t kTcpMax = 65535;  // largest DNS message
+
+  Worker(const zonestore::Store& store, const ServerOptions& options,
+         std::atomic<uint32_t>& tcp_connections);
+  ~Worker();
+  // Opens this worker's sockets (throws std::runtime_error) on the caller's thread.
+  void open_sockets();
+  void start();
+  void stop();  // thread-safe; joins
+
+  // UDP (udp.cpp)
+  void drain_udp(UdpSocket& sock);
+  // TCP (tcp.cpp)
+  void accept_tcp(TcpListener& listener);
+  void tcp_read(TcpConn& conn, ssize_t nread);
+  void tcp_flush(TcpConn& conn);
+  void tcp_close(TcpConn& conn);
+  void tcp_forget(TcpConn* conn);
+
+  const ServerOptions& options() const { return options_; }
+  uv_loop_t* loop() { return &loop_; }
+
+ private:
+  void run();
+  void shutdown();
+  size_t answer_tcp(const uint8_t* query, size_t len, TcpConn& conn);
+
+  const ServerOptions& options_;
+  std::atomic<uint32_t>& tcp_connections_;
+  LmdbSource source_;
+  dns::Answerer answerer_;
+  uv_loop_t loop_;
+  uv_async_t stop_async_;
+  bool loop_ready_ = false;
+  std::thread thread_;
+  std::vector<int> udp_fds_, tcp_fds_;
+  std::vector<std::unique_ptr<UdpSocket>> udp_;
+  std::vector<std::unique_ptr<TcpListener>> tcp_;
+  std::unordered_set<TcpConn*> conns_;
+
+  // UDP batch buffers, made once.
+  size_t tx_size_;
+  std::vector<uint8_t> rx_, tx_;
+  std::vector<mmsghdr> rmsgs_, smsgs_;
+  std::vector<iovec> riov_, siov_;
+  std::vector<sockaddr_storage> peers_;
+  std::vector<std::array<char, 64>> rctl_, sctl_;
+  // TCP answer scratch (2-byte length prefix + message), made once.
+  std::vector<uint8_t> tcp_tx_;
+};
+
+}  // namespace rdnsd::server
