@@ -182,13 +182,27 @@ AdminConf parse_admin(const Reader& r, const YAML::Node& node, const std::string
 
 // ---- the document --------------------------------------------------------------------
 
+// A hint for the most common syntax error: a tab in the indentation of `line` (1-based).
+std::string tab_hint(const std::string& yaml, int line) {
+  size_t start = 0;
+  for (int n = 1; n < line && start != std::string::npos; ++n) {
+    start = yaml.find('\n', start);
+    if (start != std::string::npos) ++start;
+  }
+  if (start == std::string::npos) return "";
+  const size_t text = yaml.find_first_not_of(" \t", start);
+  const size_t tab = yaml.find('\t', start);
+  return tab < text ? " (indent with spaces: YAML does not allow tabs there)" : "";
+}
+
 // The one document of the file; syntax errors keep yaml-cpp's position.
 YAML::Node parse_document(const Reader& r, const std::string& yaml) {
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(yaml);
   } catch (const YAML::Exception& e) {
-    r.fail(e.mark.is_null() ? 0 : e.mark.line + 1, "YAML syntax error: " + e.msg);
+    const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    r.fail(line, "YAML syntax error: " + e.msg + (line > 0 ? tab_hint(yaml, line) : ""));
   }
   if (docs.size() > 1) r.fail(line_of(docs[1]), "the file holds more than one YAML document");
   if (docs.empty() || docs[0].IsNull()) r.fail(0, "the configuration is empty");

@@ -9,6 +9,8 @@
 // YAML shape (keys are lower case, multiword keys use hyphens); see conf/rdnsd.yaml for a
 // commented example. Unknown keys are errors at every level. A key whose value is empty
 // (`workers:`) counts as absent.
+//
+// Every struct compares with == so that a reload can tell what changed.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -32,6 +34,8 @@ struct ListenAddr {
   uint16_t port = 0;  // 1..65535
   int family = 0;     // 4 or 6
   std::string text;   // the entry as written ("[::1]:5353")
+
+  bool operator==(const ListenAddr&) const = default;
 };
 
 // SOA fields of a zone (RFC 1035 section 3.3.13). Names are absolute text.
@@ -43,12 +47,16 @@ struct SoaConf {
   uint32_t expire = 1209600;  // 0..kMaxTtl
   uint32_t minimum = 300;     // 0..kMaxTtl; negative-caching bound (RFC 2308)
   uint32_t ttl = 3600;        // 0..kMaxTtl; TTL of the SOA and NS records
+
+  bool operator==(const SoaConf&) const = default;
 };
 
 // An initial record of a zone (`records:` entry `{ip: ..., name: ...}`).
 struct SeedRecord {
   std::string address;  // canonical text (names::format_ip); inside the zone's prefix
   std::string target;   // host name, absolute
+
+  bool operator==(const SeedRecord&) const = default;
 };
 
 // One `zones:` entry. Fields not given fall back to `zone-defaults`, then to the defaults
@@ -66,6 +74,8 @@ struct ZoneConf {
   // their count is within max_records and the global max-records.
   std::vector<SeedRecord> records;
   int line = 0;  // line of the zone entry in the file
+
+  bool operator==(const ZoneConf&) const = default;
 };
 
 // `zone-defaults`: what zones (from the file or from an admin zone-add) get when they do
@@ -75,6 +85,8 @@ struct ZoneDefaults {
   SoaConf soa;
   uint32_t ttl = 3600;
   serial::Policy serial_policy = serial::Policy::Increment;
+
+  bool operator==(const ZoneDefaults&) const = default;
 };
 
 struct ServerConf {
@@ -97,6 +109,8 @@ struct ServerConf {
   uint16_t udp_payload = 1232;           // `udp-payload`: 512..4096 (RFC 6891)
   uint32_t tcp_idle_timeout_ms = 10000;  // `tcp-idle-timeout`: ms, 1..3600000
   uint32_t tcp_max_connections = 1024;   // `tcp-max-connections`: 1..1000000
+
+  bool operator==(const ServerConf&) const = default;
 };
 
 struct StoreConf {
@@ -104,6 +118,8 @@ struct StoreConf {
   // `map-size`: bytes, 1 MiB..64 TiB; an integer, or with a K/M/G/T suffix (powers of
   // 1024, "64G", "64GiB").
   uint64_t map_size = 64ull << 30;
+
+  bool operator==(const StoreConf&) const = default;
 };
 
 struct AdminConf {
@@ -113,6 +129,8 @@ struct AdminConf {
   // `mode`: permission bits of the socket, 0..0777. Always read as octal, whether it is
   // written as a string ("0660") or as a plain number (0660 or 660).
   uint32_t mode = 0660;
+
+  bool operator==(const AdminConf&) const = default;
 };
 
 struct Config {
@@ -124,6 +142,8 @@ struct Config {
   uint64_t max_records = 0;  // `max-records`: global record limit, 0 = none
   ZoneDefaults zone_defaults;
   std::vector<ZoneConf> zones;  // in file order; pairwise non-overlapping; may be empty
+
+  bool operator==(const Config&) const = default;
 };
 
 // A configuration that cannot be used. what() is "FILE:LINE: REASON", or "FILE: REASON"
