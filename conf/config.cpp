@@ -9,6 +9,9 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "sections.h"
 #include "yaml_reader.h"
