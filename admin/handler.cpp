@@ -1,0 +1,173 @@
+#include "handler.h"
+
+#include <exception>
+#include <utility>
+
+#include "views.h"
+
+namespace rdnsd::admin {
+
+using zonestore::StoreError;
+
+Handler::Handler(zonestore::Store& store, HandlerOptions options)
+    : store_(store), options_(std::move(options)) {
+  if (!options_.clock) options_.clock = [] { return std::time(nullptr); };
+}
+
+void Handler::set_zone_defaults(const conf::ZoneDefaults& defaults) {
+  std::lock_guard lock(defaults_mutex_);
+  options_.zone_defaults = defaults;
+}
+
+// The request boundary: nothing thrown below gets past here.
+std::string Handler::handle_line(std::string_view line, const Peer& peer) {
+  Parsed parsed = parse_request(line);
+  if (!parsed.request) return encode_error(parsed.error, parsed.tag);
+  try {
+    return encode_ok(handle(*parsed.request, peer), parsed.tag);
+  } catch (const zonestore::BatchError& e) {
+    return encode_error(Error{e.code(), e.what(), e.index()}, parsed.tag);
+  } catch (const StoreError& e) {
+    return encode_error(Error{e.code(), e.what(), std::nullopt}, parsed.tag);
+  } catch (const std::exception& e) {
+    return encode_error(Error{code::kInternal, std::string("internal error: ") + e.what(), {}},
+                        parsed.tag);
+  } catch (...) {
+    return encode_error(Error{code::kInternal, "internal error", {}}, parsed.tag);
+  }
+}
+
+Json Handler::handle(const RequestBody& request, const Peer& peer) {
+  return std::visit(
+      [&](const auto& r) -> Json {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, SetRequest>) return set(r, peer);
+        if constexpr (std::is_same_v<T, UnsetRequest>) return unset(r);
+        if constexpr (std::is_same_v<T, ShowRequest>) return show(r);
+        if constexpr (std::is_same_v<T, ListRequest>) return list(r);
+        if constexpr (std::is_same_v<T, ZonesRequest>) return zones(r);
+        if constexpr (std::is_same_v<T, ZoneShowRequest>) return zone_show(r);
+        if constexpr (std::is_same_v<T, ZoneAddRequest>) return zone_add(r);
+        if constexpr (std::is_same_v<T, ZoneRemoveRequest>) return zone_remove(r);
+        if constexpr (std::is_same_v<T, BatchRequest>) return batch(r, peer);
+        if constexpr (std::is_same_v<T, QuotaRequest>) return quota(r);
+      },
+      request);
+}
+
+namespace {
+
+std::string actor_of(const std::optional<std::string>& given, const Peer& peer) {
+  if (given) return *given;
+  return peer.user.empty() ? "unknown" : peer.user;
+}
+
+zonestore::SetOp set_op(const SetRequest& r, const std::string& actor) {
+  zonestore::SetOp op;
+  op.address = r.ip;
+  op.target = r.name;
+  if (r.ttl) op.ttl = int64_t(*r.ttl);
+  op.description = r.description;
+  op.actor = actor;
+  return op;
+}
+
+// The zone and serial of a single-zone write, and the full list.
+void add_serials(Json& out, const std::vector<zonestore::ZoneSerial>& serials) {
+  if (!serials.empty()) {
+    out["zone"] = serials.front().zone;
+    out["serial"] = serials.front().serial;
+  }
+  out["serials"] = serials_json(serials);
+}
+
+}  // namespace
+
+void Handler::written(const std::vector<zonestore::ZoneSerial>& serials) {
+  if (options_.on_write) options_.on_write(serials);
+}
+
+void Handler::zones_changed() {
+  if (options_.on_zones_changed) options_.on_zones_changed();
+}
+
+Json Handler::set(const SetRequest& r, const Peer& peer) {
+  zonestore::WriteResult w = store_.set(set_op(r, actor_of(r.actor, peer)), options_.clock());
+  written(w.serials);
+  Json out;
+  out["record"] = w.records.empty() ? Json(nullptr) : record_json(w.records.front());
+  add_serials(out, w.serials);
+  out["created"] = w.created > 0;
+  return out;
+}
+
+Json Handler::unset(const UnsetRequest& r) {
+  zonestore::WriteResult w = store_.unset(zonestore::UnsetOp{r.ip}, options_.clock());
+  written(w.serials);
+  Json out;
+  out["ip"] = names::format_ip(*names::parse_ip(r.ip));
+  add_serials(out, w.serials);
+  return out;
+}
+
+Json Handler::show(const ShowRequest& r) {
+  std::optional<zonestore::Record> record;
+  if (r.ip) {
+    record = store_.get(*r.ip);
+    if (!record) throw StoreError(code::kNotFound, "no record for " + *r.ip);
+  } else {
+    record = store_.get_by_id(*r.id);
+    if (!record) throw StoreError(code::kNotFound, "no record with id " + *r.id);
+  }
+  return Json{{"record", record_json(*record)}};
+}
+
+Json Handler::list(const ListRequest& r) {
+  zonestore::ListFilter f;
+  f.zone = r.zone;
+  if (r.prefix) {
+    std::string why;
+    f.prefix = names::parse_prefix(*r.prefix, &why);
+    if (!f.prefix) throw StoreError(code::kBadAddress, "'" + *r.prefix + "': " + why);
+  }
+  f.name_contains = r.name;
+  f.offset = r.offset;
+  f.limit = r.limit;
+  zonestore::ListResult l = store_.list(f);
+  Json records = Json::array();
+  for (const auto& rec : l.records) records.push_back(record_json(rec));
+  Json out;
+  out["records"] = std::move(records);
+  out["total"] = l.total;
+  out["offset"] = r.offset;
+  out["limit"] = r.limit;
+  out["next_offset"] = l.next_offset ? Json(*l.next_offset) : Json(nullptr);
+  return out;
+}
+
+Json Handler::batch(const BatchRequest& r, const Peer& peer) {
+  std::vector<zonestore::Op> ops;
+  ops.reserve(r.ops.size());
+  for (const auto& item : r.ops) {
+    zonestore::Op op;
+    if (const auto* s = std::get_if<SetRequest>(&item)) {
+      op.kind = zonestore::Op::Kind::Set;
+      op.set = set_op(*s, actor_of(s->actor ? s->actor : r.actor, peer));
+    } else {
+      op.kind = zonestore::Op::Kind::Unset;
+      op.unset.address = std::get<UnsetRequest>(item).ip;
+    }
+    ops.push_back(std::move(op));
+  }
+  zonestore::WriteResult w = store_.apply(ops, options_.clock());
+  written(w.serials);
+  Json out;
+  out["ops"] = r.ops.size();
+  out["created"] = w.created;
+  out["replaced"] = w.replaced;
+  out["removed"] = w.removed;
+  out["serials"] = serials_json(w.serials);
+  return out;
+}
+
+}  // namespace rdnsd::admin

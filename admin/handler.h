@@ -1,0 +1,83 @@
+#pragma once
+// The admin operation handler: applies parsed requests to the store and turns every
+// failure into a JSON error with a stable code (docs/ADMIN-PROTOCOL.md).
+//
+// Threading: a Handler is the store's single writer. Call handle_line() / handle() from
+// one thread only (the admin server's loop thread); set_zone_defaults() may be called
+// from any thread (SIGHUP reload).
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.h"
+#include "protocol.h"
+#include "store.h"
+
+namespace rdnsd::admin {
+
+// Who sent a request, from the connection's credentials (SO_PEERCRED).
+struct Peer {
+  std::string user;  // user name, or "uid:N" when the uid has no passwd entry
+};
+
+struct HandlerOptions {
+  // What zone-add uses for fields the request leaves out (the config's zone-defaults).
+  conf::ZoneDefaults zone_defaults;
+  // Seconds since the epoch for timestamps and time-based serial policies.
+  std::function<std::time_t()> clock = [] { return std::time(nullptr); };
+  // Called after every committed record write with the new serial of each touched zone
+  // (e.g. to send NOTIFY). Runs on the handler's thread; must not throw.
+  std::function<void(const std::vector<zonestore::ZoneSerial>&)> on_write;
+  // Called after zone-add / zone-remove changed the set of zones. Same rules.
+  std::function<void()> on_zones_changed;
+};
+
+class Handler {
+ public:
+  // `store` must outlive the Handler.
+  explicit Handler(zonestore::Store& store, HandlerOptions options = {});
+
+  // One request line (without its newline) in, one answer line (without its newline)
+  // out. Never throws: every failure is an error answer ("internal" for the unexpected).
+  std::string handle_line(std::string_view line, const Peer& peer);
+
+  // Applies one parsed request and returns the answer's fields (without "ok"). Throws
+  // zonestore::StoreError (zonestore::BatchError for a batch) with a protocol code, or
+  // any std::exception for the unexpected; handle_line() maps them to answers.
+  Json handle(const RequestBody& request, const Peer& peer);
+
+  // Replaces the zone defaults used by later zone-adds. Thread-safe.
+  void set_zone_defaults(const conf::ZoneDefaults& defaults);
+
+ private:
+  Json set(const SetRequest& r, const Peer& peer);
+  Json unset(const UnsetRequest& r);
+  Json show(const ShowRequest& r);
+  Json list(const ListRequest& r);
+  Json zones(const ZonesRequest& r);
+  Json zone_show(const ZoneShowRequest& r);
+  Json zone_add(const ZoneAddRequest& r);
+  Json zone_remove(const ZoneRemoveRequest& r);
+  Json batch(const BatchRequest& r, const Peer& peer);
+  Json quota(const QuotaRequest& r);
+
+  zonestore::ZoneSettings zone_settings(const ZoneAddRequest& r) const;
+  void written(const std::vector<zonestore::ZoneSerial>& serials);
+  void zones_changed();
+
+  zonestore::Store& store_;
+  HandlerOptions options_;
+  mutable std::mutex defaults_mutex_;  // guards options_.zone_defaults
+};
+
+// The IPv4 / IPv6 prefix a zone-add names, split into the octet- (IPv4) or nibble-
+// (IPv6) aligned prefixes of the zones that cover it exactly: 10.1.16.0/20 -> sixteen
+// /24s, 2001:db8::/30 -> four /32s. IPv4 must be /8../24, IPv6 /1../124. On failure
+// returns an empty list and the reason in `why`.
+std::vector<names::Prefix> covering_zones(const names::Prefix& prefix, std::string* why);
+
+}  // namespace rdnsd::admin

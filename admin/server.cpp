@@ -1,0 +1,334 @@
+#include "server.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+namespace rdnsd::admin {
+namespace {
+
+constexpr size_t kReadBuffer = 64 * 1024;
+constexpr size_t kMaxQueued = 4 << 20;  // pause reading while this much waits to be sent
+
+std::runtime_error sys_error(const std::string& what, const std::string& path, int err) {
+  return std::runtime_error("admin socket " + path + ": " + what + ": " + std::strerror(err));
+}
+
+sockaddr_un unix_address(const std::string& path) {
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof sa.sun_path)
+    throw std::runtime_error("admin socket path '" + path + "' must be 1.." +
+                             std::to_string(sizeof sa.sun_path - 1) + " bytes");
+  std::memcpy(sa.sun_path, path.data(), path.size());
+  return sa;
+}
+
+// Makes room for a new socket at `path`: a socket nobody answers on is removed; a
+// listening socket or any other kind of file is refused.
+void clear_stale_socket(const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    throw sys_error("cannot inspect", path, errno);
+  }
+  if (!S_ISSOCK(st.st_mode))
+    throw std::runtime_error("admin socket " + path + ": the path exists and is not a socket");
+  sockaddr_un sa = unix_address(path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw sys_error("socket", path, errno);
+  int rc = connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  int err = errno;
+  close(fd);
+  if (rc == 0)
+    throw std::runtime_error("admin socket " + path +
+                             ": another process is listening on it (is rdnsd already running?)");
+  if (err != ECONNREFUSED && err != ENOENT) throw sys_error("cannot probe", path, err);
+  if (unlink(path.c_str()) != 0 && errno != ENOENT)
+    throw sys_error("cannot remove the stale socket", path, errno);
+}
+
+int listening_socket(const std::string& path, uint32_t mode) {
+  sockaddr_un sa = unix_address(path);
+  clear_stale_socket(path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw sys_error("socket", path, errno);
+  auto fail = [&](const char* what, bool bound) {
+    int err = errno;
+    close(fd);
+    if (bound) unlink(path.c_str());
+    return sys_error(what, path, err);
+  };
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) throw fail("cannot bind", false);
+  if (chmod(path.c_str(), mode_t(mode)) != 0) throw fail("cannot chmod", true);
+  if (listen(fd, 128) != 0) throw fail("cannot listen", true);
+  return fd;
+}
+
+bool blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::string peer_user(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return "unknown";
+  long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buf(size > 0 ? size_t(size) : 16384);
+  passwd pw, *found = nullptr;
+  if (getpwuid_r(cred.uid, &pw, buf.data(), buf.size(), &found) == 0 && found && pw.pw_name)
+    return pw.pw_name;
+  return "uid:" + std::to_string(cred.uid);
+}
+
+// ---- the loop side ----
+
+struct AdminServer::Impl {
+  struct Connection {
+    uv_pipe_t pipe;
+    uv_shutdown_t shutdown;
+    Impl* server = nullptr;
+    Peer peer;
+    std::string buffer;  // received bytes not yet making a whole line
+    size_t scanned = 0;  // bytes of `buffer` known to hold no newline
+    bool closing = false, paused = false;
+  };
+  struct Write {
+    uv_write_t req;
+    std::string data;
+    Connection* conn;
+  };
+
+  Handler& handler;
+  std::string path;
+  uint32_t mode;
+  uv_loop_t loop;
+  uv_pipe_t listener;
+  uv_async_t wakeup;
+  std::thread thread;
+  std::mutex mutex;  // guards started / stopped
+  bool started = false, stopped = false;
+  std::unordered_set<Connection*> connections;
+  std::vector<char> read_buffer = std::vector<char>(kReadBuffer);
+
+  Impl(Handler& h, std::string p, uint32_t m) : handler(h), path(std::move(p)), mode(m) {}
+
+  static Connection* conn_of(uv_handle_t* h) { return static_cast<Connection*>(h->data); }
+  static Impl* impl_of(uv_handle_t* h) { return static_cast<Impl*>(h->data); }
+
+  void accept();
+  void on_read(Connection* c, ssize_t nread);
+  void take_lines(Connection* c);
+  void answer(Connection* c, std::string_view line);
+  void send(Connection* c, std::string data);
+  void finish(Connection* c);  // close after the queued answers went out
+  void close_connection(Connection* c);
+  void shut_down();
+};
+
+void AdminServer::Impl::accept() {
+  auto* c = new Connection;
+  c->server = this;
+  uv_pipe_init(&loop, &c->pipe, 0);
+  c->pipe.data = c;
+  connections.insert(c);
+  if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener),
+                reinterpret_cast<uv_stream_t*>(&c->pipe)) != 0) {
+    close_connection(c);
+    return;
+  }
+  uv_os_fd_t fd;
+  c->peer.user =
+      uv_fileno(reinterpret_cast<uv_handle_t*>(&c->pipe), &fd) == 0 ? peer_user(fd) : "unknown";
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(&c->pipe),
+      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+        Impl* self = conn_of(h)->server;
+        *buf = uv_buf_init(self->read_buffer.data(), unsigned(self->read_buffer.size()));
+      },
+      [](uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+        Connection* c = conn_of(reinterpret_cast<uv_handle_t*>(s));
+        c->server->on_read(c, nread);
+      });
+}
+
+void AdminServer::Impl::on_read(Connection* c, ssize_t nread) {
+  if (c->closing) return;
+  if (nread > 0) {
+    c->buffer.append(read_buffer.data(), size_t(nread));
+    take_lines(c);
+  } else if (nread == UV_EOF) {
+    // A clean end of input: a last line without its newline still counts.
+    if (!blank(c->buffer) && c->buffer.size() <= kMaxLine + 1) answer(c, c->buffer);
+    finish(c);
+  } else if (nread < 0) {
+    close_connection(c);  // reset by the peer: nothing more to say
+  }
+}
+
+// Answers every whole line in the buffer, in order.
+void AdminServer::Impl::take_lines(Connection* c) {
+  size_t start = 0;
+  bool too_long = false;
+  for (;;) {
+    size_t nl = c->buffer.find('\n', std::max(start, c->scanned));
+    if (nl == std::string::npos) break;
+    std::string_view line(c->buffer.data() + start, nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if ((too_long = line.size() > kMaxLine)) break;
+    answer(c, line);
+    start = nl + 1;
+  }
+  c->buffer.erase(0, start);
+  c->scanned = c->buffer.size();
+  if (too_long || c->buffer.size() > kMaxLine + 1) {
+    send(c, encode_error({code::kBadRequest,
+                          "request line is longer than " + std::to_string(kMaxLine) +
+                              " bytes; closing the connection",
+                          std::nullopt},
+                         std::nullopt) +
+                "\n");
+    finish(c);
+    return;
+  }
+  auto* stream = reinterpret_cast<uv_stream_t*>(&c->pipe);
+  if (uv_stream_get_write_queue_size(stream) > kMaxQueued) {
+    uv_read_stop(stream);
+    c->paused = true;
+  }
+}
+
+void AdminServer::Impl::answer(Connection* c, std::string_view line) {
+  if (blank(line)) return;
+  std::string out;
+  try {
+    out = handler.handle_line(line, c->peer);
+  } catch (const std::exception& e) {
+    out = encode_error({code::kInternal, std::string("internal error: ") + e.what(), {}}, {});
+  }
+  out += '\n';
+  send(c, std::move(out));
+}
+
+void AdminServer::Impl::send(Connection* c, std::string data) {
+  auto* w = new Write{{}, std::move(data), c};
+  uv_buf_t buf = uv_buf_init(w->data.data(), unsigned(w->data.size()));
+  int rc = uv_write(
+      &w->req, reinterpret_cast<uv_stream_t*>(&c->pipe), &buf, 1, [](uv_write_t* req, int status) {
+        auto* w = reinterpret_cast<Write*>(req);
+        Connection* c = w->conn;
+        delete w;
+        if (status < 0) return c->server->close_connection(c);
+        auto* s = reinterpret_cast<uv_stream_t*>(&c->pipe);
+        if (c->paused && !c->closing && uv_stream_get_write_queue_size(s) < kMaxQueued / 2) {
+          c->paused = false;
+          uv_read_start(s, s->alloc_cb, s->read_cb);
+        }
+      });
+  if (rc != 0) {
+    delete w;
+    close_connection(c);
+  }
+}
+
+void AdminServer::Impl::finish(Connection* c) {
+  if (c->closing) return;
+  c->closing = true;
+  auto* stream = reinterpret_cast<uv_stream_t*>(&c->pipe);
+  uv_read_stop(stream);
+  c->shutdown.data = c;
+  if (uv_shutdown(&c->shutdown, stream, [](uv_shutdown_t* req, int) {
+        Connection* c = static_cast<Connection*>(req->data);
+        c->server->close_connection(c);
+      }) != 0)
+    close_connection(c);
+}
+
+void AdminServer::Impl::close_connection(Connection* c) {
+  c->closing = true;
+  auto* h = reinterpret_cast<uv_handle_t*>(&c->pipe);
+  if (uv_is_closing(h)) return;
+  uv_close(h, [](uv_handle_t* h) {
+    Connection* c = conn_of(h);
+    c->server->connections.erase(c);
+    delete c;
+  });
+}
+
+void AdminServer::Impl::shut_down() {
+  uv_close(reinterpret_cast<uv_handle_t*>(&listener), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&wakeup), nullptr);
+  std::vector<Connection*> open(connections.begin(), connections.end());
+  for (Connection* c : open) close_connection(c);
+}
+
+// ---- the public side ----
+
+AdminServer::AdminServer(Handler& handler, std::string socket_path, uint32_t mode)
+    : impl_(std::make_unique<Impl>(handler, std::move(socket_path), mode)) {}
+
+AdminServer::~AdminServer() {
+  stop();
+}
+
+const std::string& AdminServer::socket_path() const {
+  return impl_->path;
+}
+
+void AdminServer::start() {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.mutex);
+  if (s.started) throw std::logic_error("AdminServer::start called twice");
+  int fd = listening_socket(s.path, s.mode);
+  struct sigaction old {};
+  if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+  uv_loop_init(&s.loop);
+  uv_pipe_init(&s.loop, &s.listener, 0);
+  s.listener.data = &s;
+  s.wakeup.data = &s;
+  int rc = uv_pipe_open(&s.listener, fd);
+  if (rc == 0)
+    rc =
+        uv_listen(reinterpret_cast<uv_stream_t*>(&s.listener), 128, [](uv_stream_t* l, int status) {
+          if (status == 0) Impl::impl_of(reinterpret_cast<uv_handle_t*>(l))->accept();
+        });
+  uv_async_init(&s.loop, &s.wakeup, [](uv_async_t* a) {
+    Impl::impl_of(reinterpret_cast<uv_handle_t*>(a))->shut_down();
+  });
+  if (rc != 0) {
+    s.shut_down();
+    uv_run(&s.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&s.loop);
+    unlink(s.path.c_str());
+    throw std::runtime_error("admin socket " + s.path + ": " + uv_strerror(rc));
+  }
+  s.started = true;
+  s.thread = std::thread([&s] { uv_run(&s.loop, UV_RUN_DEFAULT); });
+}
+
+void AdminServer::stop() {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.mutex);
+  if (!s.started || s.stopped) return;
+  s.stopped = true;
+  uv_async_send(&s.wakeup);
+  s.thread.join();
+  uv_loop_close(&s.loop);
+  unlink(s.path.c_str());
+}
+
+}  // namespace rdnsd::admin

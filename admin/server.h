@@ -1,0 +1,50 @@
+#pragma once
+// The admin socket: a Unix stream socket speaking the admin protocol (one JSON object per
+// line each way, docs/ADMIN-PROTOCOL.md), served by a libuv loop on its own thread.
+//
+// That thread is the only one that calls the Handler, so it is the store's single
+// writer. Requests on one connection are answered in order; any number of connections
+// may be open at once. A line longer than kMaxLine gets a bad_request answer and the
+// connection is closed. A client that disconnects mid-line leaves no trace; a last line
+// without its newline before a clean end of input (shutdown(SHUT_WR)) is still answered.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "handler.h"
+
+namespace rdnsd::admin {
+
+class AdminServer {
+ public:
+  // `handler` must outlive the server. `mode` is the socket file's permission bits
+  // (e.g. 0660).
+  AdminServer(Handler& handler, std::string socket_path, uint32_t mode);
+  ~AdminServer();  // stop()
+  AdminServer(const AdminServer&) = delete;
+  AdminServer& operator=(const AdminServer&) = delete;
+
+  // Creates the socket and starts the loop thread. A socket file left behind by a dead
+  // process (nothing answers on it) is replaced. Throws std::runtime_error naming the
+  // path and the reason if the path exists and is not a socket, if another process is
+  // listening on it, or if the socket cannot be made. Sets SIGPIPE to ignored if it was
+  // at its default (a peer that goes away must not kill the daemon). Call once.
+  void start();
+
+  // Closes the listener and every connection, waits for the loop thread to end and
+  // removes the socket file. Thread-safe and idempotent; must not be called from the
+  // loop thread itself (i.e. not from a Handler callback).
+  void stop();
+
+  const std::string& socket_path() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The user name of the peer of a connected Unix socket (SO_PEERCRED, getpwuid_r);
+// "uid:N" when the uid has no passwd entry, "unknown" when the credentials are missing.
+std::string peer_user(int fd);
+
+}  // namespace rdnsd::admin
