@@ -253,9 +253,13 @@ void Rdnsd::restart(RdnsdOptions options) {
   int status = stop();
   CHECK_MESSAGE(status == 0, "rdnsd did not stop cleanly on SIGTERM: " << describe_status(status)
                                                                         << "\n" << logs());
+  rewrite_config(std::move(options));
+  start();
+}
+
+void Rdnsd::rewrite_config(RdnsdOptions options) {
   options_ = std::move(options);
   write_file(config_path(), render_config(options_));
-  start();
 }
 
 DigResult Rdnsd::dig(const std::vector<std::string>& args, bool v6) const {

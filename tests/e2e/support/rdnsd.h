@@ -68,6 +68,11 @@ class Rdnsd {
   void restart(RdnsdOptions options);
   // Starts the stopped daemon again (after stop() or kill9()).
   void start();
+  // Rewrites the config file with new options (for SIGHUP or the next start).
+  void rewrite_config(RdnsdOptions options);
+  // Sends a signal to the daemon's PID, and waits for it to exit.
+  void send_signal(int sig) { process_.signal(sig); }
+  std::optional<int> wait_exit(Millis timeout) { return process_.wait_for(timeout); }
 
   // dig @127.0.0.1 -p PORT +tries=1 +time=2 ARGS... (@::1 when v6).
   DigResult dig(const std::vector<std::string>& args, bool v6 = false) const;

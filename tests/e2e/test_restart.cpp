@@ -1,0 +1,213 @@
+// What survives a restart, a crash and a config change: records, serials, and which
+// zones are served.
+#include <csignal>
+#include <thread>
+
+#include "e2e.h"
+
+using namespace rdnsd::e2e;
+
+namespace {
+
+const char* const kV4 = "2.0.192.in-addr.arpa.";
+const char* const kV4b = "100.51.198.in-addr.arpa.";
+const char* const kV6 = "8.b.d.0.1.0.0.2.ip6.arpa.";
+
+// The default zones with `from` replaced by `to` (which must occur exactly once).
+std::string edited_zones(const std::string& from, const std::string& to) {
+  std::string z = kDefaultZones;
+  auto at = z.find(from);
+  REQUIRE_MESSAGE(at != std::string::npos, from);
+  REQUIRE(z.find(from, at + 1) == std::string::npos);
+  return z.replace(at, from.size(), to);
+}
+
+// The default zones without 192.0.2.0/24.
+std::string zones_without_v4() {
+  std::string z = kDefaultZones;
+  auto end = z.find("  - prefix: 198.51.100.0/24");
+  REQUIRE(end != std::string::npos);
+  return z.substr(end);
+}
+
+// The first zone's SOA/TTL lines, to edit.
+const char* const kV4Soa =
+    "soa: { mname: ns1.example.net., rname: hostmaster.example.net., ttl: 3600, minimum: 300 }\n"
+    "    ttl: 3600\n";
+
+RdnsdOptions with_zones(std::string zones) {
+  RdnsdOptions o;
+  o.zones = std::move(zones);
+  return o;
+}
+
+std::string ptr_of(const Rdnsd& d, const std::string& ip) {
+  auto r = d.dig({"-x", ip});
+  INFO(r.describe());
+  if (r.status != "NOERROR" || r.answer.size() != 1) return r.status;
+  return r.answer[0].rdata;
+}
+
+}  // namespace
+
+TEST_CASE("a restart keeps records, their metadata and the serials") {
+  Rdnsd d;
+  REQUIRE(d.rdnsctl({"set", "192.0.2.2", "mail.example.com.", "--ttl", "900", "--description",
+                     "mail"})
+              .ok());
+  REQUIRE(d.rdnsctl({"set", "2001:db8:5::9", "nine.example.net."}).ok());
+  REQUIRE(d.rdnsctl({"unset", "192.0.2.10"}).ok());
+  uint32_t v4 = d.serial(kV4), v4b = d.serial(kV4b), v6 = d.serial(kV6);
+  auto show_before = d.rdnsctl({"--json", "show", "192.0.2.2"});
+  REQUIRE(show_before.ok());
+
+  d.restart();
+
+  CHECK(ptr_of(d, "192.0.2.2") == "mail.example.com.");
+  CHECK(ptr_of(d, "2001:db8:5::9") == "nine.example.net.");
+  CHECK(ptr_of(d, "192.0.2.1") == "gw.example.net.");
+  CHECK(ptr_of(d, "192.0.2.10") == "NXDOMAIN");
+  CHECK(d.serial(kV4) == v4);
+  CHECK(d.serial(kV4b) == v4b);
+  CHECK(d.serial(kV6) == v6);
+  auto show_after = d.rdnsctl({"--json", "show", "192.0.2.2"});
+  INFO(show_after.describe());
+  CHECK(show_after.out == show_before.out);  // id, description, times, TTL all kept
+  auto r = d.dig({"-x", "192.0.2.2"});
+  REQUIRE(r.answer.size() == 1);
+  CHECK(r.answer[0].ttl == 900);
+}
+
+TEST_CASE("seed records are written only when the zone is first created") {
+  Rdnsd d;
+  REQUIRE(d.rdnsctl({"unset", "192.0.2.1"}).ok());
+  REQUIRE(d.rdnsctl({"set", "192.0.2.10", "changed.example.net."}).ok());
+  uint32_t v4 = d.serial(kV4);
+  d.restart();
+  CHECK(ptr_of(d, "192.0.2.1") == "NXDOMAIN");
+  CHECK(ptr_of(d, "192.0.2.10") == "changed.example.net.");
+  CHECK(d.serial(kV4) == v4);
+}
+
+TEST_CASE("a write acknowledged by rdnsctl survives SIGKILL") {
+  Rdnsd d;
+  REQUIRE(d.rdnsctl({"set", "192.0.2.44", "durable.example.net."}).ok());
+  uint32_t v4 = d.serial(kV4);
+  d.kill9();
+  CHECK_FALSE(d.alive());
+  d.start();
+  CHECK(ptr_of(d, "192.0.2.44") == "durable.example.net.");
+  CHECK(d.serial(kV4) == v4);
+}
+
+TEST_CASE("changing a zone's SOA settings bumps its serial by one and keeps its records") {
+  Rdnsd d;
+  REQUIRE(d.rdnsctl({"set", "192.0.2.2", "mail.example.com."}).ok());
+  uint32_t v4 = d.serial(kV4), v4b = d.serial(kV4b), v6 = d.serial(kV6);
+
+  auto options = with_zones(edited_zones(
+      kV4Soa,
+      "soa: { mname: ns1.example.net., rname: hostmaster.example.net., ttl: 3600, minimum: 900 }\n"
+      "    ttl: 3600\n"));
+  d.restart(options);
+  CHECK(d.serial(kV4) == v4 + 1);
+  CHECK(d.serial(kV4b) == v4b);
+  CHECK(d.serial(kV6) == v6);
+  auto soa = d.dig({kV4, "SOA"});
+  INFO(soa.describe());
+  REQUIRE(soa.answer.size() == 1);
+  CHECK(soa.answer[0].fields().at(6) == "900");
+  // The negative TTL follows: min(3600, 900).
+  auto nx = d.dig({"-x", "192.0.2.99"});
+  INFO(nx.describe());
+  REQUIRE(nx.authority.size() == 1);
+  CHECK(nx.authority[0].ttl == 900);
+  CHECK(ptr_of(d, "192.0.2.2") == "mail.example.com.");
+  CHECK(ptr_of(d, "192.0.2.1") == "gw.example.net.");
+
+  // The same config again changes nothing.
+  d.restart(options);
+  CHECK(d.serial(kV4) == v4 + 1);
+
+  // A new NS set is a change too.
+  d.restart(with_zones(edited_zones("ns: [ns1.example.net., ns2.example.net.]\n    soa: { mname: "
+                                    "ns1.example.net., rname: hostmaster.example.net., ttl: 3600, "
+                                    "minimum: 300 }\n    ttl: 3600\n",
+                                    "ns: [ns1.example.net., ns2.example.net., ns3.example.net.]\n"
+                                    "    soa: { mname: ns1.example.net., rname: "
+                                    "hostmaster.example.net., ttl: 3600, minimum: 900 }\n"
+                                    "    ttl: 3600\n")));
+  CHECK(d.serial(kV4) == v4 + 2);
+  auto ns = d.dig({kV4, "NS"});
+  INFO(ns.describe());
+  CHECK(ns.answer.size() == 3);
+  CHECK(ptr_of(d, "192.0.2.2") == "mail.example.com.");
+}
+
+TEST_CASE("a zone removed from the config is REFUSED; added back, its records return") {
+  Rdnsd d;
+  REQUIRE(d.rdnsctl({"set", "192.0.2.2", "mail.example.com."}).ok());
+  uint32_t v4 = d.serial(kV4), v6 = d.serial(kV6);
+
+  d.restart(with_zones(zones_without_v4()));
+  for (const char* ip : {"192.0.2.1", "192.0.2.2", "192.0.2.99"}) {
+    auto r = d.dig({"-x", ip});
+    INFO(r.describe());
+    CHECK(r.status == "REFUSED");
+    CHECK_FALSE(r.has_flag("aa"));
+  }
+  CHECK(d.dig({kV4, "SOA"}).status == "REFUSED");
+  auto refused = d.rdnsctl({"--json", "set", "192.0.2.3", "x.example.net."});
+  INFO(refused.describe());
+  CHECK(refused.status == 1);
+  CHECK(refused.out.find("not_in_zone") != std::string::npos);
+  // The other zones are untouched.
+  CHECK(ptr_of(d, "2001:db8::1") == "gw6.example.net.");
+  CHECK(d.serial(kV6) == v6);
+
+  d.restart(RdnsdOptions{});
+  CHECK(ptr_of(d, "192.0.2.1") == "gw.example.net.");
+  CHECK(ptr_of(d, "192.0.2.2") == "mail.example.com.");
+  CHECK(ptr_of(d, "192.0.2.3") == "NXDOMAIN");
+  CHECK(d.serial(kV4) >= v4);  // a serial never goes back (RFC 1982)
+}
+
+TEST_CASE("SIGHUP re-reads the zones; a bad config on SIGHUP keeps the running one") {
+  Rdnsd d;
+  uint32_t v4 = d.serial(kV4);
+  auto options = with_zones(std::string(kDefaultZones) +
+                            zone_yaml("203.0.113.0/24",
+                                      "    ns: [ns1.example.net.]\n"
+                                      "    soa: { mname: ns1.example.net., rname: "
+                                      "hostmaster.example.net. }\n"
+                                      "    records:\n"
+                                      "      - { ip: 203.0.113.5, name: five.example.net. }\n"));
+  CHECK(d.dig({"-x", "203.0.113.5"}).status == "REFUSED");
+  d.rewrite_config(options);
+  d.send_signal(SIGHUP);
+  std::string answer;
+  for (int i = 0; i < 100 && answer != "five.example.net."; ++i) {
+    answer = ptr_of(d, "203.0.113.5");
+    if (answer != "five.example.net.") std::this_thread::sleep_for(Millis(50));
+  }
+  CHECK(answer == "five.example.net.");
+  CHECK(d.serial(kV4) == v4);
+
+  write_file(d.config_path(), "server: [this is not\n");
+  d.send_signal(SIGHUP);
+  std::this_thread::sleep_for(Millis(300));
+  CHECK(d.alive());
+  CHECK(ptr_of(d, "203.0.113.5") == "five.example.net.");
+  CHECK(ptr_of(d, "192.0.2.1") == "gw.example.net.");
+}
+
+TEST_CASE("SIGTERM and SIGINT stop rdnsd cleanly with exit code 0") {
+  Rdnsd d;
+  int status = d.stop();
+  CHECK_MESSAGE(describe_status(status) == "exit 0", d.logs());
+  d.start();
+  d.send_signal(SIGINT);
+  auto s = d.wait_exit(Millis(10000));
+  REQUIRE(s);
+  CHECK_MESSAGE(describe_status(*s) == "exit 0", d.logs());
+}
