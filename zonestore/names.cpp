@@ -48,7 +48,9 @@ void for_each_label(std::string_view text, F&& f) {
 }  // namespace
 
 std::optional<IpAddress> parse_ip(std::string_view text) {
-  if (text.empty() || text.size() > 45) return std::nullopt;
+  // A NUL would end the C string early and let "1.2.3.4\0junk" through.
+  if (text.empty() || text.size() > 45 || text.find('\0') != std::string_view::npos)
+    return std::nullopt;
   char buf[46];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = 0;
