@@ -64,7 +64,7 @@ class Fields {
     int64_t n = 0;
     if (v->is_number_unsigned()) {
       uint64_t u = v->get<uint64_t>();
-      in_range = u <= uint64_t(max);
+      in_range = u <= uint64_t(max) && int64_t(u) >= min;
       n = in_range ? int64_t(u) : 0;
     } else if (v->is_number_integer()) {
       n = v->get<int64_t>();
