@@ -68,8 +68,42 @@ std::optional<IpAddress> parse_ip(std::string_view text) {
 
 std::string format_ip(const IpAddress& addr) {
   char buf[INET6_ADDRSTRLEN];
-  inet_ntop(addr.family == 4 ? AF_INET : AF_INET6, addr.bytes.data(), buf, sizeof buf);
-  return buf;
+  if (addr.family == 4) {
+    inet_ntop(AF_INET, addr.bytes.data(), buf, sizeof buf);
+    return buf;
+  }
+  // RFC 5952 by hand: glibc's inet_ntop writes deprecated IPv4-compatible addresses in
+  // dotted form ("::2:3" becomes "::0.2.0.3"); section 5 keeps that for IPv4-mapped only.
+  static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(addr.bytes.data(), kMapped, sizeof kMapped) == 0) {
+    inet_ntop(AF_INET, addr.bytes.data() + 12, buf, sizeof buf);
+    return std::string("::ffff:") + buf;
+  }
+  uint16_t words[8];
+  for (int i = 0; i < 8; ++i) words[i] = uint16_t(addr.bytes[2 * i] << 8 | addr.bytes[2 * i + 1]);
+  // The first longest run of two or more zero words becomes "::" (section 4.2).
+  int best = -1, best_len = 1;
+  for (int i = 0; i < 8;) {
+    int j = i;
+    while (j < 8 && words[j] == 0) ++j;
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j > i ? j : i + 1;
+  }
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    if (i == best) {
+      out += "::";
+      i += best_len - 1;
+      continue;
+    }
+    if (!out.empty() && out.back() != ':') out += ':';
+    std::snprintf(buf, sizeof buf, "%x", unsigned(words[i]));
+    out += buf;
+  }
+  return out;
 }
 
 std::optional<Prefix> parse_prefix(std::string_view text, std::string* why) {
