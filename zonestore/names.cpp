@@ -431,7 +431,17 @@ bool is_hostname(std::string_view text, std::string* why) {
       }
     }
   });
-  return ok;
+  if (!ok) return false;
+  // RFC 1123 section 2.1: the top label is never all digits, so a host name can not look
+  // like a dotted quad ("192.0.2.1" as a PTR target is an address typed in the wrong place).
+  std::string_view top = text.back() == '.' ? text.substr(0, text.size() - 1) : text;
+  top = top.substr(top.rfind('.') + 1);
+  if (top.find_first_not_of("0123456789") == std::string_view::npos) {
+    set_why(why, "'" + std::string(text) + "' ends in the all-numeric label '" + std::string(top) +
+                     "'; a host name's last label has a letter");
+    return false;
+  }
+  return true;
 }
 
 std::optional<std::string> normalize_hostname(std::string_view text, std::string* why) {
