@@ -90,8 +90,8 @@ class WireWriter {
     data_[pos_++] = static_cast<uint8_t>(v);
   }
   void u32(uint32_t v) noexcept {
-    u16(static_cast<uint16_t>(v >> 16));
-    u16(static_cast<uint16_t>(v));
+    if (!room(4)) return;
+    for (int shift = 24; shift >= 0; shift -= 8) data_[pos_++] = static_cast<uint8_t>(v >> shift);
   }
   void bytes(const void* src, size_t n) noexcept {
     if (!room(n) || n == 0) return;
