@@ -92,20 +92,28 @@ std::string owner_key(const names::IpAddress& addr) {
   return codec::key_of_text(names::reverse_name(addr));
 }
 
-// UTF-8 without overlong two-byte forms, without code points above U+10FFFF, and
-// without control characters other than tab.
+// RFC 3629 UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF) without
+// control characters (C0, DEL, C1) other than tab.
 bool valid_utf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     uint8_t c = uint8_t(s[i]);
-    size_t n = c < 0x80             ? 0
-               : (c & 0xe0) == 0xc0 ? 1
-               : (c & 0xf0) == 0xe0 ? 2
-               : (c & 0xf8) == 0xf0 ? 3
-                                    : 9;
-    if (n == 9 || c == 0xc0 || c == 0xc1 || c > 0xf4 || n >= s.size() - i) return false;
-    if (n == 0 && (c < 0x20 && c != '\t')) return false;
-    for (size_t j = 1; j <= n; ++j)
-      if ((uint8_t(s[i + j]) & 0xc0) != 0x80) return false;
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    // Continuation bytes after the lead byte; 0 for a stray continuation or a 5+ lead.
+    size_t n = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 0;
+    if (n == 0 || n >= s.size() - i) return false;
+    static const uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};  // shortest form of each length
+    uint32_t min = kMin[n], cp = c & (0x3fu >> n);
+    for (size_t j = 1; j <= n; ++j) {
+      uint8_t cc = uint8_t(s[i + j]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    if (cp < 0xa0) return false;  // C1 controls U+0080..U+009F
     i += n + 1;
   }
   return true;
