@@ -539,7 +539,8 @@ std::optional<names::Prefix> intersect(const names::Prefix& a, const names::Pref
 }  // namespace
 
 ListResult Store::list(const ListFilter& f) const {
-  if (f.limit > 1000) throw StoreError("bad_request", "limit must be 1..1000");
+  // A zero limit would return an empty page with next_offset == offset: a pager loops.
+  if (f.limit == 0 || f.limit > 1000) throw StoreError("bad_request", "limit must be 1..1000");
   std::optional<names::Prefix> range = f.prefix;
   if (f.zone) {
     auto z = zone(*f.zone);
