@@ -224,6 +224,15 @@ std::optional<Zone> overlapping(MDB_txn* txn, MDB_dbi zones, const names::Prefix
   return std::nullopt;
 }
 
+// A seed belongs to the zone it is listed under. Elsewhere it would change another zone
+// without a serial step (seeds take none), so it is refused.
+void check_seed(const names::Prefix& prefix, const std::string& apex, const Store::Seed& seed) {
+  auto addr = names::parse_ip(seed.address);
+  if (addr && !names::prefix_contains(prefix, *addr))
+    throw StoreError("not_in_zone", "seed " + seed.address + " is not in zone " + apex + " (" +
+                                        names::format_prefix(prefix) + ")");
+}
+
 }  // namespace
 
 ReconcileReport Store::reconcile(const std::vector<ZoneSettings>& zones,
@@ -272,8 +281,10 @@ ReconcileReport Store::reconcile(const std::vector<ZoneSettings>& zones,
       b.txn.put(zones_, key, codec::encode_zone(z));
       report.created.push_back(apex);
       if (index < seeds.size())
-        for (const Seed& seed : seeds[index])
+        for (const Seed& seed : seeds[index]) {
+          check_seed(s.prefix, apex, seed);
           apply_set(b, SetOp{seed.address, seed.target, std::nullopt, "", "config"}, now);
+        }
     }
   }
   // Seeds of a new zone belong to its first serial: no serial step for them.
