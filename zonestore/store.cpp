@@ -224,6 +224,14 @@ std::optional<Zone> overlapping(MDB_txn* txn, MDB_dbi zones, const names::Prefix
   return std::nullopt;
 }
 
+// `s` as it reads back from the store: names absolute and in wire_to_text's form, so
+// that "ns1.example.net" in the config matches the stored "ns1.example.net.".
+ZoneSettings as_stored(const ZoneSettings& s) {
+  Zone z;
+  z.settings = s;
+  return codec::decode_zone("", codec::encode_zone(z)).settings;
+}
+
 // A seed belongs to the zone it is listed under. Elsewhere it would change another zone
 // without a serial step (seeds take none), so it is refused.
 void check_seed(const names::Prefix& prefix, const std::string& apex, const Store::Seed& seed) {
@@ -262,7 +270,7 @@ ReconcileReport Store::reconcile(const std::vector<ZoneSettings>& zones,
                                        "); remove that zone first");
     if (auto v = b.txn.find(zones_, key)) {
       Zone z = codec::decode_zone(key, *v);
-      bool changed = !(z.settings == s);
+      bool changed = !(z.settings == as_stored(s));
       if (!changed && z.served && z.origin == ZoneOrigin::Config) {
         report.unchanged.push_back(apex);
         continue;
