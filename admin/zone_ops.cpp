@@ -1,5 +1,6 @@
 // The zone operations of the handler: zones, zone-show, zone-add, zone-remove, quota.
 #include <algorithm>
+#include <tuple>
 
 #include "handler.h"
 #include "views.h"
@@ -51,6 +52,17 @@ std::optional<zonestore::Zone> find_zone(zonestore::Store& store, const std::str
       throw StoreError(code::kBadAddress, "'" + name + "': " + why);
   }
   return store.zone(name);
+}
+
+// IPv4 before IPv6, each in address order.
+std::vector<zonestore::Zone> sorted_zones(const zonestore::Store& store) {
+  std::vector<zonestore::Zone> zones = store.zones();
+  std::sort(zones.begin(), zones.end(), [](const auto& a, const auto& b) {
+    const names::Prefix &p = a.settings.prefix, &q = b.settings.prefix;
+    return std::tie(p.addr.family, p.addr.bytes, p.length) <
+           std::tie(q.addr.family, q.addr.bytes, q.length);
+  });
+  return zones;
 }
 
 zonestore::Zone existing_zone(zonestore::Store& store, const std::string& name) {
@@ -117,7 +129,7 @@ zonestore::ZoneSettings Handler::zone_settings(const ZoneAddRequest& r) const {
 
 Json Handler::zones(const ZonesRequest&) {
   Json list = Json::array();
-  for (const auto& z : store_.zones()) list.push_back(zone_json(z));
+  for (const auto& z : sorted_zones(store_)) list.push_back(zone_json(z));
   return Json{{"zones", std::move(list)}};
 }
 
@@ -178,7 +190,7 @@ Json Handler::zone_remove(const ZoneRemoveRequest& r) {
 
 Json Handler::quota(const QuotaRequest&) {
   Json zones = Json::array();
-  for (const auto& z : store_.zones())
+  for (const auto& z : sorted_zones(store_))
     zones.push_back(Json{
         {"zone", z.apex}, {"limit", limit_json(z.settings.max_records)}, {"used", z.record_count}});
   Json out;
