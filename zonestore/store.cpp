@@ -232,6 +232,17 @@ ZoneSettings as_stored(const ZoneSettings& s) {
   return codec::decode_zone("", codec::encode_zone(z)).settings;
 }
 
+// The apex key of a zone named by its apex or its prefix text.
+std::string zone_key(std::string_view name) {
+  if (name.find('/') == std::string_view::npos) return codec::key_of_text(name);
+  std::string why;
+  auto prefix = names::parse_prefix(name, &why);
+  if (!prefix) throw StoreError("bad_request", why);
+  auto apex = names::zone_apex(*prefix, &why);
+  if (!apex) throw StoreError("bad_request", why);
+  return codec::key_of_text(*apex);
+}
+
 // A seed belongs to the zone it is listed under. Elsewhere it would change another zone
 // without a serial step (seeds take none), so it is refused.
 void check_seed(const names::Prefix& prefix, const std::string& apex, const Store::Seed& seed) {
@@ -320,22 +331,26 @@ Zone Store::add_zone(const ZoneSettings& settings, std::time_t now) {
 }
 
 uint64_t Store::remove_zone(std::string_view name, bool force) {
-  auto z = zone(name);
-  if (!z) throw StoreError("not_found", "no zone " + std::string(name));
-  if (z->record_count > 0 && !force)
-    throw StoreError("conflict", "zone " + z->apex + " still holds " +
-                                     std::to_string(z->record_count) +
-                                     " records; remove them first or use force");
+  std::string apex_key = zone_key(name);
+  // The record count is checked in the write transaction that deletes: a record set
+  // between a separate check and the delete would go without force.
   Txn txn(env_, true);
-  std::string apex_key = codec::key_of_text(z->apex);
+  auto value = txn.find(zones_, apex_key);
+  if (!value) throw StoreError("not_found", "no zone " + std::string(name));
+  Zone z = codec::decode_zone(apex_key, *value);
+  if (z.record_count > 0 && !force)
+    throw StoreError("conflict", "zone " + z.apex + " still holds " +
+                                     std::to_string(z.record_count) +
+                                     " records; remove them first or use force");
   uint64_t removed = 0;
   {
     Cursor cur(txn.get(), rr_);
     for (;;) {
       MDB_val k = val(apex_key), v;
       int rc = mdb_cursor_get(cur.c, &k, &v, MDB_SET_RANGE);
-      if (rc == MDB_NOTFOUND || view(k).substr(0, apex_key.size()) != apex_key) break;
+      if (rc == MDB_NOTFOUND) break;
       check(rc, "scan records");
+      if (view(k).substr(0, apex_key.size()) != apex_key) break;
       auto addr = names::address_from_reverse(names::wire_to_text(names::key_to_wire(view(k))));
       if (addr) {
         std::string mkey = codec::meta_key(*addr);
@@ -362,17 +377,7 @@ std::vector<Zone> Store::zones() const {
 }
 
 std::optional<Zone> Store::zone(std::string_view name) const {
-  std::string key;
-  if (name.find('/') != std::string_view::npos) {
-    std::string why;
-    auto prefix = names::parse_prefix(name, &why);
-    if (!prefix) throw StoreError("bad_request", why);
-    auto apex = names::zone_apex(*prefix, &why);
-    if (!apex) throw StoreError("bad_request", why);
-    key = codec::key_of_text(*apex);
-  } else {
-    key = codec::key_of_text(name);
-  }
+  std::string key = zone_key(name);
   Txn txn(env_, false);
   auto v = txn.find(zones_, key);
   if (!v) return std::nullopt;
