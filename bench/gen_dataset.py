@@ -5,7 +5,8 @@
 
 Writes into DIR (default bench/scratch/<set>/):
 
-  zones.json            the zones (apex, prefix, zone file name) and record counts
+  zones.json            the zones (apex, prefix, zone file name), record counts, and a
+                        probe question (an existing IPv6 PTR, the last record written)
   rdnsd.yaml.in         rdnsd config; @PORT@, @DIR@ and @WORKERS@ are filled in by the runners
   batch/NNN.jsonl       set ops for `rdnsctl batch` / bench/admin_client.py, 100,000 per file
                         ({"op":"set","ip":...,"name":...} one per line)
@@ -242,6 +243,8 @@ def main():
     counts = write_queries(out, fams, args.queries, random.Random(args.seed + 1))
     meta = {"set": args.set, "seed": args.seed, "zones": zones, "batches": nbatch,
             "records": sum(z["records"] for z in zones), "queries": counts,
+            "probe": "%s PTR" % fams[1].owner(fams[1].addrs[-1]),
+            "probe_v4": "%s PTR" % fams[0].owner(fams[0].addrs[-1]),
             "ns": NS, "mname": MNAME, "rname": RNAME, "ttl": TTL, "soa_timers": SOA_TIMERS}
     with open(os.path.join(out, "zones.json"), "w") as f:
         json.dump(meta, f, indent=2)

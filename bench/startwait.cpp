@@ -7,9 +7,11 @@
 // /dev/null), then queries ADDRESS:PORT over UDP in a tight loop (a new query as soon as
 // the previous one is refused or unanswered after 1 ms) until an answer comes back with
 // the query's ID and question, the expected RCODE (default NOERROR) and at least one
-// answer RR. Prints "pid=PID ms=MILLISECONDS queries=N" and exits 0, leaving the server
-// running; the caller stops it by PID. Exits 1 (after killing the server) if the server
-// exits or no correct answer came within SECONDS (default 600).
+// answer RR. Then prints "pid=PID ms=MILLISECONDS queries=N" on its own line and stays
+// the server's parent until the server exits (the caller stops it by PID), exiting with
+// the server's exit status (128+signal if a signal ended it). Exits 1 (after killing
+// the server) if the server exits or no correct answer came within SECONDS (default 600)
+// before that line.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -19,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -91,6 +94,16 @@ bool correct(const uint8_t* m, ssize_t len, const std::string& q, int rcode) {
   return memcmp(m + 12, q.data() + 12, ql) == 0;
 }
 
+// Waits for the server to exit and turns its status into ours.
+int wait_exit(pid_t pid) {
+  int status;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return 1;
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -150,7 +163,8 @@ int main(int argc, char** argv) {
       }
       if (correct(buf, len, *query, rcode)) {
         printf("pid=%d ms=%.2f queries=%lu\n", pid, now_ms() - t0, n);
-        return 0;
+        fflush(stdout);
+        return wait_exit(pid);
       }
     }
   }

@@ -1,0 +1,581 @@
+"""Shared pieces of the rdnsd benchmarks: finding binaries, writing server configs,
+starting and stopping servers by PID, reading /proc, running the load generators, and
+summarising figures. Everything listens on 127.0.0.1 only."""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+SCRATCH = os.path.join(BENCH, "scratch")
+TICK = os.sysconf("SC_CLK_TCK")
+
+# Cores: servers on SERVER_CPU, load generators on LOAD_CPU.
+SERVER_CPU = os.environ.get("SERVER_CPU", "0")
+LOAD_CPU = os.environ.get("LOAD_CPU", "1")
+
+PORTS = {"rdnsd": 45353, "knotd": 45354, "nsd": 45355, "echo": 45356, "rdnsd-2w": 45357}
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+# ---- binaries ----
+
+def _first(paths):
+    for p in paths:
+        if p and os.path.isfile(p) and os.access(p, os.X_OK):
+            return p
+    return None
+
+
+def _build_dirs():
+    dirs = [os.environ.get("RDNSD_BUILD"), os.path.join(ROOT, "build-bench"), os.path.join(ROOT, "build")]
+    return [d for d in dirs if d]
+
+
+def rdnsd_bin():
+    p = _first([os.environ.get("RDNSD")] + [os.path.join(d, "server", "rdnsd") for d in _build_dirs()])
+    if not p:
+        sys.exit("rdnsd not found: build it (cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release"
+                 " && cmake --build build-bench -j2) or set RDNSD=/path/to/rdnsd")
+    return p
+
+
+def rdnsctl_bin():
+    cands = [os.environ.get("RDNSCTL")]
+    for d in _build_dirs():
+        cands += [os.path.join(d, "admin", "rdnsctl"), os.path.join(d, "rdnsctl")]
+    return _first(cands)
+
+
+def tool(name):
+    """A bench tool (loadgen, echo_responder, startwait), built on demand."""
+    cands = [os.path.join(d, "bench", name) for d in _build_dirs()]
+    cands.append(os.path.join(SCRATCH, "build", name))
+    p = _first(cands)
+    if p and os.path.getmtime(p) >= os.path.getmtime(os.path.join(BENCH, name + ".cpp")):
+        return p
+    out = os.path.join(SCRATCH, "build")
+    subprocess.run(["cmake", "-S", BENCH, "-B", out, "-DCMAKE_BUILD_TYPE=Release"], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", out, "-j2"], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(out, name)
+
+
+# ---- datasets ----
+
+def dataset(name):
+    d = os.path.join(SCRATCH, name)
+    meta_path = os.path.join(d, "zones.json")
+    if not os.path.exists(meta_path):
+        log("generating dataset %s ..." % name)
+        subprocess.run([sys.executable, os.path.join(BENCH, "gen_dataset.py"), "--set", name],
+                       check=True, stdout=subprocess.DEVNULL)
+    with open(meta_path) as f:
+        meta = json.load(f)
+    meta["dir"] = d
+    meta["queries_file"] = os.path.join(d, "queries.txt")
+    meta["expect_file"] = os.path.join(d, "queries.expect")
+    return meta
+
+
+# ---- /proc ----
+
+def tree_pids(pid):
+    """pid and all its descendants (nsd forks its server and xfrd processes)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/children" % (p, task)) as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def cpu_seconds(pid):
+    """utime + stime of the process tree, in seconds (all threads)."""
+    total = 0
+    for p in tree_pids(pid):
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / TICK
+
+
+def status_kb(pid, key):
+    """The largest `key` (VmHWM, VmRSS) over the process tree, in KiB."""
+    best = 0
+    for p in tree_pids(pid):
+        try:
+            with open("/proc/%d/status" % p) as f:
+                for line in f:
+                    if line.startswith(key + ":"):
+                        best = max(best, int(line.split()[1]))
+        except OSError:
+            pass
+    return best
+
+
+def cpu_times():
+    """{cpuN: (steal, total, busy)} jiffies from /proc/stat; busy = not idle, not iowait,
+    not steal."""
+    out = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu"):
+                parts = line.split()
+                vals = [int(v) for v in parts[1:9]]
+                busy = sum(vals) - vals[3] - vals[4] - vals[7]
+                out[parts[0]] = (vals[7], sum(vals), busy)
+    return out
+
+
+def steal_pct(before, after, cpu="cpu"):
+    s = after[cpu][0] - before[cpu][0]
+    t = after[cpu][1] - before[cpu][1]
+    return 100.0 * s / t if t else 0.0
+
+
+def busy_pct(before, after, cpu="cpu"):
+    b = after[cpu][2] - before[cpu][2]
+    t = after[cpu][1] - before[cpu][1]
+    return 100.0 * b / t if t else 0.0
+
+
+def wait_quiet(threshold=15.0, max_wait=600, sample=1.0):
+    """Waits (at most max_wait seconds) until the machine is idle apart from us: the busy
+    share of all cores under `threshold` percent over one sample. Returns the seconds
+    waited and the last busy figure."""
+    t0 = time.time()
+    while True:
+        a = cpu_times()
+        time.sleep(sample)
+        b = cpu_times()
+        busy = busy_pct(a, b)
+        if busy < threshold or time.time() - t0 > max_wait:
+            return time.time() - t0, busy
+        time.sleep(4)
+
+
+def machine():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) // 1024
+    return {"nproc": os.cpu_count(), "cpu": model, "kernel": os.uname().release, "mem_mib": mem}
+
+
+# ---- servers ----
+
+class Server:
+    """A server started through startwait: `pid` is the server, `start_ms` the time from
+    exec to its first correct answer."""
+
+    def __init__(self, name, port, argv, workdir, probe, cpus, timeout=600):
+        self.name, self.port, self.workdir = name, port, workdir
+        self.logfile = os.path.join(workdir, name + ".log")
+        cmd = [tool("startwait"), "-p", str(port), "-q", probe, "-t", str(timeout), "-o", self.logfile, "--"]
+        if cpus:
+            cmd += ["taskset", "-c", cpus]
+        cmd += argv
+        self.cmd = argv
+        # startwait itself polls from the load core so it does not compete with the server.
+        self.proc = subprocess.Popen(["taskset", "-c", LOAD_CPU] + cmd, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"pid=(\d+) ms=([\d.]+)", line)
+        if not m:
+            self.proc.wait()
+            tail = open(self.logfile).read()[-2000:] if os.path.exists(self.logfile) else ""
+            raise RuntimeError("%s did not start: %s\n%s" % (name, line.strip(), tail))
+        self.pid, self.start_ms = int(m.group(1)), float(m.group(2))
+
+    def cpu(self):
+        return cpu_seconds(self.pid)
+
+    def hwm_kb(self):
+        return status_kb(self.pid, "VmHWM")
+
+    def rss_kb(self):
+        return status_kb(self.pid, "VmRSS")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, timeout=30):
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        return self.proc.returncode
+
+
+def fresh_dir(path):
+    if os.path.exists(path):
+        shutil.rmtree(path)
+    os.makedirs(path)
+    return path
+
+
+def write_knot_conf(workdir, data, port, zonefile_sync="-1"):
+    lines = [
+        "server:",
+        "    rundir: %s" % workdir,
+        "    listen: 127.0.0.1@%d" % port,
+        "    udp-workers: 1",
+        "    tcp-workers: 1",
+        "    background-workers: 1",
+        "database:",
+        "    storage: %s/db" % workdir,
+        "control:",
+        "    listen: %s/knot.sock" % workdir,
+        "log:",
+        "  - target: stderr",
+        "    any: warning",
+        "template:",
+        "  - id: default",
+        "    storage: %s/zones" % data["dir"],
+        "    zonefile-sync: %s" % zonefile_sync,
+        "zone:",
+    ]
+    for z in data["zones"]:
+        lines += ["  - domain: %s" % z["apex"], "    file: %s" % z["file"]]
+    path = os.path.join(workdir, "knot.conf")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def write_nsd_conf(workdir, data, port):
+    lines = [
+        "server:",
+        "    port: %d" % port,
+        "    ip-address: 127.0.0.1",
+        "    server-count: 1",
+        "    zonesdir: %s/zones" % data["dir"],
+        "    pidfile: %s/nsd.pid" % workdir,
+        "    xfrdfile: %s/xfrd.state" % workdir,
+        "    zonelistfile: %s/zone.list" % workdir,
+        '    database: ""',
+        '    username: ""',
+        '    chroot: ""',
+        "    logfile: %s/nsd.log" % workdir,
+        "    rrl-ratelimit: 0",
+        "    verbosity: 0",
+        "remote-control:",
+        "    control-enable: no",
+    ]
+    for z in data["zones"]:
+        lines += ["zone:", "    name: %s" % z["apex"], "    zonefile: %s" % z["file"]]
+    path = os.path.join(workdir, "nsd.conf")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def write_rdnsd_conf(workdir, data, port, workers, store_dir=None):
+    with open(os.path.join(data["dir"], "rdnsd.yaml.in")) as f:
+        text = f.read()
+    text = text.replace("@PORT@", str(port)).replace("@WORKERS@", str(workers))
+    text = text.replace("@DIR@/rdnsd.mdb", os.path.join(store_dir or workdir, "rdnsd.mdb"))
+    text = text.replace("@DIR@", workdir)
+    path = os.path.join(workdir, "rdnsd.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def start_knotd(workdir, data, port, cpus=SERVER_CPU, zonefile_sync="-1", timeout=600):
+    os.makedirs(os.path.join(workdir, "db"), exist_ok=True)
+    conf = write_knot_conf(workdir, data, port, zonefile_sync)
+    return Server("knotd", port, ["/usr/sbin/knotd", "-c", conf], workdir, data["probe"], cpus, timeout)
+
+
+def start_nsd(workdir, data, port, cpus=SERVER_CPU, timeout=600):
+    conf = write_nsd_conf(workdir, data, port)
+    return Server("nsd", port, ["/usr/sbin/nsd", "-d", "-c", conf], workdir, data["probe"], cpus, timeout)
+
+
+def start_rdnsd(workdir, data, port, workers=1, cpus=SERVER_CPU, store_dir=None, name="rdnsd", timeout=600):
+    conf = write_rdnsd_conf(workdir, data, port, workers, store_dir)
+    return Server(name, port, [rdnsd_bin(), "-c", conf], workdir, data["probe"], cpus, timeout)
+
+
+def start_echo(workdir, data, port, cpus=SERVER_CPU):
+    # The echo answers with the query itself: zero answer RRs, so probe with any query
+    # and accept... startwait needs an answer RR, hence a tiny wait loop of our own.
+    cmd = ["taskset", "-c", cpus] if cpus else []
+    cmd += [tool("echo_responder"), "127.0.0.1", str(port)]
+    return EchoServer(cmd, port, workdir)
+
+
+class EchoServer(Server):
+    def __init__(self, cmd, port, workdir):
+        self.name, self.port, self.workdir, self.start_ms = "echo", port, workdir, None
+        self.logfile = os.path.join(workdir, "echo.log")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.logfile, "w"))
+        self.pid = self.proc.pid
+        for _ in range(200):
+            if os.path.exists(self.logfile) and "ready" in open(self.logfile).read():
+                return
+            time.sleep(0.01)
+        raise RuntimeError("echo_responder did not start")
+
+
+# ---- rdnsd admin ----
+
+class AdminClient:
+    """One connection to rdnsd's admin socket; one JSON object per line each way."""
+
+    def __init__(self, path, timeout=600):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.buf = b""
+
+    def request_raw(self, line):
+        self.sock.sendall(line if isinstance(line, bytes) else line.encode())
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise RuntimeError("admin socket closed")
+            self.buf += chunk
+        answer, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(answer)
+
+    def request(self, obj):
+        return self.request_raw(json.dumps(obj, separators=(",", ":")) + "\n")
+
+    def close(self):
+        self.sock.close()
+
+
+def batch_lines(path):
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def admin_batch_line(ops_lines):
+    """A batch request line made of already-encoded op objects."""
+    return '{"op":"batch","ops":[' + ",".join(ops_lines) + "]}\n"
+
+
+MAX_LINE = 1 << 20  # admin/protocol.h kMaxLine
+
+
+def load_rdnsd(workdir, data, via="auto"):
+    """Loads the dataset into a fresh rdnsd store in workdir (not timed as a start).
+    via: "rdnsctl" (rdnsctl batch FILE per 100k file), "socket" (batch requests of at
+    most 1 MiB per line over one admin connection), or "auto" (rdnsctl if built)."""
+    stamp = os.path.join(workdir, "loaded.json")
+    want = {"set": data["set"], "seed": data["seed"], "records": data["records"]}
+    if os.path.exists(stamp) and json.load(open(stamp)) == want:
+        return None
+    fresh_dir(workdir)
+    port = 45399
+    conf = write_rdnsd_conf(workdir, data, port, 1)
+    proc = subprocess.Popen([rdnsd_bin(), "-c", conf], stdout=open(os.path.join(workdir, "load.log"), "w"),
+                            stderr=subprocess.STDOUT)
+    sock = os.path.join(workdir, "rdnsd.sock")
+    try:
+        for _ in range(6000):
+            if os.path.exists(sock) or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        time.sleep(0.1)
+        if proc.poll() is not None:
+            raise RuntimeError("rdnsd exited while loading: " + open(os.path.join(workdir, "load.log")).read())
+        ctl = rdnsctl_bin()
+        if via == "auto":
+            via = "rdnsctl" if rdnsctl_works(sock) else "socket"
+            log("  loading through %s" % via)
+        files = sorted(os.listdir(os.path.join(data["dir"], "batch")))
+        t0 = time.time()
+        timings = []
+        for fname in files:
+            path = os.path.join(data["dir"], "batch", fname)
+            t = time.time()
+            if via == "rdnsctl":
+                for chunk in split_batch_file(path, os.path.join(workdir, "chunks")):
+                    r = subprocess.run([ctl, "--socket", sock, "batch", chunk], capture_output=True, text=True)
+                    if r.returncode != 0:
+                        raise RuntimeError("rdnsctl batch %s failed: %s %s" % (chunk, r.stdout[-500:], r.stderr[-500:]))
+                    os.unlink(chunk)
+            else:
+                socket_batches(sock, batch_lines(path))
+            timings.append(time.time() - t)
+            log("  loaded %s in %.2f s" % (fname, timings[-1]))
+        total = time.time() - t0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    json.dump(want, open(stamp, "w"))
+    return {"via": via, "seconds": total, "per_file": timings}
+
+
+def rdnsctl_works(sock):
+    ctl = rdnsctl_bin()
+    if not ctl:
+        return False
+    r = subprocess.run([ctl, "--socket", sock, "--json", "zones"], capture_output=True, text=True)
+    if r.returncode != 0:
+        log("  rdnsctl does not work (%s zones: exit %d: %s)" % (ctl, r.returncode, r.stderr.strip()[:200]))
+    return r.returncode == 0
+
+
+def split_batch_file(path, outdir, max_bytes=MAX_LINE - 4096):
+    """Splits a JSON-lines batch file into files whose batch request fits one admin line."""
+    os.makedirs(outdir, exist_ok=True)
+    out, chunk, size = [], [], 0
+    base = os.path.basename(path)
+    for op in batch_lines(path) + [None]:
+        if op is None or size + len(op) + 1 > max_bytes:
+            name = os.path.join(outdir, "%s.%03d" % (base, len(out)))
+            with open(name, "w") as f:
+                f.write("\n".join(chunk) + "\n")
+            out.append(name)
+            chunk, size = [], 0
+            if op is None:
+                break
+        chunk.append(op)
+        size += len(op) + 1
+    return out
+
+
+def socket_batches(sock_path, ops, max_line=MAX_LINE):
+    """Sends ops (encoded JSON objects) as batch requests that each fit one line."""
+    c = AdminClient(sock_path)
+    try:
+        chunk, size = [], 0
+        for op in ops + [None]:
+            if op is None or size + len(op) + 64 > max_line:
+                if chunk:
+                    a = c.request_raw(admin_batch_line(chunk))
+                    if not a.get("ok"):
+                        raise RuntimeError("batch refused: %s" % a)
+                chunk, size = [], 0
+                if op is None:
+                    break
+            chunk.append(op)
+            size += len(op) + 1
+    finally:
+        c.close()
+
+
+# ---- load generators ----
+
+def run_loadgen(port, data, seconds, extra=(), cpus=LOAD_CPU, expect=True):
+    """loadgen's figures; with `expect`, every rcode is checked against queries.expect."""
+    cmd = ["taskset", "-c", cpus, tool("loadgen"), "-p", str(port), "-d", data["queries_file"],
+           "-l", str(seconds)] + (["-x", data["expect_file"]] if expect else []) + list(extra)
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    out = {}
+    for line in r.stdout.splitlines():
+        k, _, v = line.partition("=")
+        try:
+            out[k] = float(v)
+        except ValueError:
+            out[k] = v
+    out["stderr"] = r.stderr.strip()[-1000:]
+    out["rcodes"] = {k[6:]: int(v) for k, v in out.items() if k.startswith("rcode_")}
+    return out
+
+
+def run_dnsperf(port, data, seconds, extra=(), cpus=LOAD_CPU):
+    cmd = ["taskset", "-c", cpus, "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", data["queries_file"],
+           "-l", str(seconds), "-c", "4", "-q", "128", "-t", "1"] + list(extra)
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    text = r.stdout
+    out = {"stderr": r.stderr.strip()[-500:]}
+    m = re.search(r"Queries sent:\s+(\d+)", text)
+    out["sent"] = float(m.group(1)) if m else 0
+    m = re.search(r"Queries completed:\s+(\d+)", text)
+    out["answered"] = float(m.group(1)) if m else 0
+    m = re.search(r"Queries lost:\s+(\d+)", text)
+    out["lost"] = float(m.group(1)) if m else 0
+    m = re.search(r"Queries per second:\s+([\d.]+)", text)
+    out["qps"] = float(m.group(1)) if m else 0
+    m = re.search(r"Run time \(s\):\s+([\d.]+)", text)
+    out["duration"] = float(m.group(1)) if m else seconds
+    m = re.search(r"Average Latency \(s\):\s+([\d.]+) \(min ([\d.]+), max ([\d.]+)\)", text)
+    if m:
+        out["lat_avg_us"] = float(m.group(1)) * 1e6
+        out["lat_max_us"] = float(m.group(3)) * 1e6
+    m = re.search(r"Response codes:\s+(.*)", text)
+    out["rcodes"] = {}
+    if m:
+        for name, n in re.findall(r"([A-Z]+) (\d+) \(", m.group(1)):
+            out["rcodes"][name] = int(n)
+    return out
+
+
+def measure(server, fn):
+    """Runs fn() and adds the server's CPU time, CPU use, steal and peak RSS to its result."""
+    c0, s0, t0 = server.cpu(), cpu_times(), time.time()
+    res = fn()
+    c1, s1, t1 = server.cpu(), cpu_times(), time.time()
+    res["server_cpu_s"] = c1 - c0
+    res["wall_s"] = t1 - t0
+    answered = res.get("answered", 0)
+    res["qps_per_cpu"] = answered / res["server_cpu_s"] if res["server_cpu_s"] > 0 else 0
+    res["cpu_util_pct"] = 100.0 * res["server_cpu_s"] / res.get("duration", t1 - t0)
+    res["steal_pct"] = steal_pct(s0, s1)
+    res["steal_server_cpu_pct"] = steal_pct(s0, s1, "cpu" + SERVER_CPU.split(",")[0])
+    res["server_core_busy_pct"] = busy_pct(s0, s1, "cpu" + SERVER_CPU.split(",")[0])
+    # Work on the server's core that was not the server's: other processes, interrupts.
+    res["other_on_server_core_pct"] = max(0.0, res["server_core_busy_pct"] - res["cpu_util_pct"])
+    res["load_core_busy_pct"] = busy_pct(s0, s1, "cpu" + LOAD_CPU.split(",")[0])
+    res["hwm_kb"] = server.hwm_kb()
+    return res
+
+
+# ---- summaries ----
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def span(values, fmt="{:.0f}"):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    m = statistics.median(values)
+    if len(values) == 1:
+        return fmt.format(m)
+    return (fmt + " ({}-{})").format(m, fmt.format(min(values)), fmt.format(max(values)))
+
+
+def markdown_table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        out.append("| " + " | ".join(str(c) for c in r) + " |")
+    return "\n".join(out)
