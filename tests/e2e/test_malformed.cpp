@@ -84,7 +84,9 @@ Bytes cat(std::initializer_list<Bytes> parts) {
   return out;
 }
 
-Bytes type_class() { return {0, wire::rr::PTR, 0, 1}; }
+Bytes type_class() {
+  return {0, wire::rr::PTR, 0, 1};
+}
 
 }  // namespace
 
@@ -94,8 +96,7 @@ TEST_CASE("short and truncated headers") {
   check_formerr_or_dropped(d, {}, "empty datagram");
   check_formerr_or_dropped(d, {0x12}, "1 byte");
   check_formerr_or_dropped(d, {0x12, 0x34, 0x01, 0x00, 0x00}, "5 bytes");
-  check_formerr_or_dropped(d, {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0},
-                           "11 bytes");
+  check_formerr_or_dropped(d, {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0}, "11 bytes");
   check_formerr_or_dropped(d, wire::header(0x1201, 0x0100, 1, 0, 0, 0),
                            "header with QDCOUNT 1 and no question");
   Bytes q = probe();
@@ -150,12 +151,10 @@ TEST_CASE("bad names: label lengths, compression loops, pointers out of bounds")
                            "two pointers in a loop");
   check_formerr_or_dropped(d, cat({h(0x2006), {1, 'x', 0xC0, 12}, type_class()}),
                            "label then pointer back to the start");
-  check_formerr_or_dropped(d, cat({h(0x2007), {0xC0, 0xFF}, type_class()}),
-                           "pointer past the end");
+  check_formerr_or_dropped(d, cat({h(0x2007), {0xC0, 0xFF}, type_class()}), "pointer past the end");
   check_formerr_or_dropped(d, cat({h(0x2008), {0xFF, 0xFF}, type_class()}),
                            "pointer to offset 16383");
-  check_formerr_or_dropped(d, cat({h(0x2009), {0xC0, 2}, type_class()}),
-                           "pointer into the header");
+  check_formerr_or_dropped(d, cat({h(0x2009), {0xC0, 2}, type_class()}), "pointer into the header");
   check_formerr_or_dropped(d, cat({h(0x200a), {3, 'a', 'b', 'c', 3, 'd', 'e', 'f'}}),
                            "name without its root label");
   check_formerr_or_dropped(d, cat({h(0x200b), {0xC0}}), "half a pointer");
@@ -168,9 +167,12 @@ TEST_CASE("bad names: label lengths, compression loops, pointers out of bounds")
   for (int i = 0; i < 5; ++i) long_name += std::string(63, 'a' + i) + ".";
   check_formerr_or_dropped(d, cat({h(0x200e), wire::encode_name(long_name), type_class()}),
                            "name over 255 octets");
-  // Labels of length 0 in the middle end the name; the rest is junk.
+  // Bytes after the last section that the counts do not cover (knotd: FORMERR).
   check_formerr_or_dropped(d, cat({h(0x200f), {1, 'a', 0, 1, 'b', 0}, type_class()}),
-                           "junk after a short name where the type should be");
+                           "a short name, then junk where the next question would be");
+  check_formerr_or_dropped(
+      d, cat({h(0x2010), wire::encode_name("1.2.0.192.in-addr.arpa."), type_class(), {'j', 'u'}}),
+      "trailing junk after a complete question");
   check_still_serving(d, pid);
 }
 
@@ -184,9 +186,9 @@ TEST_CASE("counts larger than the packet, huge QDCOUNT") {
                            "NSCOUNT 7, no records");
   check_formerr_or_dropped(d, cat({wire::header(0x3003, 0x0100, 1, 0, 0, 3), question}),
                            "ARCOUNT 3, no records");
-  check_formerr_or_dropped(
-      d, cat({wire::header(0x3004, 0x0100, 1, 0xffff, 0xffff, 0xffff), question}),
-      "every count 65535");
+  check_formerr_or_dropped(d,
+                           cat({wire::header(0x3004, 0x0100, 1, 0xffff, 0xffff, 0xffff), question}),
+                           "every count 65535");
   check_formerr_or_dropped(d, cat({wire::header(0x3005, 0x0100, 0xffff, 0, 0, 0), question}),
                            "QDCOUNT 65535 with one question");
   check_formerr_or_dropped(d, cat({wire::header(0x3006, 0x0100, 2, 0, 0, 0), question}),

@@ -8,7 +8,8 @@ namespace {
 
 const char* const kV4Apex = "2.0.192.in-addr.arpa.";
 const char* const kV6Apex = "8.b.d.0.1.0.0.2.ip6.arpa.";
-const char* const kV6Host5 = "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.";
+const char* const kV6Host5 =
+    "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.";
 
 // An authoritative answer with exactly one PTR record.
 void check_ptr(const DigResult& r, const std::string& owner, uint32_t ttl,
@@ -61,8 +62,7 @@ TEST_CASE("dig -x an IPv4 address gives its PTR, authoritative, at the record's 
   check_ptr(d.dig({"-x", "192.0.2.1"}), "1.2.0.192.in-addr.arpa.", 3600, "gw.example.net.");
   check_ptr(d.dig({"-x", "192.0.2.10"}), "10.2.0.192.in-addr.arpa.", 3600, "www.example.net.");
   // Another zone, whose default record TTL is 60.
-  check_ptr(d.dig({"-x", "198.51.100.7"}), "7.100.51.198.in-addr.arpa.", 60,
-            "seven.example.org.");
+  check_ptr(d.dig({"-x", "198.51.100.7"}), "7.100.51.198.in-addr.arpa.", 60, "seven.example.org.");
 }
 
 TEST_CASE("dig -x an IPv6 address over IPv6 gives its PTR") {
@@ -171,18 +171,17 @@ TEST_CASE("another type at an existing name is NODATA with the SOA") {
 TEST_CASE("an empty non-terminal in ip6.arpa is NODATA, not NXDOMAIN (RFC 8020)") {
   Rdnsd d;
   // 2001:db8:1:2::5 makes every name between it and the apex an empty non-terminal.
-  for (const char* ent : {"1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
-                          "2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
-                          "0.0.0.0.0.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
-                          "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
-                          // and 2001:db8::1 those above it.
-                          "0.8.b.d.0.1.0.0.2.ip6.arpa."}) {
+  for (const char* ent :
+       {"1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", "2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+        "0.0.0.0.0.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+        "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+        // and 2001:db8::1 those above it.
+        "0.8.b.d.0.1.0.0.2.ip6.arpa."}) {
     check_negative(d.dig({ent, "PTR"}), "NOERROR", kV6Apex, 300);
     check_negative(d.dig({ent, "NS"}), "NOERROR", kV6Apex, 300);
   }
   // Siblings of those nodes do not exist.
-  for (const char* nx : {"3.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
-                         "f.8.b.d.0.1.0.0.2.ip6.arpa.",
+  for (const char* nx : {"3.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", "f.8.b.d.0.1.0.0.2.ip6.arpa.",
                          "1.0.0.0.0.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."})
     check_negative(d.dig({nx, "PTR"}), "NXDOMAIN", kV6Apex, 300);
 }
@@ -203,9 +202,14 @@ TEST_CASE("names outside every served zone are REFUSED") {
 TEST_CASE("TCP gives the same answers as UDP") {
   Rdnsd d;
   const std::vector<std::vector<std::string>> queries = {
-      {"-x", "192.0.2.1"},       {"-x", "192.0.2.99"},       {"-x", "2001:db8:1:2::5"},
-      {kV4Apex, "SOA"},          {kV4Apex, "NS"},            {"1.2.0.192.in-addr.arpa.", "TXT"},
-      {"2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", "PTR"}, {"example.com.", "A"}};
+      {"-x", "192.0.2.1"},
+      {"-x", "192.0.2.99"},
+      {"-x", "2001:db8:1:2::5"},
+      {kV4Apex, "SOA"},
+      {kV4Apex, "NS"},
+      {"1.2.0.192.in-addr.arpa.", "TXT"},
+      {"2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", "PTR"},
+      {"example.com.", "A"}};
   for (const auto& q : queries) {
     for (bool v6 : {false, true}) {
       auto udp = d.dig(q, v6);
@@ -264,7 +268,8 @@ TEST_CASE("the question comes back in the case it was sent") {
   }
 }
 
-TEST_CASE("EDNS: the answer has an OPT with the server's 1232-byte payload when the query has one") {
+TEST_CASE(
+    "EDNS: the answer has an OPT with the server's 1232-byte payload when the query has one") {
   Rdnsd d;
   auto r = d.dig({"-x", "192.0.2.1"});
   INFO(r.describe());

@@ -52,11 +52,10 @@ std::string ptr_of(const Rdnsd& d, const std::string& ip) {
 
 TEST_CASE("a restart keeps records, their metadata and the serials") {
   Rdnsd d;
-  REQUIRE(d.rdnsctl({"set", "192.0.2.2", "mail.example.com.", "--ttl", "900", "--description",
-                     "mail"})
-              .ok());
-  REQUIRE(d.rdnsctl({"set", "2001:db8:5::9", "nine.example.net."}).ok());
-  REQUIRE(d.rdnsctl({"unset", "192.0.2.10"}).ok());
+  must(d.rdnsctl(
+      {"set", "192.0.2.2", "mail.example.com.", "--ttl", "900", "--description", "mail"}));
+  must(d.rdnsctl({"set", "2001:db8:5::9", "nine.example.net."}));
+  must(d.rdnsctl({"unset", "192.0.2.10"}));
   uint32_t v4 = d.serial(kV4), v4b = d.serial(kV4b), v6 = d.serial(kV6);
   auto show_before = d.rdnsctl({"--json", "show", "192.0.2.2"});
   REQUIRE(show_before.ok());
@@ -80,8 +79,8 @@ TEST_CASE("a restart keeps records, their metadata and the serials") {
 
 TEST_CASE("seed records are written only when the zone is first created") {
   Rdnsd d;
-  REQUIRE(d.rdnsctl({"unset", "192.0.2.1"}).ok());
-  REQUIRE(d.rdnsctl({"set", "192.0.2.10", "changed.example.net."}).ok());
+  must(d.rdnsctl({"unset", "192.0.2.1"}));
+  must(d.rdnsctl({"set", "192.0.2.10", "changed.example.net."}));
   uint32_t v4 = d.serial(kV4);
   d.restart();
   CHECK(ptr_of(d, "192.0.2.1") == "NXDOMAIN");
@@ -91,7 +90,7 @@ TEST_CASE("seed records are written only when the zone is first created") {
 
 TEST_CASE("a write acknowledged by rdnsctl survives SIGKILL") {
   Rdnsd d;
-  REQUIRE(d.rdnsctl({"set", "192.0.2.44", "durable.example.net."}).ok());
+  must(d.rdnsctl({"set", "192.0.2.44", "durable.example.net."}));
   uint32_t v4 = d.serial(kV4);
   d.kill9();
   CHECK_FALSE(d.alive());
@@ -102,7 +101,7 @@ TEST_CASE("a write acknowledged by rdnsctl survives SIGKILL") {
 
 TEST_CASE("changing a zone's SOA settings bumps its serial by one and keeps its records") {
   Rdnsd d;
-  REQUIRE(d.rdnsctl({"set", "192.0.2.2", "mail.example.com."}).ok());
+  must(d.rdnsctl({"set", "192.0.2.2", "mail.example.com."}));
   uint32_t v4 = d.serial(kV4), v4b = d.serial(kV4b), v6 = d.serial(kV6);
 
   auto options = with_zones(edited_zones(
@@ -130,13 +129,14 @@ TEST_CASE("changing a zone's SOA settings bumps its serial by one and keeps its 
   CHECK(d.serial(kV4) == v4 + 1);
 
   // A new NS set is a change too.
-  d.restart(with_zones(edited_zones("ns: [ns1.example.net., ns2.example.net.]\n    soa: { mname: "
-                                    "ns1.example.net., rname: hostmaster.example.net., ttl: 3600, "
-                                    "minimum: 300 }\n    ttl: 3600\n",
-                                    "ns: [ns1.example.net., ns2.example.net., ns3.example.net.]\n"
-                                    "    soa: { mname: ns1.example.net., rname: "
-                                    "hostmaster.example.net., ttl: 3600, minimum: 900 }\n"
-                                    "    ttl: 3600\n")));
+  d.restart(
+      with_zones(edited_zones("ns: [ns1.example.net., ns2.example.net.]\n    soa: { mname: "
+                              "ns1.example.net., rname: hostmaster.example.net., ttl: 3600, "
+                              "minimum: 300 }\n    ttl: 3600\n",
+                              "ns: [ns1.example.net., ns2.example.net., ns3.example.net.]\n"
+                              "    soa: { mname: ns1.example.net., rname: "
+                              "hostmaster.example.net., ttl: 3600, minimum: 900 }\n"
+                              "    ttl: 3600\n")));
   CHECK(d.serial(kV4) == v4 + 2);
   auto ns = d.dig({kV4, "NS"});
   INFO(ns.describe());
@@ -144,9 +144,9 @@ TEST_CASE("changing a zone's SOA settings bumps its serial by one and keeps its 
   CHECK(ptr_of(d, "192.0.2.2") == "mail.example.com.");
 }
 
-TEST_CASE("a zone removed from the config is REFUSED; added back, its records return") {
+TEST_CASE("a zone removed from the config is REFUSED and when added back its records return") {
   Rdnsd d;
-  REQUIRE(d.rdnsctl({"set", "192.0.2.2", "mail.example.com."}).ok());
+  must(d.rdnsctl({"set", "192.0.2.2", "mail.example.com."}));
   uint32_t v4 = d.serial(kV4), v6 = d.serial(kV6);
 
   d.restart(with_zones(zones_without_v4()));
@@ -172,7 +172,7 @@ TEST_CASE("a zone removed from the config is REFUSED; added back, its records re
   CHECK(d.serial(kV4) >= v4);  // a serial never goes back (RFC 1982)
 }
 
-TEST_CASE("SIGHUP re-reads the zones; a bad config on SIGHUP keeps the running one") {
+TEST_CASE("SIGHUP re-reads the zones and a bad config on SIGHUP keeps the running one") {
   Rdnsd d;
   uint32_t v4 = d.serial(kV4);
   auto options = with_zones(std::string(kDefaultZones) +

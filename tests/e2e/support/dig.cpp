@@ -133,7 +133,9 @@ void parse_line(const std::string& line, Section section, DigResult& r) {
 
 }  // namespace
 
-std::vector<std::string> DigRecord::fields() const { return split_ws(rdata); }
+std::vector<std::string> DigRecord::fields() const {
+  return split_ws(rdata);
+}
 
 std::string DigResult::option(const std::string& name) const {
   for (const auto& l : opt_lines)

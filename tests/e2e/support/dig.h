@@ -13,9 +13,9 @@ namespace rdnsd::e2e {
 struct DigRecord {
   std::string name;  // as printed (absolute, case kept)
   uint32_t ttl = 0;
-  std::string cls;    // IN, CH
-  std::string type;   // PTR, SOA, ...
-  std::string rdata;  // the rest of the line, fields separated by one space
+  std::string cls;                          // IN, CH
+  std::string type;                         // PTR, SOA, ...
+  std::string rdata;                        // the rest of the line, fields separated by one space
   std::vector<std::string> fields() const;  // rdata split on white space
 };
 

@@ -7,3 +7,13 @@
 #include "process.h"
 #include "rdnsd.h"
 #include "wire.h"
+
+namespace rdnsd::e2e {
+
+// A command that must succeed; on failure the test stops with its whole output.
+inline RunResult must(RunResult r) {
+  REQUIRE_MESSAGE(r.ok(), r.describe());
+  return r;
+}
+
+}  // namespace rdnsd::e2e

@@ -70,11 +70,10 @@ pid_t start(SpawnSetup& setup, const std::vector<std::string>& argv) {
   if (argv.empty()) throw std::runtime_error("run: empty argv");
   auto args = c_argv(argv);
   pid_t pid = -1;
-  int rc = argv[0].find('/') == std::string::npos
-               ? posix_spawnp(&pid, argv[0].c_str(), &setup.actions, &setup.attr, args.data(),
-                              environ)
-               : posix_spawn(&pid, argv[0].c_str(), &setup.actions, &setup.attr, args.data(),
-                             environ);
+  int rc =
+      argv[0].find('/') == std::string::npos
+          ? posix_spawnp(&pid, argv[0].c_str(), &setup.actions, &setup.attr, args.data(), environ)
+          : posix_spawn(&pid, argv[0].c_str(), &setup.actions, &setup.attr, args.data(), environ);
   if (rc != 0) throw errno_error("cannot start " + argv[0], rc);
   return pid;
 }
@@ -155,8 +154,10 @@ std::string RunResult::describe() const {
   std::ostringstream os;
   os << "$";
   for (const auto& a : argv) os << " '" << a << "'";
-  os << "\n[" << (timed_out ? "timed out" : signal ? "signal " + std::to_string(signal)
-                                                   : "exit " + std::to_string(status))
+  os << "\n["
+     << (timed_out ? "timed out"
+         : signal  ? "signal " + std::to_string(signal)
+                   : "exit " + std::to_string(status))
      << "]\n--- stdout ---\n"
      << out << "--- stderr ---\n"
      << err;
@@ -204,7 +205,9 @@ Process::~Process() {
   if (pid_ > 0 && !status_) terminate(Millis(0));
 }
 
-Process::Process(Process&& other) noexcept { *this = std::move(other); }
+Process::Process(Process&& other) noexcept {
+  *this = std::move(other);
+}
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this != &other) {

@@ -165,8 +165,9 @@ Rdnsd::~Rdnsd() {
   // anywhere in its output is a failure too.
   if (process_.running()) {
     int status = process_.terminate(kStopLimit);
-    CHECK_MESSAGE(status == 0, "rdnsd did not stop cleanly on SIGTERM: "
-                                   << describe_status(status) << "\n" << logs());
+    CHECK_MESSAGE(status == 0, "rdnsd did not stop cleanly on SIGTERM: " << describe_status(status)
+                                                                         << "\n"
+                                                                         << logs());
   }
   std::string err = stderr_text();
   for (const char* bad : {"AddressSanitizer", "LeakSanitizer", "runtime error:"}) {
@@ -235,7 +236,9 @@ void Rdnsd::wait_ready() {
                            std::to_string(process_.pid()) + ")\n" + logs());
 }
 
-int Rdnsd::stop() { return process_.terminate(kStopLimit); }
+int Rdnsd::stop() {
+  return process_.terminate(kStopLimit);
+}
 
 void Rdnsd::kill9() {
   process_.signal(SIGKILL);
@@ -245,14 +248,16 @@ void Rdnsd::kill9() {
 void Rdnsd::restart() {
   int status = stop();
   CHECK_MESSAGE(status == 0, "rdnsd did not stop cleanly on SIGTERM: " << describe_status(status)
-                                                                        << "\n" << logs());
+                                                                       << "\n"
+                                                                       << logs());
   start();
 }
 
 void Rdnsd::restart(RdnsdOptions options) {
   int status = stop();
   CHECK_MESSAGE(status == 0, "rdnsd did not stop cleanly on SIGTERM: " << describe_status(status)
-                                                                        << "\n" << logs());
+                                                                       << "\n"
+                                                                       << logs());
   rewrite_config(std::move(options));
   start();
 }
@@ -263,8 +268,8 @@ void Rdnsd::rewrite_config(RdnsdOptions options) {
 }
 
 DigResult Rdnsd::dig(const std::vector<std::string>& args, bool v6) const {
-  std::vector<std::string> argv{"dig", v6 ? "@::1" : "@127.0.0.1", "-p", std::to_string(port_),
-                                "+tries=1", "+time=2"};
+  std::vector<std::string> argv{
+      "dig", v6 ? "@::1" : "@127.0.0.1", "-p", std::to_string(port_), "+tries=1", "+time=2"};
   argv.insert(argv.end(), args.begin(), args.end());
   return parse_dig(run(argv, {Millis(15000), "", ""}));
 }

@@ -17,7 +17,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-uint16_t get16(const Bytes& b, size_t at) { return static_cast<uint16_t>(b[at] << 8 | b[at + 1]); }
+uint16_t get16(const Bytes& b, size_t at) {
+  return static_cast<uint16_t>(b[at] << 8 | b[at + 1]);
+}
 uint32_t get32(const Bytes& b, size_t at) {
   return static_cast<uint32_t>(b[at]) << 24 | static_cast<uint32_t>(b[at + 1]) << 16 |
          static_cast<uint32_t>(b[at + 2]) << 8 | b[at + 3];
@@ -177,56 +179,57 @@ Bytes Reply::question() const {
 
 std::optional<int> Reply::full_rcode() const {
   std::optional<int> out;
-  walk_records(*this, [&](int section, size_t, size_t at, uint16_t type, uint32_t ttl, size_t,
-                          uint16_t) {
-    (void)at;
-    if (section == 2 && type == rr::OPT && !out) out = static_cast<int>((ttl >> 24) << 4) | rcode;
-  });
+  walk_records(*this,
+               [&](int section, size_t, size_t at, uint16_t type, uint32_t ttl, size_t, uint16_t) {
+                 (void)at;
+                 if (section == 2 && type == rr::OPT && !out)
+                   out = static_cast<int>((ttl >> 24) << 4) | rcode;
+               });
   return out;
 }
 
 std::optional<uint32_t> Reply::authority_soa_ttl() const {
   std::optional<uint32_t> out;
-  walk_records(*this, [&](int section, size_t, size_t, uint16_t type, uint32_t ttl, size_t,
-                          uint16_t) {
-    if (section == 1 && type == rr::SOA && !out) out = ttl;
-  });
+  walk_records(*this,
+               [&](int section, size_t, size_t, uint16_t type, uint32_t ttl, size_t, uint16_t) {
+                 if (section == 1 && type == rr::SOA && !out) out = ttl;
+               });
   return out;
 }
 
 std::optional<std::vector<std::pair<uint16_t, Bytes>>> Reply::opt_options() const {
   std::optional<std::vector<std::pair<uint16_t, Bytes>>> out;
-  walk_records(*this, [&](int section, size_t, size_t, uint16_t type, uint32_t, size_t rd,
-                          uint16_t rdlen) {
-    if (section != 2 || type != rr::OPT || out) return;
-    out.emplace();
-    size_t at = rd, end = rd + rdlen;
-    while (at + 4 <= end) {
-      uint16_t code = get16(bytes, at), len = get16(bytes, at + 2);
-      if (at + 4 + len > end) break;
-      out->emplace_back(code, Bytes(bytes.begin() + static_cast<long>(at + 4),
-                                    bytes.begin() + static_cast<long>(at + 4 + len)));
-      at += 4 + len;
-    }
-  });
+  walk_records(
+      *this, [&](int section, size_t, size_t, uint16_t type, uint32_t, size_t rd, uint16_t rdlen) {
+        if (section != 2 || type != rr::OPT || out) return;
+        out.emplace();
+        size_t at = rd, end = rd + rdlen;
+        while (at + 4 <= end) {
+          uint16_t code = get16(bytes, at), len = get16(bytes, at + 2);
+          if (at + 4 + len > end) break;
+          out->emplace_back(code, Bytes(bytes.begin() + static_cast<long>(at + 4),
+                                        bytes.begin() + static_cast<long>(at + 4 + len)));
+          at += 4 + len;
+        }
+      });
   return out;
 }
 
 std::optional<uint16_t> Reply::opt_udp_size() const {
   std::optional<uint16_t> out;
-  walk_records(*this, [&](int section, size_t, size_t at, uint16_t type, uint32_t, size_t,
-                          uint16_t) {
-    if (section == 2 && type == rr::OPT && !out) out = get16(bytes, at + 2);
-  });
+  walk_records(*this,
+               [&](int section, size_t, size_t at, uint16_t type, uint32_t, size_t, uint16_t) {
+                 if (section == 2 && type == rr::OPT && !out) out = get16(bytes, at + 2);
+               });
   return out;
 }
 
 bool Reply::opt_do() const {
   bool out = false;
-  walk_records(*this, [&](int section, size_t, size_t, uint16_t type, uint32_t ttl, size_t,
-                          uint16_t) {
-    if (section == 2 && type == rr::OPT) out = ttl & 0x8000;
-  });
+  walk_records(*this,
+               [&](int section, size_t, size_t, uint16_t type, uint32_t ttl, size_t, uint16_t) {
+                 if (section == 2 && type == rr::OPT) out = ttl & 0x8000;
+               });
   return out;
 }
 
@@ -305,7 +308,9 @@ TcpClient::TcpClient(uint16_t port, bool v6) {
   }
 }
 
-TcpClient::~TcpClient() { close(); }
+TcpClient::~TcpClient() {
+  close();
+}
 
 void TcpClient::close() {
   if (fd_ >= 0) ::close(fd_);

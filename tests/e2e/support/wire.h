@@ -14,8 +14,8 @@ namespace rdnsd::e2e::wire {
 using Bytes = std::vector<uint8_t>;
 
 namespace rr {
-constexpr uint16_t A = 1, NS = 2, SOA = 6, PTR = 12, TXT = 16, AAAA = 28, OPT = 41,
-                   IXFR = 251, AXFR = 252, ANY = 255;
+constexpr uint16_t A = 1, NS = 2, SOA = 6, PTR = 12, TXT = 16, AAAA = 28, OPT = 41, IXFR = 251,
+                   AXFR = 252, ANY = 255;
 }
 namespace rcode {
 constexpr int NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4, REFUSED = 5,
