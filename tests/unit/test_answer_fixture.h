@@ -2,15 +2,17 @@
 // Shared by the answer-core tests: an in-memory RecordSource whose lookups do not
 // allocate (sorted vectors searched with string_views), a hand-made query builder that
 // can produce any malformation, and an ldns-parsed view of an answer (the oracle).
-#include <ldns/ldns.h>
-
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+// After the standard headers: with clang and libstdc++ 12, ldns first breaks <algorithm>.
+#include <ldns/ldns.h>
 
 #include "answer.h"
 #include "source.h"
@@ -378,5 +380,31 @@ struct Fixture {
     return testing::ask(answerer, q, t, cap);
   }
 };
+
+// Record types and classes the tests use.
+constexpr uint16_t kA = 1, kNs = 2, kSoa = 6, kPtr = 12, kTxt = 16, kIxfr = 251, kAxfr = 252,
+                   kMailb = 253, kAny = 255;
+constexpr uint16_t kClassCh = 3, kClassHs = 4, kClassAny = 255;
+
+// The negative-answer SOA of 2.0.192.in-addr.arpa., as ldns prints it.
+inline const char* const kSoaV4 =
+    "2.0.192.in-addr.arpa. 300 IN SOA ns1.example.net. hostmaster.example.net. 2024010101 "
+    "7200 3600 1209600 300";
+
+inline QueryBuilder q(std::string name, uint16_t type = kPtr) {
+  QueryBuilder b;
+  b.qname = std::move(name);
+  b.qtype = type;
+  return b;
+}
+
+// The question section of `r` is byte-identical to the query's.
+inline bool question_echoed(const Reply& r, const std::vector<uint8_t>& query) {
+  size_t end = 12;
+  while (end < query.size() && query[end] != 0) end += 1 + query[end];
+  end += 5;
+  return r.bytes.size() >= end &&
+         std::memcmp(r.bytes.data() + 12, query.data() + 12, end - 12) == 0;
+}
 
 }  // namespace rdnsd::dns::testing

@@ -1,0 +1,55 @@
+// libFuzzer target for the answer core. Input: one control byte, then the query.
+//   control bit 0: TCP (else UDP); bit 1: a 512-byte output buffer; bit 2: NSID and the
+//   CHAOS names switched off.
+// Every answer must fit its buffer and limit, echo the ID with QR set, and parse with
+// ldns; anything else aborts.
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include "test_answer_fixture.h"
+
+using namespace rdnsd::dns;
+using namespace rdnsd::dns::testing;
+
+namespace {
+
+struct World {
+  TestSource source;
+  AnswerConfig config = standard_config();
+  Answerer answerer{config, source};
+  std::vector<uint8_t> out = std::vector<uint8_t>(65535);
+
+  World() { fill_standard(source); }
+};
+
+void check(bool ok) {
+  if (!ok) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static World world;
+  if (size < 1) return 0;
+  const uint8_t control = data[0];
+  const Transport transport = (control & 1) ? Transport::Tcp : Transport::Udp;
+  const size_t cap = (control & 2) ? 512 : world.out.size();
+  const bool on = (control & 4) == 0;
+  world.config.nsid_enabled = on;
+  world.config.identity_enabled = on;
+  world.config.version_enabled = on;
+  // A copy of exactly the query bytes, so that ASan sees any read past them.
+  std::vector<uint8_t> query(data + 1, data + size);
+  const size_t n =
+      world.answerer.answer(query.data(), query.size(), world.out.data(), cap, transport);
+  if (n == 0) return 0;
+  check(n >= 12 && n <= cap);
+  check(transport == Transport::Tcp || n <= world.config.udp_payload);
+  check(world.out[0] == query[0] && world.out[1] == query[1] && (world.out[2] & 0x80));
+  ldns_pkt* pkt = nullptr;
+  check(ldns_wire2pkt(&pkt, world.out.data(), n) == LDNS_STATUS_OK);
+  check(ldns_pkt_qdcount(pkt) <= 1);
+  ldns_pkt_free(pkt);
+  return 0;
+}
