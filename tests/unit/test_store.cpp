@@ -1042,6 +1042,7 @@ TEST_CASE("find_zone_for_key and decode_zone_wire on the stored zones") {
   CHECK_FALSE(find("in-addr.arpa."));
   CHECK_FALSE(find("ip6.arpa."));
   CHECK_FALSE(find("arpa."));
+  CHECK_FALSE(find("."));  // the empty key
   CHECK_FALSE(find("example.com."));
   CHECK_FALSE(find("zzz.example."));
 
