@@ -61,7 +61,7 @@ void print_answer(const std::string& command, const Json& answer, std::ostream& 
 
 // Sends one request line to the socket at `path` and returns the answer line.
 // Throws ConnectError.
-std::string exchange(const std::string& path, const std::string& line);
+std::string round_trip(const std::string& path, const std::string& line);
 
 // The whole program (without argv[0]); returns the exit code.
 int run(const std::vector<std::string>& args, const char* env_socket, std::istream& in,

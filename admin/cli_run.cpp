@@ -153,7 +153,7 @@ int run(const std::vector<std::string>& args, const char* env_socket, std::istre
   }
   std::string line;
   try {
-    line = exchange(inv.socket, request);
+    line = round_trip(inv.socket, request);
   } catch (const ConnectError& e) {
     err << "rdnsctl: " << e.what() << "\n";
     return kUnreachable;

@@ -25,7 +25,7 @@ ConnectError broken(const std::string& path, const std::string& what) {
 
 }  // namespace
 
-std::string exchange(const std::string& path, const std::string& line) {
+std::string round_trip(const std::string& path, const std::string& line) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof sa.sun_path)
