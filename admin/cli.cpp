@@ -108,19 +108,19 @@ bool looks_like_uuid(std::string_view s) {
   return true;
 }
 
-void add_option(Invocation& inv, const Option& o, const std::string& value) {
+void add_option(Json& options, const Option& o, const std::string& value) {
   switch (o.kind) {
     case Kind::Text:
-      inv.request[o.field] = value;
+      options[o.field] = value;
       break;
     case Kind::Int:
-      inv.request[o.field] = number_or_text(value);
+      options[o.field] = number_or_text(value);
       break;
     case Kind::Flag:
-      inv.request[o.field] = true;
+      options[o.field] = true;
       break;
     case Kind::List:
-      inv.request[o.field].push_back(value);
+      options[o.field].push_back(value);
       break;
   }
 }
@@ -157,6 +157,7 @@ Invocation parse_args(const std::vector<std::string>& args, const char* env_sock
   inv.socket = env_socket && *env_socket ? env_socket : kDefaultSocket;
   const Command* cmd = nullptr;
   std::vector<std::string> pos;
+  Json options = Json::object();  // after the positionals in the request
   bool help = false, no_more_options = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -193,7 +194,7 @@ Invocation parse_args(const std::vector<std::string>& args, const char* env_sock
     } else if (const Option* o = cmd ? find_option(*cmd, flag) : nullptr) {
       if (o->kind == Kind::Flag && inline_value)
         throw UsageError("option " + flag + " takes no value");
-      add_option(inv, *o, o->kind == Kind::Flag ? "" : value());
+      add_option(options, *o, o->kind == Kind::Flag ? "" : value());
     } else {
       throw UsageError("unknown option '" + flag + "'" +
                        (cmd ? std::string(" for ") + cmd->name : ""));
@@ -207,6 +208,7 @@ Invocation parse_args(const std::vector<std::string>& args, const char* env_sock
   }
   if (!cmd) throw UsageError("no command given");
   take_positionals(inv, *cmd, pos);
+  for (auto& [key, v] : options.items()) inv.request[key] = std::move(v);
   if (inv.socket.empty()) throw UsageError("--socket needs a path");
   return inv;
 }
