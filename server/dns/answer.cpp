@@ -14,27 +14,12 @@ constexpr size_t kOptFixed = 11;  // root owner, TYPE, CLASS, TTL, RDLENGTH
 constexpr size_t kOptionHeader = 4;
 constexpr size_t kMaxTxtString = 255;
 
-// CHAOS names as keys (reversed labels, lower case).
-constexpr std::string_view kIdServer{
-    "\x06"
-    "server"
-    "\x02"
-    "id"};
-constexpr std::string_view kHostnameBind{
-    "\x04"
-    "bind"
-    "\x08"
-    "hostname"};
-constexpr std::string_view kVersionBind{
-    "\x04"
-    "bind"
-    "\x07"
-    "version"};
-constexpr std::string_view kVersionServer{
-    "\x06"
-    "server"
-    "\x07"
-    "version"};
+// CHAOS names as keys (reversed labels, lower case); octal escapes, because a hex escape
+// would swallow the "b" of "bind".
+constexpr std::string_view kIdServer{"\6server\2id"};
+constexpr std::string_view kHostnameBind{"\4bind\10hostname"};
+constexpr std::string_view kVersionBind{"\4bind\7version"};
+constexpr std::string_view kVersionServer{"\6server\7version"};
 
 // Whether the first `prefix_len` bytes of a well-formed key end on a label boundary, so
 // that the zone's apex is a whole-label suffix of QNAME.
