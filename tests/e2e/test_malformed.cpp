@@ -167,12 +167,12 @@ TEST_CASE("bad names: label lengths, compression loops, pointers out of bounds")
   for (int i = 0; i < 5; ++i) long_name += std::string(63, 'a' + i) + ".";
   check_formerr_or_dropped(d, cat({h(0x200e), wire::encode_name(long_name), type_class()}),
                            "name over 255 octets");
-  // Bytes after the last section that the counts do not cover (knotd: FORMERR).
-  check_formerr_or_dropped(d, cat({h(0x200f), {1, 'a', 0, 1, 'b', 0}, type_class()}),
-                           "a short name, then junk where the next question would be");
-  check_formerr_or_dropped(
-      d, cat({h(0x2010), wire::encode_name("1.2.0.192.in-addr.arpa."), type_class(), {'j', 'u'}}),
-      "trailing junk after a complete question");
+  // Bytes after the last section that the counts do not cover: the RFCs say nothing
+  // (knotd answers FORMERR, nsd ignores them), so any answer or none is fine here; the
+  // server only has to survive it.
+  replies_to(d, cat({h(0x200f), {1, 'a', 0, 1, 'b', 0}, type_class()}));
+  replies_to(
+      d, cat({h(0x2010), wire::encode_name("1.2.0.192.in-addr.arpa."), type_class(), {'j', 'u'}}));
   check_still_serving(d, pid);
 }
 

@@ -261,7 +261,7 @@ TEST_CASE("the question comes back in the case it was sent") {
     q.id = 0x2020;
     auto sent = wire::build(q);
     auto reply = udp.exchange(sent);
-    INFO(name);
+    INFO(std::string(name));
     REQUIRE(reply);
     CHECK(reply->qd == 1);
     CHECK(reply->question() == wire::Bytes(sent.begin() + 12, sent.end()));
