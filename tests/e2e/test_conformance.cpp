@@ -344,7 +344,7 @@ TEST_CASE("ANY gets a non-empty authoritative answer (RFC 8482)") {
   CHECK(nx.status == "NXDOMAIN");
 }
 
-TEST_CASE("opcodes other than QUERY get NOTIMP; QDCOUNT other than 1 gets FORMERR") {
+TEST_CASE("opcodes other than QUERY get NOTIMP and QDCOUNT other than 1 gets FORMERR") {
   Rdnsd d;
   wire::UdpClient udp(d.port());
   for (uint8_t opcode : {1, 2, 4, 5, 6, 15}) {
