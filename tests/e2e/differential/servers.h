@@ -132,7 +132,7 @@ inline std::unique_ptr<RefServer> start_nsd(const std::vector<const Zone*>& zone
                      "\"\n  pidfile: \"" + dir + "/nsd.pid\"\n  xfrdfile: \"" + dir +
                      "/xfrd.state\"\n  zonelistfile: \"" + dir +
                      "/zone.list\"\n  database: \"\"\n  username: \"\"\n  chroot: \"\"\n"
-                     "  rrl-ratelimit: 0\n  verbosity: 0\n  identity: \"" + kIdentity +
+                     "  rrl-ratelimit: 0\n  minimal-responses: yes\n  verbosity: 0\n  identity: \"" + kIdentity +
                      "\"\n  version: \"" + kVersion + "\"\n  nsid: \"" + hex_of(kNsid) +
                      "\"\n  tcp-timeout: 10\nremote-control:\n  control-enable: no\n";
   for (const Zone* z : zones)

@@ -151,10 +151,11 @@ inline Zone make_v6_zone(Rng& rng) {
   z.prefix = "2001:db8:1234:5600::/56";
   z.apex = "6.5.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.";
   z.v6 = true;
+  // Each name differs in its first two labels, so compression cannot share them.
   for (int i = 1; i <= 8; ++i) {
-    z.ns.push_back("ns" + std::to_string(i) +
-                   ".a-rather-long-label-so-that-the-ns-set-is-big.anycast-cloud-provider"
-                   ".example.net.");
+    std::string n = std::to_string(i);
+    z.ns.push_back("ns" + n + "-anycast-node-" + n + "-with-a-rather-long-label.pop-" + n +
+                   "-in-a-city-with-a-long-name.example.net.");
   }
   z.mname = z.ns[0];
   z.rname = "hostmaster.example.net.";
