@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs missing dependencies, builds, and runs rdnsd in the foreground on the default
-# config (conf/rdnsd.yaml: 127.0.0.1:5353 and [::1]:5353, store and admin socket in ./var).
+# Installs missing dependencies, builds, and runs rdnsd in the foreground from the repo
+# root on the default config (rdnsd's built-in copy of conf/rdnsd.yaml: 127.0.0.1:5353 and
+# [::1]:5353, store and admin socket in ./var, which is git-ignored).
 #
 #   scripts/run.sh [RDNSD_ARGS...]      e.g. scripts/run.sh -c my.yaml
 #
@@ -13,9 +14,8 @@ BUILD_DIR="${BUILD_DIR:-build}"
 
 BUILD_DIR="$BUILD_DIR" scripts/build.sh
 
-if [ "$#" -eq 0 ]; then
-  set -- -c conf/rdnsd.yaml
-fi
+# Without -c, rdnsd reads its built-in copy of conf/rdnsd.yaml, whose relative paths
+# resolve against the working folder: ./var here.
 mkdir -p var
 
 cat <<MSG
