@@ -131,6 +131,7 @@ struct AdminServer::Impl {
   static Impl* impl_of(uv_handle_t* h) { return static_cast<Impl*>(h->data); }
 
   void accept();
+  void start_reading(Connection* c);
   void on_read(Connection* c, ssize_t nread);
   void take_lines(Connection* c);
   void answer(Connection* c, std::string_view line);
@@ -154,6 +155,10 @@ void AdminServer::Impl::accept() {
   uv_os_fd_t fd;
   c->peer.user =
       uv_fileno(reinterpret_cast<uv_handle_t*>(&c->pipe), &fd) == 0 ? peer_user(fd) : "unknown";
+  start_reading(c);
+}
+
+void AdminServer::Impl::start_reading(Connection* c) {
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&c->pipe),
       [](uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -236,7 +241,7 @@ void AdminServer::Impl::send(Connection* c, std::string data) {
         auto* s = reinterpret_cast<uv_stream_t*>(&c->pipe);
         if (c->paused && !c->closing && uv_stream_get_write_queue_size(s) < kMaxQueued / 2) {
           c->paused = false;
-          uv_read_start(s, s->alloc_cb, s->read_cb);
+          c->server->start_reading(c);  // uv_read_stop forgot the callbacks
         }
       });
   if (rc != 0) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -256,6 +257,31 @@ TEST_CASE("a line over 1 MiB is refused and the connection closed") {
   after.send_text(R"({"op":"zones"})"
                   "\n");
   CHECK(after.answer()["ok"] == true);
+}
+
+TEST_CASE("a client that sends much and reads late gets every answer, in order") {
+  Fixture f;
+  Conn c(f.socket_path);
+  constexpr int kRequests = 10000;  // about 8 MB of answers: reading pauses and resumes
+  std::thread sender([&] {
+    std::string chunk;
+    for (int i = 0; i < kRequests; ++i) {
+      chunk += R"({"op":"zones","tag":)" + std::to_string(i) + "}\n";
+      if (chunk.size() > 16384 || i + 1 == kRequests) {
+        c.send_text(chunk);
+        chunk.clear();
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the answers pile up
+  int in_order = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    auto l = c.line();
+    if (!l) break;
+    if (Json::parse(*l)["tag"] == i) ++in_order;
+  }
+  sender.join();
+  CHECK(in_order == kRequests);
 }
 
 TEST_CASE("many connections writing at once all get their serial step") {
