@@ -30,7 +30,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr uint32_t kDefaultSeed = 20260523;
-constexpr Millis kFirstWait{300};   // loopback answers take well under a millisecond
+constexpr Millis kFirstWait{300};  // loopback answers take well under a millisecond
 constexpr Millis kRetryWait{700};  // a silent side is asked once more before it counts
 
 uint16_t query_id(const Bytes& p) {
@@ -129,7 +129,8 @@ struct Run {
   void compare(const Spec& spec, const std::string& transport) {
     auto [mine, ref] = ask_both(transport, spec.packet, mine_port, ref_port);
     ++compared;
-    if (mine.replied && mine.fields.count("flag.tc") && mine.fields.at("flag.tc") == "1") ++truncated;
+    if (mine.replied && mine.fields.count("flag.tc") && mine.fields.at("flag.tc") == "1")
+      ++truncated;
     std::string bad;
     for (const auto& v : check_invariants(spec, transport, mine, zones))
       bad += "  rdnsd: " + v + "\n";

@@ -46,15 +46,21 @@ class Unbound {
     std::string stub = "127.0.0.1@" + std::to_string(rdnsd_port);
     std::string conf =
         "server:\n"
-        "  interface: 127.0.0.1@" + std::to_string(port_) + "\n"
+        "  interface: 127.0.0.1@" +
+        std::to_string(port_) +
+        "\n"
         "  access-control: 127.0.0.0/8 allow\n"
         "  do-ip6: no\n"
         "  do-not-query-localhost: no\n"
         "  module-config: \"iterator\"\n"
         "  chroot: \"\"\n"
         "  username: \"\"\n"
-        "  directory: \"" + dir_ + "\"\n"
-        "  pidfile: \"" + dir_ + "/unbound.pid\"\n"
+        "  directory: \"" +
+        dir_ +
+        "\"\n"
+        "  pidfile: \"" +
+        dir_ +
+        "/unbound.pid\"\n"
         "  use-syslog: no\n"
         "  logfile: \"\"\n"
         "  verbosity: 1\n"
@@ -67,10 +73,15 @@ class Unbound {
         "  control-enable: no\n"
         "stub-zone:\n"
         "  name: \"2.0.192.in-addr.arpa.\"\n"
-        "  stub-addr: " + stub + "\n"
+        "  stub-addr: " +
+        stub +
+        "\n"
         "stub-zone:\n"
-        "  name: \"" + std::string(kV6Apex) + "\"\n"
-        "  stub-addr: " + stub + "\n";
+        "  name: \"" +
+        std::string(kV6Apex) +
+        "\"\n"
+        "  stub-addr: " +
+        stub + "\n";
     write_file(dir_ + "/unbound.conf", conf);
     process_ = Process::spawn({"/usr/sbin/unbound", "-d", "-c", dir_ + "/unbound.conf"},
                               dir_ + "/stdout.log", dir_ + "/stderr.log", dir_);
@@ -85,9 +96,9 @@ class Unbound {
 
   // dig -x ADDRESS through unbound (recursion desired, as a stub resolver asks).
   DigResult dig_x(const std::string& address) const {
-    return parse_dig(run({"dig", "@127.0.0.1", "-p", std::to_string(port_), "+tries=1",
-                          "+time=3", "-x", address},
-                         {Millis(15000), "", ""}));
+    return parse_dig(run(
+        {"dig", "@127.0.0.1", "-p", std::to_string(port_), "+tries=1", "+time=3", "-x", address},
+        {Millis(15000), "", ""}));
   }
   std::string logs() const {
     return "--- unbound (" + dir_ + ") ---\n" + read_file(dir_ + "/stderr.log") +
@@ -129,8 +140,8 @@ std::vector<std::string> ptr_targets(const DigResult& r) {
 
 // Asks unbound until the answer for `address` is exactly `target` (or NXDOMAIN when
 // `target` is empty); false after `limit`.
-bool wait_for_answer(const Unbound& unbound, const std::string& address,
-                     const std::string& target, Millis limit, DigResult& last) {
+bool wait_for_answer(const Unbound& unbound, const std::string& address, const std::string& target,
+                     Millis limit, DigResult& last) {
   auto deadline = Clock::now() + limit;
   for (;;) {
     last = unbound.dig_x(address);

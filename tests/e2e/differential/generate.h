@@ -9,10 +9,10 @@
 namespace rdnsd::e2e::diff {
 
 namespace t {
-constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, HINFO = 13, MX = 15, TXT = 16,
-                   AAAA = 28, SRV = 33, DS = 43, RRSIG = 46, NSEC = 47, DNSKEY = 48,
-                   NSEC3PARAM = 51, HTTPS = 65, SPF = 99, IXFR = 251, AXFR = 252, MAILB = 253,
-                   MAILA = 254, ANY = 255, CAA = 257, PRIVATE = 65534, PTR = 12, NULLT = 10;
+constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, HINFO = 13, MX = 15, TXT = 16, AAAA = 28,
+                   SRV = 33, DS = 43, RRSIG = 46, NSEC = 47, DNSKEY = 48, NSEC3PARAM = 51,
+                   HTTPS = 65, SPF = 99, IXFR = 251, AXFR = 252, MAILB = 253, MAILA = 254,
+                   ANY = 255, CAA = 257, PRIVATE = 65534, PTR = 12, NULLT = 10;
 }
 namespace cls {
 constexpr uint16_t IN = 1, CS = 2, CH = 3, HS = 4, NONE = 254, ANY = 255;
@@ -34,7 +34,7 @@ inline std::string classify(const Zone& z, const std::string& name) {
 inline std::string v6_variant(const Zone& z, Rng& rng, bool cut) {
   std::string owner = rng.pick(z.ptrs).owner;
   size_t free_labels = label_count(owner) - label_count(z.apex);  // 18 nibbles
-  size_t depth = rng.below(free_labels);                            // label index
+  size_t depth = rng.below(free_labels);                          // label index
   std::string name = owner;
   const char* hex = "0123456789abcdef";
   name[depth * 2] = hex[rng.below(16)];
@@ -53,10 +53,9 @@ inline void gen_zone_names(QueryList& L, const Zone& v4, const Zone& v6) {
     L.add(L.plain(r.owner, t::PTR), "existing");
   }
   // Other types at record owners.
-  const std::vector<uint16_t> types{t::A,    t::NS,   t::CNAME,  t::SOA,  t::MX,
-                                    t::TXT,  t::AAAA, t::SRV,    t::DS,   t::RRSIG,
-                                    t::NSEC, t::DNSKEY, t::HTTPS, t::CAA, t::ANY,
-                                    t::PRIVATE, t::NULLT, t::HINFO, t::SPF};
+  const std::vector<uint16_t> types{
+      t::A,    t::NS,     t::CNAME, t::SOA, t::MX,  t::TXT,     t::AAAA,  t::SRV,   t::DS, t::RRSIG,
+      t::NSEC, t::DNSKEY, t::HTTPS, t::CAA, t::ANY, t::PRIVATE, t::NULLT, t::HINFO, t::SPF};
   for (int i = 0; i < 4; ++i) {
     const Zone& z = i % 2 ? v6 : v4;
     const auto& r = rng.pick(z.ptrs);
@@ -100,8 +99,8 @@ inline void gen_zone_names(QueryList& L, const Zone& v4, const Zone& v6) {
     L.add(L.plain("_tcp.0." + r6.owner, t::SRV), "below");
   }
   // The apexes.
-  const std::vector<uint16_t> apex_types{t::SOA, t::NS,  t::ANY,    t::TXT,   t::A,
-                                         t::AAAA, t::PTR, t::DS,    t::DNSKEY, t::MX,
+  const std::vector<uint16_t> apex_types{t::SOA,   t::NS,  t::ANY,        t::TXT,    t::A,
+                                         t::AAAA,  t::PTR, t::DS,         t::DNSKEY, t::MX,
                                          t::CNAME, t::CAA, t::NSEC3PARAM, t::RRSIG};
   for (const Zone* z : {&v4, &v6})
     for (uint16_t type : apex_types) L.add(L.plain(z->apex, type), "apex");
@@ -115,13 +114,13 @@ inline void gen_outside(QueryList& L) {
       {"arpa.", t::NS},
       {"in-addr.arpa.", t::SOA},
       {"ip6.arpa.", t::SOA},
-      {"0.192.in-addr.arpa.", t::SOA},  // the parent of the zone
+      {"0.192.in-addr.arpa.", t::SOA},     // the parent of the zone
       {"12.0.192.in-addr.arpa.", t::SOA},  // shares the apex's text as a suffix
       {"1.12.0.192.in-addr.arpa.", t::PTR},
       {"1.2.0.193.in-addr.arpa.", t::PTR},
       {"1.0.0.127.in-addr.arpa.", t::PTR},
       {"10.100.51.198.in-addr.arpa.", t::PTR},
-      {"5.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.", t::SOA},  // parent of the /56
+      {"5.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.", t::SOA},    // parent of the /56
       {"7.5.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.", t::SOA},  // sibling /56
       {"1.0.0.0.7.5.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.", t::PTR},
       {"2.0.192.in-addr.arpa.example.com.", t::PTR},
@@ -159,7 +158,11 @@ inline void gen_edns(QueryList& L, const Zone& v4, const Zone& v6) {
       {"cookie", true, 0, 1232, false, option(opt::COOKIE, cookie), {{"cookie", "1"}}},
       {"client subnet", true, 0, 1232, false, option(opt::ECS, ecs), {{"ecs", "1"}}},
       {"padding", true, 0, 1232, false, option(opt::PADDING, Bytes(20, 0)), {}},
-      {"NSID+keepalive+unknown", true, 0, 1232, true,
+      {"NSID+keepalive+unknown",
+       true,
+       0,
+       1232,
+       true,
        [] {
          Bytes b = option(opt::NSID);
          Bytes k = option(opt::KEEPALIVE);
@@ -176,8 +179,8 @@ inline void gen_edns(QueryList& L, const Zone& v4, const Zone& v6) {
       {"bufsize 65535", true, 0, 65535, false, {}, {}},
   };
   for (const auto& v : variants) {
-    for (auto [name, type] : {std::pair{owner, t::PTR}, std::pair{v6.apex, t::SOA},
-                              std::pair{v6.apex, t::NS}}) {
+    for (auto [name, type] :
+         {std::pair{owner, t::PTR}, std::pair{v6.apex, t::SOA}, std::pair{v6.apex, t::NS}}) {
       Q x;
       x.q.name = name;
       x.q.qtype = type;
@@ -206,10 +209,12 @@ inline void gen_edns(QueryList& L, const Zone& v4, const Zone& v6) {
 // CHAOS TXT identity and version names (RFC 4892), and what is not one.
 inline void gen_chaos(QueryList& L) {
   const std::vector<std::pair<std::string, uint16_t>> names{
-      {"id.server.", t::TXT},      {"hostname.bind.", t::TXT}, {"version.bind.", t::TXT},
-      {"version.server.", t::TXT}, {"ID.Server.", t::TXT},     {"authors.bind.", t::TXT},
-      {"id.server.", t::A},        {"id.server.", t::ANY},     {"version.bind.", t::SOA},
-      {"2.0.192.in-addr.arpa.", t::SOA}, {"x.id.server.", t::TXT}, {"bind.", t::TXT}};
+      {"id.server.", t::TXT},    {"hostname.bind.", t::TXT},
+      {"version.bind.", t::TXT}, {"version.server.", t::TXT},
+      {"ID.Server.", t::TXT},    {"authors.bind.", t::TXT},
+      {"id.server.", t::A},      {"id.server.", t::ANY},
+      {"version.bind.", t::SOA}, {"2.0.192.in-addr.arpa.", t::SOA},
+      {"x.id.server.", t::TXT},  {"bind.", t::TXT}};
   for (const auto& [name, type] : names) {
     for (bool edns : {false, true}) {
       Q x;

@@ -7,9 +7,13 @@
 
 namespace rdnsd::e2e::diff {
 
-inline Bytes name_wire(const std::string& name) { return wire::encode_name(name); }
+inline Bytes name_wire(const std::string& name) {
+  return wire::encode_name(name);
+}
 
-inline void append(Bytes& b, const Bytes& more) { b.insert(b.end(), more.begin(), more.end()); }
+inline void append(Bytes& b, const Bytes& more) {
+  b.insert(b.end(), more.begin(), more.end());
+}
 
 // QTYPE and QCLASS.
 inline Bytes type_class(uint16_t type, uint16_t c = cls::IN) {
@@ -37,11 +41,10 @@ inline void gen_header(QueryList& L, const Zone& v4, const Zone& v6) {
     uint8_t b2, b3;
     bool rd;
   };
-  for (Bits bits : {Bits{"RD", 0, 0, true}, Bits{"CD", 0, 0x10, false},
-                    Bits{"AD", 0, 0x20, false}, Bits{"Z", 0, 0x40, false},
-                    Bits{"RA", 0, 0x80, false}, Bits{"AA", 0x04, 0, false},
-                    Bits{"TC", 0x02, 0, false}, Bits{"RCODE=3", 0, 0x03, false},
-                    Bits{"all", 0x06, 0xF3, true}}) {
+  for (Bits bits : {Bits{"RD", 0, 0, true}, Bits{"CD", 0, 0x10, false}, Bits{"AD", 0, 0x20, false},
+                    Bits{"Z", 0, 0x40, false}, Bits{"RA", 0, 0x80, false},
+                    Bits{"AA", 0x04, 0, false}, Bits{"TC", 0x02, 0, false},
+                    Bits{"RCODE=3", 0, 0x03, false}, Bits{"all", 0x06, 0xF3, true}}) {
     for (const std::string& name : {v6.ptrs[2].owner, std::string("nothing.example.")}) {
       Q x;
       x.q.name = name;
@@ -152,16 +155,20 @@ inline void gen_malformed(QueryList& L, const Zone& v4, const Zone& v6) {
   p.pop_back();
   add(p, "short-header", "11-octet header");
   add(wire::header(++id, 0, 1, 0, 0, 0), "no-question", "header only, QDCOUNT 1");
-  add(raw_query(++id, {3, 'a', 'b', 'c'}, {}), "qname-unterminated", "QNAME without its root label");
-  add(raw_query(++id, {63, 'a', 'b', 'c', 0}, ptr_in), "label-overrun", "label longer than the packet");
+  add(raw_query(++id, {3, 'a', 'b', 'c'}, {}), "qname-unterminated",
+      "QNAME without its root label");
+  add(raw_query(++id, {63, 'a', 'b', 'c', 0}, ptr_in), "label-overrun",
+      "label longer than the packet");
   add(raw_query(++id, {0xC0, 0x0C}, ptr_in), "qname-pointer", "QNAME is a pointer to itself");
-  add(raw_query(++id, {1, 'a', 0xC0, 0x0C}, ptr_in), "pointer-loop", "pointer loop through a label");
-  add(raw_query(++id, {0xC0, 0x12, 0, 0, 0, 0, 1, 'a', 0}, ptr_in), "forward-pointer", "forward pointer");
+  add(raw_query(++id, {1, 'a', 0xC0, 0x0C}, ptr_in), "pointer-loop",
+      "pointer loop through a label");
+  add(raw_query(++id, {0xC0, 0x12, 0, 0, 0, 0, 1, 'a', 0}, ptr_in), "forward-pointer",
+      "forward pointer");
   add(raw_query(++id, {0xC0, 0xFF}, ptr_in), "pointer-out", "pointer past the end");
   add(raw_query(++id, {0x41, 0, 'x', 0}, ptr_in), "label-type-40", "extended label type 0x40");
   add(raw_query(++id, {0x81, 'x', 0}, ptr_in), "label-type-80", "reserved label type 0x80");
-  add(raw_query(++id, name_wire(name_of_length(v6.ptrs[0].owner, 256)), ptr_in),
-      "name-too-long", "QNAME of 256 octets");
+  add(raw_query(++id, name_wire(name_of_length(v6.ptrs[0].owner, 256)), ptr_in), "name-too-long",
+      "QNAME of 256 octets");
   add(raw_query(++id, qn, {}), "no-qtype", "no QTYPE/QCLASS");
   add(raw_query(++id, qn, {0, 12, 0}), "qclass-short", "QCLASS cut short");
   add(raw_query(++id, qn, ptr_in, 1), "count-overrun", "ANCOUNT 1, no record");

@@ -28,9 +28,9 @@ using Lines = std::vector<std::string>;  // sorted records of one section
 struct Outcome {
   bool replied = false;
   Bytes raw;
-  std::map<std::string, std::string> fields;    // scalar fields
-  std::map<std::string, Lines> sections;        // question, answer, authority, additional
-  std::string text;                             // the whole reply for people
+  std::map<std::string, std::string> fields;  // scalar fields
+  std::map<std::string, Lines> sections;      // question, answer, authority, additional
+  std::string text;                           // the whole reply for people
 };
 
 inline const std::vector<std::string>& section_names() {
@@ -139,13 +139,17 @@ inline void read_opt(const Bytes& b, Outcome& o) {
         size_t p = at + 10, end = at + 10 + rdlen;
         while (p + 4 <= end) {
           uint16_t code = get16(b, p), len = get16(b, p + 2);
-          std::string data = p + 4 + len <= end ? hex_compact(Bytes(b.begin() + p + 4,
-                                                                     b.begin() + p + 4 + len))
-                                                : "<overrun>";
-          if (code == opt::NSID) o.fields["edns.nsid"] = data;
-          else if (code == opt::KEEPALIVE) o.fields["edns.keepalive"] = data;
-          else if (code == opt::COOKIE) o.fields["edns.cookie"] = data;
-          else others.insert(std::to_string(code) + "=" + data);
+          std::string data = p + 4 + len <= end
+                                 ? hex_compact(Bytes(b.begin() + p + 4, b.begin() + p + 4 + len))
+                                 : "<overrun>";
+          if (code == opt::NSID)
+            o.fields["edns.nsid"] = data;
+          else if (code == opt::KEEPALIVE)
+            o.fields["edns.keepalive"] = data;
+          else if (code == opt::COOKIE)
+            o.fields["edns.cookie"] = data;
+          else
+            others.insert(std::to_string(code) + "=" + data);
           p += 4 + len;
         }
         std::string joined;
@@ -160,8 +164,8 @@ inline void read_opt(const Bytes& b, Outcome& o) {
 
 inline std::string rcode_name(int rcode) {
   static const std::map<int, std::string> names{
-      {0, "NOERROR"}, {1, "FORMERR"}, {2, "SERVFAIL"}, {3, "NXDOMAIN"}, {4, "NOTIMP"},
-      {5, "REFUSED"}, {6, "YXDOMAIN"}, {7, "YXRRSET"}, {8, "NXRRSET"}, {9, "NOTAUTH"},
+      {0, "NOERROR"},  {1, "FORMERR"},  {2, "SERVFAIL"},  {3, "NXDOMAIN"}, {4, "NOTIMP"},
+      {5, "REFUSED"},  {6, "YXDOMAIN"}, {7, "YXRRSET"},   {8, "NXRRSET"},  {9, "NOTAUTH"},
       {10, "NOTZONE"}, {16, "BADVERS"}, {23, "BADCOOKIE"}};
   auto it = names.find(rcode);
   return it != names.end() ? it->second : "RCODE" + std::to_string(rcode);
@@ -185,7 +189,8 @@ inline Outcome make_outcome(const std::optional<Bytes>& reply, uint16_t query_id
   }
   o.fields["id"] = get16(b, 0) == query_id ? "same" : "different";
   const char* bits[] = {"qr", "", "", "", "", "aa", "tc", "rd"};
-  for (int i : {0, 5, 6, 7}) o.fields[std::string("flag.") + bits[i]] = (b[2] >> (7 - i)) & 1 ? "1" : "0";
+  for (int i : {0, 5, 6, 7})
+    o.fields[std::string("flag.") + bits[i]] = (b[2] >> (7 - i)) & 1 ? "1" : "0";
   o.fields["flag.ra"] = (b[3] & 0x80) ? "1" : "0";
   o.fields["flag.z"] = (b[3] & 0x40) ? "1" : "0";
   o.fields["flag.ad"] = (b[3] & 0x20) ? "1" : "0";
@@ -208,8 +213,8 @@ inline Outcome make_outcome(const std::optional<Bytes>& reply, uint16_t query_id
     return o;
   }
   o.fields["parse"] = "ok";
-  ldns_rr_list* lists[] = {ldns_pkt_question(pkt), ldns_pkt_answer(pkt),
-                           ldns_pkt_authority(pkt), ldns_pkt_additional(pkt)};
+  ldns_rr_list* lists[] = {ldns_pkt_question(pkt), ldns_pkt_answer(pkt), ldns_pkt_authority(pkt),
+                           ldns_pkt_additional(pkt)};
   for (int s = 0; s < 4; ++s) {
     Lines lines;
     for (size_t i = 0; i < ldns_rr_list_rr_count(lists[s]); ++i) {

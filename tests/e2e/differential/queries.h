@@ -44,8 +44,7 @@ inline std::string class_name(uint16_t c) {
 }
 
 inline std::string opcode_name(int op) {
-  static const char* names[] = {"QUERY", "IQUERY", "STATUS", "OPCODE3", "NOTIFY", "UPDATE",
-                                "DSO"};
+  static const char* names[] = {"QUERY", "IQUERY", "STATUS", "OPCODE3", "NOTIFY", "UPDATE", "DSO"};
   return op < 7 ? names[op] : "OPCODE" + std::to_string(op);
 }
 
@@ -72,8 +71,7 @@ inline Bytes option(uint16_t code, const Bytes& data = {}) {
   return b;
 }
 namespace opt {
-constexpr uint16_t NSID = 3, ECS = 8, COOKIE = 10, KEEPALIVE = 11, PADDING = 12,
-                   UNKNOWN = 65001;
+constexpr uint16_t NSID = 3, ECS = 8, COOKIE = 10, KEEPALIVE = 11, PADDING = 12, UNKNOWN = 65001;
 }
 
 // One query to build: wire::Query plus the header bits it cannot set.
@@ -115,8 +113,8 @@ class QueryList {
     if (q.opcode) s.what += " opcode " + s.attrs["opcode"];
     if (q.rd) s.what += " +rd";
     if (q.edns) {
-      s.what += " +edns(v" + std::to_string(q.edns_version) + ", " +
-                std::to_string(q.udp_size) + (q.do_bit ? ", DO" : "") + ")";
+      s.what += " +edns(v" + std::to_string(q.edns_version) + ", " + std::to_string(q.udp_size) +
+                (q.do_bit ? ", DO" : "") + ")";
     }
     if (!x.note.empty()) s.what += " " + x.note;
     specs_.push_back(std::move(s));

@@ -114,8 +114,8 @@ inline std::vector<Rule> parse_rules(const std::string& text) {
       continue;
     }
     if (line[0] == ' ' || line[0] == '\t') {
-      if (last_key != "why") throw std::runtime_error("allowed.txt:" + std::to_string(n) +
-                                                      ": only 'why' may continue");
+      if (last_key != "why")
+        throw std::runtime_error("allowed.txt:" + std::to_string(n) + ": only 'why' may continue");
       cur.why += " " + line.substr(line.find_first_not_of(" \t"));
       continue;
     }
@@ -128,12 +128,14 @@ inline std::vector<Rule> parse_rules(const std::string& text) {
     if (!open) cur.line = n;
     open = true;
     last_key = key;
-    if (key == "rule") cur.name = value;
+    if (key == "rule")
+      cur.name = value;
     else if (key == "field") {
       for (const auto& f : split_ws(value)) cur.fields.insert(f);
-    }
-    else if (key == "why") cur.why = value;
-    else if (key == "allow") cur.allow = split_ws(value);
+    } else if (key == "why")
+      cur.why = value;
+    else if (key == "allow")
+      cur.allow = split_ws(value);
     else if (key == "when") {
       for (const auto& w : split_ws(value))
         if (w != "*") cur.when.push_back(parse_condition(w, n));

@@ -31,13 +31,14 @@ inline std::string hex_of(const std::string& s) {
   return out;
 }
 
-inline std::string zone_file_name(const Zone& z) { return z.apex + "zone"; }
+inline std::string zone_file_name(const Zone& z) {
+  return z.apex + "zone";
+}
 
 // A reference server: a folder, a port, a process.
 class RefServer {
  public:
-  RefServer(std::string name, std::vector<std::string> argv_tail, std::string dir,
-            uint16_t port)
+  RefServer(std::string name, std::vector<std::string> argv_tail, std::string dir, uint16_t port)
       : name_(std::move(name)), dir_(std::move(dir)), port_(port) {
     std::vector<std::string> argv = std::move(argv_tail);
     process_ = Process::spawn(argv, dir_ + "/stdout.log", dir_ + "/stderr.log", dir_);
@@ -61,8 +62,7 @@ class RefServer {
     auto deadline = std::chrono::steady_clock::now() + limit;
     for (const Zone* z : zones) {
       for (;;) {
-        if (!process_.running())
-          throw std::runtime_error(name_ + " exited at start\n" + logs());
+        if (!process_.running()) throw std::runtime_error(name_ + " exited at start\n" + logs());
         if (serves(*z)) break;
         if (std::chrono::steady_clock::now() > deadline)
           throw std::runtime_error(name_ + " does not serve " + z->apex + "\n" + logs());
@@ -104,11 +104,18 @@ inline std::unique_ptr<RefServer> start_knotd(const std::vector<const Zone*>& zo
   write_zone_files(dir, zones);
   std::string conf = "server:\n  listen: 127.0.0.1@" + std::to_string(port) +
                      "\n  udp-workers: 1\n  tcp-workers: 1\n  background-workers: 1\n"
-                     "  rundir: " + dir + "\n  identity: \"" + kIdentity + "\"\n"
-                     "  version: \"" + kVersion + "\"\n  nsid: \"" + kNsid + "\"\n"
+                     "  rundir: " +
+                     dir + "\n  identity: \"" + kIdentity +
+                     "\"\n"
+                     "  version: \"" +
+                     kVersion + "\"\n  nsid: \"" + kNsid +
+                     "\"\n"
                      "  tcp-idle-timeout: 10s\n  udp-max-payload: 1232\n"
-                     "database:\n  storage: " + dir + "/db\n"
-                     "template:\n  - id: default\n    storage: " + dir +
+                     "database:\n  storage: " +
+                     dir +
+                     "/db\n"
+                     "template:\n  - id: default\n    storage: " +
+                     dir +
                      "\n    zonefile-sync: -1\n    journal-content: none\n"
                      "zone:\n";
   for (const Zone* z : zones)
@@ -127,14 +134,14 @@ inline std::unique_ptr<RefServer> start_nsd(const std::vector<const Zone*>& zone
   std::string dir = make_temp_dir("rdnsd-diff-nsd-");
   uint16_t port = free_port();
   write_zone_files(dir, zones);
-  std::string conf = "server:\n  port: " + std::to_string(port) +
-                     "\n  ip-address: 127.0.0.1\n  server-count: 1\n  zonesdir: \"" + dir +
-                     "\"\n  pidfile: \"" + dir + "/nsd.pid\"\n  xfrdfile: \"" + dir +
-                     "/xfrd.state\"\n  zonelistfile: \"" + dir +
-                     "/zone.list\"\n  database: \"\"\n  username: \"\"\n  chroot: \"\"\n"
-                     "  rrl-ratelimit: 0\n  minimal-responses: yes\n  verbosity: 0\n  identity: \"" + kIdentity +
-                     "\"\n  version: \"" + kVersion + "\"\n  nsid: \"" + hex_of(kNsid) +
-                     "\"\n  tcp-timeout: 10\nremote-control:\n  control-enable: no\n";
+  std::string conf =
+      "server:\n  port: " + std::to_string(port) +
+      "\n  ip-address: 127.0.0.1\n  server-count: 1\n  zonesdir: \"" + dir + "\"\n  pidfile: \"" +
+      dir + "/nsd.pid\"\n  xfrdfile: \"" + dir + "/xfrd.state\"\n  zonelistfile: \"" + dir +
+      "/zone.list\"\n  database: \"\"\n  username: \"\"\n  chroot: \"\"\n"
+      "  rrl-ratelimit: 0\n  minimal-responses: yes\n  verbosity: 0\n  identity: \"" +
+      kIdentity + "\"\n  version: \"" + kVersion + "\"\n  nsid: \"" + hex_of(kNsid) +
+      "\"\n  tcp-timeout: 10\nremote-control:\n  control-enable: no\n";
   for (const Zone* z : zones)
     conf += "zone:\n  name: \"" + z->apex + "\"\n  zonefile: \"" + zone_file_name(*z) + "\"\n";
   write_file(dir + "/nsd.conf", conf);

@@ -34,10 +34,10 @@ class Rng {
 };
 
 struct PtrRecord {
-  std::string ip;      // canonical text
-  std::string owner;   // reverse name, lower case, absolute
-  std::string target;  // PTR target as set (case kept)
-  uint32_t ttl = 0;    // the TTL served
+  std::string ip;             // canonical text
+  std::string owner;          // reverse name, lower case, absolute
+  std::string target;         // PTR target as set (case kept)
+  uint32_t ttl = 0;           // the TTL served
   bool explicit_ttl = false;  // false: the zone's default TTL (no "ttl" in the admin op)
 };
 
@@ -91,8 +91,7 @@ inline size_t label_count(const std::string& name) {
   return static_cast<size_t>(std::count(name.begin(), name.end(), '.'));
 }
 
-inline void add_ptr(Zone& z, const std::array<uint8_t, 16>& a, std::string target,
-                    Rng& rng) {
+inline void add_ptr(Zone& z, const std::array<uint8_t, 16>& a, std::string target, Rng& rng) {
   PtrRecord r;
   r.ip = ip_text(a, z.v6);
   r.owner = reverse_name(a, z.v6);
