@@ -21,6 +21,11 @@ TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CPU = os.environ.get("SERVER_CPU", "0")
 LOAD_CPU = os.environ.get("LOAD_CPU", "1")
 
+# Queries outstanding at once (loadgen -w, dnsperf -q): small enough that a server's
+# default socket receive buffer (212992 bytes) never overflows, large enough to keep a
+# server's recvmmsg batches full.
+WINDOW = int(os.environ.get("WINDOW", "64"))
+
 PORTS = {"rdnsd": 45353, "knotd": 45354, "nsd": 45355, "echo": 45356, "rdnsd-2w": 45357}
 
 
@@ -132,6 +137,14 @@ def status_kb(pid, key):
     return best
 
 
+def udp_errors():
+    """(RcvbufErrors, SndbufErrors) from /proc/net/snmp: datagrams dropped on full buffers."""
+    with open("/proc/net/snmp") as f:
+        rows = [l.split() for l in f if l.startswith("Udp:")]
+    d = dict(zip(rows[0][1:], rows[1][1:]))
+    return int(d["RcvbufErrors"]), int(d["SndbufErrors"])
+
+
 def cpu_times():
     """{cpuN: (steal, total, busy)} jiffies from /proc/stat; busy = not idle, not iowait,
     not steal."""
@@ -158,7 +171,17 @@ def busy_pct(before, after, cpu="cpu"):
     return 100.0 * b / t if t else 0.0
 
 
-def wait_quiet(threshold=15.0, max_wait=600, sample=1.0):
+def on_sigterm(*_):
+    raise SystemExit(143)
+
+
+# A SIGTERM to a runner unwinds it, so that its `finally` blocks stop every server.
+signal.signal(signal.SIGTERM, on_sigterm)
+
+QUIET_MAX = float(os.environ.get("QUIET_MAX", "180"))
+
+
+def wait_quiet(threshold=15.0, max_wait=QUIET_MAX, sample=1.0):
     """Waits (at most max_wait seconds) until the machine is idle apart from us: the busy
     share of all cores under `threshold` percent over one sample. Returns the seconds
     waited and the last busy figure."""
@@ -361,8 +384,13 @@ class AdminClient:
         self.sock.connect(path)
         self.buf = b""
 
-    def request_raw(self, line):
-        self.sock.sendall(line if isinstance(line, bytes) else line.encode())
+    def send(self, line):
+        try:
+            self.sock.sendall(line if isinstance(line, bytes) else line.encode())
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may refuse a request and close before reading all of it
+
+    def read_answer(self):
         while b"\n" not in self.buf:
             chunk = self.sock.recv(1 << 20)
             if not chunk:
@@ -370,6 +398,10 @@ class AdminClient:
             self.buf += chunk
         answer, self.buf = self.buf.split(b"\n", 1)
         return json.loads(answer)
+
+    def request_raw(self, line):
+        self.send(line)
+        return self.read_answer()
 
     def request(self, obj):
         return self.request_raw(json.dumps(obj, separators=(",", ":")) + "\n")
@@ -495,7 +527,7 @@ def socket_batches(sock_path, ops, max_line=MAX_LINE):
 def run_loadgen(port, data, seconds, extra=(), cpus=LOAD_CPU, expect=True):
     """loadgen's figures; with `expect`, every rcode is checked against queries.expect."""
     cmd = ["taskset", "-c", cpus, tool("loadgen"), "-p", str(port), "-d", data["queries_file"],
-           "-l", str(seconds)] + (["-x", data["expect_file"]] if expect else []) + list(extra)
+           "-l", str(seconds), "-w", str(WINDOW), "-t", "500"] + (["-x", data["expect_file"]] if expect else []) + list(extra)
     r = subprocess.run(cmd, capture_output=True, text=True)
     out = {}
     for line in r.stdout.splitlines():
@@ -511,7 +543,7 @@ def run_loadgen(port, data, seconds, extra=(), cpus=LOAD_CPU, expect=True):
 
 def run_dnsperf(port, data, seconds, extra=(), cpus=LOAD_CPU):
     cmd = ["taskset", "-c", cpus, "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", data["queries_file"],
-           "-l", str(seconds), "-c", "4", "-q", "128", "-t", "1"] + list(extra)
+           "-l", str(seconds), "-c", "4", "-q", str(WINDOW), "-t", "1"] + list(extra)
     r = subprocess.run(cmd, capture_output=True, text=True)
     text = r.stdout
     out = {"stderr": r.stderr.strip()[-500:]}
@@ -539,9 +571,11 @@ def run_dnsperf(port, data, seconds, extra=(), cpus=LOAD_CPU):
 
 def measure(server, fn):
     """Runs fn() and adds the server's CPU time, CPU use, steal and peak RSS to its result."""
-    c0, s0, t0 = server.cpu(), cpu_times(), time.time()
+    u0, c0, s0, t0 = udp_errors(), server.cpu(), cpu_times(), time.time()
     res = fn()
-    c1, s1, t1 = server.cpu(), cpu_times(), time.time()
+    u1, c1, s1, t1 = udp_errors(), server.cpu(), cpu_times(), time.time()
+    res["udp_rcvbuf_errors"] = u1[0] - u0[0]
+    res["udp_sndbuf_errors"] = u1[1] - u0[1]
     res["server_cpu_s"] = c1 - c0
     res["wall_s"] = t1 - t0
     answered = res.get("answered", 0)

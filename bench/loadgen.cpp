@@ -5,7 +5,7 @@
 //
 // Replays QUERYFILE ("NAME TYPE" per line, dnsperf's format) in a loop for at most
 // SECONDS (default 10, at most 3600), keeping at most WINDOW queries outstanding (default
-// 512) spread over SOCKETS connected UDP sockets (default 4), sending in sendmmsg batches
+// 64) spread over SOCKETS connected UDP sockets (default 4), sending in sendmmsg batches
 // and receiving in recvmmsg batches of 64. With -Q it sends at most QPS queries per
 // second. Every answer is checked: its ID must belong to an outstanding query on that
 // socket, QR must be set and the question must be the one sent; with EXPECTFILE (one
@@ -53,7 +53,7 @@ struct Options {
   std::string queries, expect;
   double seconds = 10;
   int sockets = 4;
-  int window = 512;
+  int window = 64;
   double qps = 0;
   int timeout_ms = 1000;
   bool edns = false;

@@ -62,6 +62,37 @@ pid_t spawn(char** argv, const char* log) {
   return pid;
 }
 
+// Fills `ss` with ADDRESS:PORT; false if ADDRESS is not an IP address.
+bool make_addr(const char* addr, int port, sockaddr_storage& ss, socklen_t& len) {
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(uint16_t(port));
+    len = sizeof *v4;
+    return true;
+  }
+  if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(uint16_t(port));
+    len = sizeof *v6;
+    return true;
+  }
+  return false;
+}
+
+// True if nothing is bound to ADDRESS:PORT over UDP: otherwise another process could
+// answer the probe queries and the time would be meaningless.
+bool port_free(const char* addr, int port) {
+  sockaddr_storage ss{};
+  socklen_t len;
+  if (!make_addr(addr, port, ss, len)) usage();
+  int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+  bool ok = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
+  if (fd >= 0) close(fd);
+  return ok;
+}
+
 int connect_udp(const char* addr, int port) {
   sockaddr_storage ss{};
   socklen_t len;
@@ -127,6 +158,10 @@ int main(int argc, char** argv) {
   if (optind >= argc || port <= 0 || !question || rcode < 0 || limit_s <= 0) usage();
   auto query = bench::make_query(question, false);
   if (!query) usage();
+  if (!port_free(addr, port)) {
+    fprintf(stderr, "startwait: UDP %s port %d is already in use\n", addr, port);
+    return 1;
+  }
   int fd = connect_udp(addr, port);
 
   double t0 = now_ms();

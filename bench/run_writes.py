@@ -1,0 +1,447 @@
+#!/usr/bin/env python3
+"""The write path: rdnsd's durable single-record sets and batches beside knotc, and the
+query rate while writes are applied.
+
+    bench/run_writes.sh [--rounds 3] [--ops 2000] [--ctl-runs 200] [--batch 100000]
+                        [--knot-tx 10] [--knot-batch 10000] [--qps-seconds 10]
+    bench/run_writes.sh --report RESULTS.json
+
+On the standard set (a copy of rdnsd's store made for this run; knotd on the same zone
+files, zonefile-sync: -1):
+ 1. single: --ops sequential `set` requests over ONE admin connection, each waiting for
+    its answer (each is one durable LMDB transaction), new IPv6 addresses; every 10th
+    set is followed at once by a UDP query for the new name, which must return the new
+    target (visibility of a commit to the very next query). --rounds rounds.
+ 2. rdnsctl: --ctl-runs `rdnsctl set` processes, one after another.
+ 3. batch: --batch new records (a) as one `rdnsctl batch FILE`, (b) as one batch request
+    line on the socket, (c) as batch requests of at most 1 MiB (the admin line limit),
+    each one transaction, sent back to back over one connection.
+ 4. knotc: --knot-tx single-record transactions (zone-begin, zone-set, zone-commit, each
+    a knotc run), and one transaction of --knot-batch zone-set lines piped into one knotc.
+ 5. queries under writes: rdnsd (1 worker, core SERVER_CPU) measured with loadgen while
+    idle of writes and while a client applies 1,000 sets per second (paced, one
+    connection, on the load core), interleaved, --rounds times each.
+"""
+import argparse
+import datetime
+import ipaddress
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import benchlib as B
+import run_qps
+
+V6_BASE = int(ipaddress.ip_address("2001:db8:1000::"))
+
+
+class Addresses:
+    """New IPv6 addresses in the standard set's /48 (a seed the dataset does not use);
+    a 2^80 space, so they never collide with the dataset's records."""
+
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+
+    def next(self):
+        a = V6_BASE + self.rng.getrandbits(80)
+        return str(ipaddress.ip_address(a)), a
+
+    @staticmethod
+    def owner(a):
+        return ".".join(reversed("%032x" % a)) + ".ip6.arpa."
+
+
+def dns_query(sock, name, qtype=12):
+    """One UDP query on a connected socket; returns (rcode, first answer's PTR target)."""
+    qid = random.getrandbits(16)
+    msg = qid.to_bytes(2, "big") + b"\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+    for label in name.rstrip(".").split("."):
+        msg += bytes([len(label)]) + label.encode()
+    msg += b"\x00" + qtype.to_bytes(2, "big") + b"\x00\x01"
+    sock.send(msg)
+    while True:
+        ans = sock.recv(4096)
+        if ans[:2] == msg[:2]:
+            break
+    rcode = ans[3] & 15
+    if int.from_bytes(ans[6:8], "big") == 0:
+        return rcode, None
+    pos = len(msg)  # question echoed: the answer RR starts after it
+    pos += 2 + 2 + 2 + 4  # name pointer, type, class, ttl
+    rdlen = int.from_bytes(ans[pos:pos + 2], "big")
+    rdata = ans[pos + 2:pos + 2 + rdlen]
+    labels, i = [], 0
+    while i < len(rdata) and rdata[i]:
+        labels.append(rdata[i + 1:i + 1 + rdata[i]].decode())
+        i += 1 + rdata[i]
+    return rcode, ".".join(labels) + "."
+
+
+def udp_socket(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def single_sets(sock_path, port, n, addrs):
+    c = B.AdminClient(sock_path)
+    u = udp_socket(port)
+    lat, stale, failed, checked = [], 0, 0, 0
+    t0 = time.time()
+    for i in range(n):
+        ip, a = addrs.next()
+        target = "w%d.example.com." % i
+        t = time.perf_counter()
+        r = c.request({"op": "set", "ip": ip, "name": target})
+        lat.append((time.perf_counter() - t) * 1e6)
+        if not r.get("ok"):
+            failed += 1
+            if failed < 5:
+                B.log("  set refused: %s" % r)
+            continue
+        if i % 10 == 0:
+            checked += 1
+            rcode, got = dns_query(u, Addresses.owner(a))
+            if rcode != 0 or got != target:
+                stale += 1
+                if stale < 5:
+                    B.log("  stale answer right after commit: %s -> rcode %d %s" % (ip, rcode, got))
+    secs = time.time() - t0
+    c.close()
+    u.close()
+    lat.sort()
+    return {"ops": n, "seconds": secs, "ops_per_s": n / secs, "failed": failed,
+            "lat_p50_us": lat[len(lat) // 2], "lat_p99_us": lat[int(len(lat) * 0.99)],
+            "visibility_checked": checked, "visibility_stale": stale}
+
+
+def rdnsctl_sets(sock_path, n, addrs):
+    ctl = B.rdnsctl_bin()
+    if not ctl:
+        return {"error": "rdnsctl not built"}
+    t0 = time.time()
+    failed, first_err = 0, None
+    for i in range(n):
+        ip, _ = addrs.next()
+        r = subprocess.run([ctl, "--socket", sock_path, "set", ip, "c%d.example.com." % i],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            failed += 1
+            first_err = first_err or ("exit %d: %s" % (r.returncode, r.stderr.strip()[:300]))
+    secs = time.time() - t0
+    return {"ops": n, "seconds": secs, "ops_per_s": n / secs, "failed": failed, "first_error": first_err}
+
+
+def batch_ops(n, addrs, tag):
+    ops = []
+    for i in range(n):
+        ip, _ = addrs.next()
+        ops.append('{"op":"set","ip":"%s","name":"%s%d.example.com."}' % (ip, tag, i))
+    return ops
+
+
+def batch_tests(sock_path, n, addrs, workdir):
+    out = {}
+    # (a) rdnsctl batch FILE
+    ctl = B.rdnsctl_bin()
+    path = os.path.join(workdir, "batch-%d.jsonl" % n)
+    with open(path, "w") as f:
+        f.write("\n".join(batch_ops(n, addrs, "ba")) + "\n")
+    if ctl:
+        t = time.time()
+        r = subprocess.run([ctl, "--socket", sock_path, "batch", path], capture_output=True, text=True)
+        out["rdnsctl"] = {"seconds": time.time() - t, "exit": r.returncode,
+                          "output": (r.stdout + r.stderr).strip()[-400:]}
+    # (b) one request line on the socket
+    ops = batch_ops(n, addrs, "bb")
+    line = B.admin_batch_line(ops)
+    c = B.AdminClient(sock_path)
+    t = time.time()
+    try:
+        a = c.request_raw(line)
+        out["one_line"] = {"seconds": time.time() - t, "bytes": len(line), "ok": a.get("ok"),
+                           "answer": json.dumps(a)[:400]}
+    except (OSError, RuntimeError, ValueError) as e:
+        out["one_line"] = {"seconds": time.time() - t, "bytes": len(line), "ok": False, "answer": repr(e)[:400]}
+    c.close()
+    # (c) 1 MiB batches back to back
+    ops = batch_ops(n, addrs, "bc")
+    t = time.time()
+    chunks = 0
+    c = B.AdminClient(sock_path)
+    chunk, size = [], 0
+    for op in ops + [None]:
+        if op is None or size + len(op) + 64 > B.MAX_LINE:
+            a = c.request_raw(B.admin_batch_line(chunk))
+            chunks += 1
+            if not a.get("ok"):
+                out["split"] = {"error": json.dumps(a)[:400]}
+                break
+            chunk, size = [], 0
+            if op is None:
+                break
+        chunk.append(op)
+        size += len(op) + 1
+    c.close()
+    out.setdefault("split", {"seconds": time.time() - t, "requests": chunks, "records": n,
+                             "records_per_s": n / (time.time() - t)})
+    return out
+
+
+def knot_tests(data, n_tx, n_batch, addrs, timeout):
+    d = B.fresh_dir(os.path.join(B.SCRATCH, "run", "writes", "knotd"))
+    s = B.start_knotd(d, data, B.PORTS["knotd"])
+    sock = os.path.join(d, "knot.sock")
+    zone = data["zones"][1]["apex"]
+    out = {"start_ms": s.start_ms}
+
+    def knotc(*args, stdin=None):
+        return subprocess.run(["knotc", "-s", sock, "-t", str(timeout)] + list(args), input=stdin,
+                              capture_output=True, text=True, timeout=timeout + 30)
+    try:
+        times = []
+        t_all = time.time()
+        for i in range(n_tx):
+            ip, a = addrs.next()
+            t = time.time()
+            ok = knotc("zone-begin", zone).returncode == 0
+            ok &= knotc("zone-set", zone, Addresses.owner(a), "3600", "PTR", "k%d.example.com." % i).returncode == 0
+            ok &= knotc("zone-commit", zone).returncode == 0
+            times.append(time.time() - t)
+            if not ok:
+                out["single_error"] = "knotc failed at transaction %d" % i
+                break
+            if time.time() - t_all > timeout:
+                break
+        out["single"] = {"tx": len(times), "seconds": sum(times), "tx_per_s": len(times) / sum(times),
+                         "tx_seconds": times}
+        lines = ["zone-begin %s" % zone]
+        for i in range(n_batch):
+            ip, a = addrs.next()
+            lines.append("zone-set %s %s 3600 PTR kb%d.example.com." % (zone, Addresses.owner(a), i))
+        lines.append("zone-commit %s" % zone)
+        t = time.time()
+        try:
+            r = knotc(stdin="\n".join(lines) + "\n")
+            out["batch"] = {"records": n_batch, "seconds": time.time() - t, "exit": r.returncode,
+                            "errors": sum(1 for l in r.stdout.splitlines() if l.strip() and l.strip() != "OK")}
+        except subprocess.TimeoutExpired:
+            out["batch"] = {"records": n_batch, "seconds": time.time() - t, "error": "timed out"}
+        out["hwm_kb"] = s.hwm_kb()
+    finally:
+        out["exit"] = s.stop(timeout=120)
+    return out
+
+
+class PacedWriter:
+    """Sends `rate` sets per second over one admin connection without waiting for each
+    answer (a reader thread collects them), so that the rate does not depend on how
+    quickly the server's admin thread gets the shared core back."""
+
+    def __init__(self, sock_path, rate, addrs):
+        self.c = B.AdminClient(sock_path)
+        self.rate, self.addrs = rate, addrs
+        self.stop_flag = threading.Event()
+        self.sent, self.answered, self.failed = 0, 0, 0
+        self.sender = threading.Thread(target=self.send_loop, daemon=True)
+        self.reader = threading.Thread(target=self.read_loop, daemon=True)
+
+    def start(self):
+        self.t0 = time.perf_counter()
+        self.reader.start()
+        self.sender.start()
+
+    def send_loop(self):
+        while not self.stop_flag.is_set():
+            due = self.t0 + self.sent / self.rate
+            now = time.perf_counter()
+            if due > now:
+                time.sleep(due - now)
+            ip, _ = self.addrs.next()
+            self.c.send('{"op":"set","ip":"%s","name":"q%d.example.com."}\n' % (ip, self.sent))
+            self.sent += 1
+
+    def read_loop(self):
+        while True:
+            try:
+                a = self.c.read_answer()
+            except (OSError, RuntimeError, ValueError):
+                return
+            self.answered += 1
+            if not a.get("ok"):
+                self.failed += 1
+            if self.stop_flag.is_set() and self.answered >= self.sent:
+                return
+
+    def finish(self):
+        """Stops sending; returns (answers per second over the sending time, answers)."""
+        self.stop_flag.set()
+        self.sender.join()
+        secs = time.perf_counter() - self.t0
+        answered_then = self.answered
+        self.reader.join(30)
+        self.c.close()
+        return answered_then / secs, answered_then
+
+
+def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs):
+    runs = []
+    for rnd in range(1, rounds + 1):
+        for mode in ("idle", "writes"):
+            B.wait_quiet()
+            writer = None
+            if mode == "writes":
+                writer = PacedWriter(sock_path, rate, addrs)
+                writer.start()
+                time.sleep(0.5)
+            res = B.measure(rdnsd, lambda: B.run_loadgen(rdnsd.port, data, seconds))
+            if writer:
+                res["writes_per_s"], res["writes"] = writer.finish()
+                res["writes_sent"] = writer.sent
+                res["writes_failed"] = writer.failed
+            res.update({"server": "rdnsd", "tool": "loadgen", "mode": mode, "round": rnd})
+            run_qps.show(res, rnd)
+            if writer:
+                B.log("      writes applied: %.0f/s (%d sent, %d answered, %d refused)" % (
+                    res["writes_per_s"], res["writes_sent"], res["writes"], res["writes_failed"]))
+            runs.append(res)
+    return runs
+
+
+def summarize(doc):
+    out = []
+    rows = []
+    s = doc.get("single", [])
+    if s:
+        rows.append(["sets over one admin connection (%d per round, %d rounds)" % (s[0]["ops"], len(s)),
+                     B.span([r["ops_per_s"] for r in s]),
+                     "p50 %s us, p99 %s us" % (B.span([r["lat_p50_us"] for r in s]),
+                                               B.span([r["lat_p99_us"] for r in s])),
+                     "%d of %d stale" % (sum(r["visibility_stale"] for r in s),
+                                         sum(r["visibility_checked"] for r in s))])
+    c = doc.get("rdnsctl")
+    if c:
+        rows.append(["separate `rdnsctl set` runs (%d)" % c.get("ops", 0),
+                     "%.1f" % c["ops_per_s"] if not c.get("failed") else "failed %d of %d: %s" % (
+                         c["failed"], c["ops"], c.get("first_error")), "-", "-"])
+    k = doc.get("knot", {})
+    if k.get("single"):
+        rows.append(["knotc zone-begin/zone-set/zone-commit (%d tx)" % k["single"]["tx"],
+                     "%.2f tx/s" % k["single"]["tx_per_s"],
+                     "per tx %s s" % B.span(k["single"]["tx_seconds"], "{:.2f}"), "-"])
+    out.append(B.markdown_table(["single-record writes", "per second median (min-max)", "latency", "visibility"], rows))
+    out.append("")
+    b = doc.get("batch", {})
+    rows = []
+    if "rdnsctl" in b:
+        rows.append(["rdnsctl batch FILE (%d records)" % doc["batch_records"], "%.2f" % b["rdnsctl"]["seconds"],
+                     "exit %d: %s" % (b["rdnsctl"]["exit"], b["rdnsctl"]["output"][-200:])])
+    if "one_line" in b:
+        rows.append(["one batch request line, %d bytes" % b["one_line"]["bytes"], "%.2f" % b["one_line"]["seconds"],
+                     "ok" if b["one_line"]["ok"] else "refused: " + b["one_line"]["answer"][:200]])
+    if "split" in b and "seconds" in b["split"]:
+        rows.append(["%d batch requests of <= 1 MiB, one connection" % b["split"]["requests"],
+                     "%.2f" % b["split"]["seconds"], "%.0f records/s" % b["split"]["records_per_s"]])
+    if k.get("batch"):
+        rows.append(["knotc: one transaction of %d zone-set" % k["batch"]["records"],
+                     "%.1f" % k["batch"]["seconds"], k["batch"].get("error", "exit %s, %s errors" % (
+                         k["batch"].get("exit"), k["batch"].get("errors")))])
+    out.append(B.markdown_table(["batch", "seconds", "result"], rows))
+    out.append("")
+    q = doc.get("under_writes", [])
+    if q:
+        rows = []
+        for mode in ("idle", "writes"):
+            rs = [r for r in q if r["mode"] == mode]
+            rows.append([mode, B.span([r["qps"] for r in rs]), B.span([r["qps_per_cpu"] for r in rs]),
+                         B.span([r["cpu_util_pct"] for r in rs]),
+                         B.span([r.get("writes_per_s") for r in rs]) if mode == "writes" else "-",
+                         sum(int(r.get("unexpected_rcode", 0) or 0) for r in rs),
+                         B.span([r["steal_server_cpu_pct"] for r in rs], "{:.1f}")])
+        idle = B.med([r["qps"] for r in q if r["mode"] == "idle"])
+        busy = B.med([r["qps"] for r in q if r["mode"] == "writes"])
+        out.append(B.markdown_table(["rdnsd, 1 worker", "QPS", "QPS per CPU-s", "server CPU %", "writes/s applied",
+                                     "unexpected rcodes", "steal %"], rows))
+        if idle:
+            out.append("\nQPS under writes / QPS without: %.2f" % (busy / idle))
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--ops", type=int, default=2000)
+    ap.add_argument("--ctl-runs", type=int, default=200)
+    ap.add_argument("--batch", type=int, default=100000)
+    ap.add_argument("--knot-tx", type=int, default=10)
+    ap.add_argument("--knot-batch", type=int, default=10000)
+    ap.add_argument("--knot-timeout", type=int, default=900)
+    ap.add_argument("--qps-seconds", type=int, default=10)
+    ap.add_argument("--rate", type=int, default=1000)
+    ap.add_argument("--skip", default="", help="comma list of: single,rdnsctl,batch,knot,qps")
+    ap.add_argument("--report")
+    args = ap.parse_args()
+    if args.report:
+        print(summarize(json.load(open(args.report))))
+        return
+    skip = set(args.skip.split(","))
+    data = B.dataset("standard")
+    addrs = Addresses(7)
+    base = os.path.join(B.SCRATCH, "store", "standard")
+    B.load_rdnsd(base, data)
+    store = os.path.join(B.SCRATCH, "store", "writes")
+    if os.path.exists(store):
+        shutil.rmtree(store)
+    shutil.copytree(base, store)  # the writes must not change the store of the query runs
+    doc = {"machine": B.machine(), "argv": sys.argv, "batch_records": args.batch,
+           "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    wd = B.fresh_dir(os.path.join(B.SCRATCH, "run", "writes", "rdnsd"))
+    rdnsd = B.start_rdnsd(wd, data, B.PORTS["rdnsd"], workers=1, store_dir=store)
+    sock = os.path.join(wd, "rdnsd.sock")
+    try:
+        if "single" not in skip:
+            doc["single"] = []
+            for rnd in range(args.rounds):
+                B.wait_quiet()
+                r = single_sets(sock, rdnsd.port, args.ops, addrs)
+                B.log("single sets round %d: %.0f/s, p50 %.0f us, stale %d/%d" % (
+                    rnd + 1, r["ops_per_s"], r["lat_p50_us"], r["visibility_stale"], r["visibility_checked"]))
+                doc["single"].append(r)
+        if "rdnsctl" not in skip:
+            B.wait_quiet()
+            doc["rdnsctl"] = rdnsctl_sets(sock, args.ctl_runs, addrs)
+            B.log("rdnsctl sets: %s" % {k: v for k, v in doc["rdnsctl"].items()})
+        if "batch" not in skip:
+            B.wait_quiet()
+            doc["batch"] = batch_tests(sock, args.batch, addrs, wd)
+            B.log("batch: %s" % json.dumps(doc["batch"])[:800])
+        if "qps" not in skip:
+            doc["under_writes"] = queries_under_writes(rdnsd, data, sock, args.rounds, args.qps_seconds,
+                                                       args.rate, addrs)
+    finally:
+        doc["rdnsd_exit"] = rdnsd.stop()
+    if "knot" not in skip:
+        B.wait_quiet()
+        doc["knot"] = knot_tests(data, args.knot_tx, args.knot_batch, addrs, args.knot_timeout)
+        B.log("knot: %s" % json.dumps(doc["knot"])[:600])
+    res_dir = os.path.join(B.SCRATCH, "results")
+    os.makedirs(res_dir, exist_ok=True)
+    stem = os.path.join(res_dir, "writes-%s" % time.strftime("%Y%m%d-%H%M%S"))
+    with open(stem + ".json", "w") as f:
+        json.dump(doc, f, indent=1)
+    text = summarize(doc)
+    with open(stem + ".md", "w") as f:
+        f.write(text + "\n")
+    print(text)
+    print("results: %s.json" % stem)
+
+
+if __name__ == "__main__":
+    main()
