@@ -46,7 +46,9 @@ sockaddr_un address(const std::string& path) {
   return sa;
 }
 
-// A plain client connection with a line reader that gives up after five seconds.
+// A plain client connection with a line reader that gives up after kWaitMs (generous:
+// sanitizer builds are slow).
+constexpr int kWaitMs = 30000;
 struct Conn {
   int fd = -1;
   std::string buf;
@@ -72,7 +74,7 @@ struct Conn {
   // Reads more bytes; false on end of input or timeout.
   bool fill() {
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 5000) != 1) return false;
+    if (poll(&p, 1, kWaitMs) != 1) return false;
     char tmp[65536];
     ssize_t n = read(fd, tmp, sizeof tmp);
     if (n <= 0) return false;
@@ -97,7 +99,7 @@ struct Conn {
   bool at_eof() {
     while (buf.empty()) {
       pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, 5000) != 1) return false;
+      if (poll(&p, 1, kWaitMs) != 1) return false;
       char c;
       ssize_t n = read(fd, &c, 1);
       if (n == 0 || (n < 0 && errno == ECONNRESET)) return true;
