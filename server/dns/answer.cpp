@@ -43,7 +43,7 @@ size_t Answerer::answer(const uint8_t* query, size_t query_len, uint8_t* out, si
   const ParseResult parsed = parse_query(query, query_len, query_);
   const bool has_question = parsed == ParseResult::Ok || parsed == ParseResult::BadSections;
   if (has_question && !response_.put_question(query, query_)) return 0;
-  edns_out_ = parsed == ParseResult::Ok && query_.edns.present;
+  edns_out_ = query_.edns_known && query_.edns.present;
   ext_rcode_ = 0;
   plan_limits(transport, out_cap);
   if (query_.opcode != 0) {
@@ -151,9 +151,15 @@ void Answerer::answer_internet(Transport transport) noexcept {
     return;
   }
   const uint16_t qtype = query_.qtype;
-  if (qtype == rrtype::kAxfr || qtype == rrtype::kIxfr) {
-    // Transfers are TCP-only (RFC 5936 section 4.2); not implemented yet over TCP.
+  if (qtype == rrtype::kAxfr) {
+    // AXFR is TCP-only (RFC 5936 section 4.2); not implemented yet over TCP.
     response_.set_rcode(transport == Transport::Udp ? rcode::kFormErr : rcode::kRefused);
+    return;
+  }
+  if (qtype == rrtype::kIxfr) {
+    // IXFR over UDP is valid (RFC 1995 section 2), so not FORMERR: NOTIMP until
+    // transfers exist; over TCP, REFUSED like AXFR.
+    response_.set_rcode(transport == Transport::Udp ? rcode::kNotImp : rcode::kRefused);
     return;
   }
   if (qtype == rrtype::kMailb || qtype == rrtype::kMaila) {

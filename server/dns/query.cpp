@@ -124,7 +124,14 @@ ParseResult parse_query(const uint8_t* data, size_t len, Query& q) noexcept {
   q.key_len = 0;
   q.qname_len = 0;
   q.question_end = 0;
+  q.edns_known = false;
   if (!r.ok()) return ParseResult::BadQuestion;
+  if (q.qdcount == 0) {
+    // No question, but the OPT still decides whether the FORMERR carries one
+    // (RFC 6891 section 6.1.1; a server-cookie request, RFC 7873 section 5.4).
+    q.edns_known = parse_sections(r, q);
+    return ParseResult::NoQuestion;
+  }
   if (q.qdcount != 1) return ParseResult::NoQuestion;
   if (!parse_qname(r, q)) return ParseResult::BadQuestion;
   q.qtype = r.u16();
@@ -132,6 +139,7 @@ ParseResult parse_query(const uint8_t* data, size_t len, Query& q) noexcept {
   if (!r.ok()) return ParseResult::BadQuestion;
   q.question_end = r.pos();
   if (!parse_sections(r, q)) return ParseResult::BadSections;
+  q.edns_known = true;
   return ParseResult::Ok;
 }
 

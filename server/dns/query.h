@@ -58,6 +58,7 @@ struct Query {
   uint16_t qtype = 0, qclass = 0;
   size_t question_end = 0;  // offset just past QCLASS
   Edns edns;
+  bool edns_known = false;  // the sections parsed, so `edns` is what the query said
   size_t key_len = 0;
   uint8_t key_buf[kMaxKey];
 

@@ -71,6 +71,16 @@ TEST_CASE("QDCOUNT other than 1 is FORMERR without a question") {
   CHECK(r.qd() == 0);
   CHECK(r.id() == 0xBEEF);
 
+  // No question but an OPT (a server-cookie request): the FORMERR carries an OPT
+  // (RFC 6891 section 6.1.1).
+  const std::vector<uint8_t> cookie_only = {0x30, 0x02, 0,    0,    0,    0, 0, 0, 0, 0, 0, 1,
+                                            0,    0,    0x29, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
+  r = f.ask_raw(cookie_only);
+  REQUIRE(r.parsed());
+  CHECK(r.rcode() == LDNS_RCODE_FORMERR);
+  CHECK(r.qd() == 0);
+  CHECK(r.has_opt());
+
   // A bare header.
   std::vector<uint8_t> header(12, 0);
   r = f.ask_raw(header);
@@ -225,7 +235,8 @@ TEST_CASE("zone transfers and MAILA/MAILB") {
     CAPTURE(type);
     Reply r = f.ask(q("2.0.192.in-addr.arpa.", type), Transport::Udp);
     REQUIRE(r.parsed());
-    CHECK(r.rcode() == LDNS_RCODE_FORMERR);
+    // AXFR over UDP is undefined (FORMERR); IXFR over UDP is valid (RFC 1995), not done.
+    CHECK(r.rcode() == (type == kAxfr ? LDNS_RCODE_FORMERR : LDNS_RCODE_NOTIMPL));
     CHECK(r.an() == 0);
     r = f.ask(q("2.0.192.in-addr.arpa.", type), Transport::Tcp);
     REQUIRE(r.parsed());
