@@ -28,7 +28,7 @@ namespace rdnsd::admin {
 // Answers keep the order their fields were written in ("ok" first).
 using Json = nlohmann::ordered_json;
 
-constexpr size_t kMaxLine = 1 << 20;     // bytes of one request line, newline excluded
+constexpr size_t kMaxLine = 64u << 20;   // bytes of one request line, newline excluded
 constexpr size_t kMaxActor = 64;         // bytes of "actor"
 constexpr size_t kMaxDescription = 255;  // bytes of "description" (UTF-8)
 constexpr size_t kMaxText = 1024;        // bytes of any other string field
