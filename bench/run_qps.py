@@ -8,8 +8,10 @@
 Every server runs with one worker pinned to core SERVER_CPU (default 0), on its own
 port on 127.0.0.1, with the same zones; the load generators are pinned to LOAD_CPU
 (default 1). Runs are interleaved: for each round and each tool, every server in turn.
-A run whose server core had more than --steal-max percent steal is run again (twice at
-most; the last attempt counts, the earlier ones are kept in the JSON as "discarded").
+Before each run the runner waits (QUIET_MAX seconds at most, default 180) until the
+machine is idle apart from the servers. A run whose server core had more than --steal-max
+percent steal, or as much CPU time used by other processes, is run again (twice at most;
+the last attempt counts, the earlier ones are kept in the JSON as "discarded").
 Then rdnsd runs with two workers on both cores (the load generator still on LOAD_CPU).
 
 Per run: answers per second, the server's CPU seconds (utime+stime of its process tree
@@ -61,9 +63,10 @@ def one_run(server, tool, data, seconds, steal_max):
         res["server"], res["tool"] = server.name, tool
         res["quiet_wait_s"], res["busy_before_pct"] = waited, busy
         attempts.append(res)
-        if res["steal_server_cpu_pct"] <= steal_max:
+        if res["steal_server_cpu_pct"] <= steal_max and res["other_on_server_core_pct"] <= steal_max:
             break
-        B.log("  steal %.1f%% on the server core: running again" % res["steal_server_cpu_pct"])
+        B.log("  steal %.1f%%, other work %.1f%% on the server core: running again"
+              % (res["steal_server_cpu_pct"], res["other_on_server_core_pct"]))
     final = attempts[-1]
     final["discarded"] = attempts[:-1]
     return final
@@ -129,31 +132,41 @@ def summarize(doc):
 
 
 def plot(doc, png):
-    """Bar chart of QPS per server CPU-second (loadgen runs): median with min-max bars."""
-    runs = [r for r in doc["runs"] if r["tool"] == "loadgen"] or doc["runs"]
+    """Clustered bars of answers per server CPU-second, one cluster per server, one bar
+    per load generator: median with min-max error bars."""
     dat = png[:-4] + ".dat"
+    tools = [t for t in ("loadgen", "dnsperf") if any(r["tool"] == t for r in doc["runs"])]
     with open(dat, "w") as f:
-        f.write("# server median min max (answers per server CPU-second)\n")
+        f.write("# server, then per tool (%s): median min max answers per server CPU-second\n"
+                % " ".join(tools))
         for s in ORDER + ["rdnsd-2w"]:
-            vals = [r["qps_per_cpu"] for r in runs if r["server"] == s]
-            if vals:
-                label = {"echo": "echo ceiling", "rdnsd-2w": "rdnsd 2 workers"}.get(s, s)
-                f.write('"%s" %.0f %.0f %.0f\n' % (label, B.med(vals), min(vals), max(vals)))
+            cols = []
+            for t in tools:
+                vals = [r["qps_per_cpu"] for r in doc["runs"] if r["server"] == s and r["tool"] == t]
+                cols += ["%.0f %.0f %.0f" % (B.med(vals), min(vals), max(vals)) if vals else "NaN NaN NaN"]
+            if any(c != "NaN NaN NaN" for c in cols):
+                label = {"echo": "echo ceiling", "rdnsd-2w": "rdnsd, 2 workers"}.get(s, s)
+                f.write('"%s" %s\n' % (label, " ".join(cols)))
+    plots = []
+    for i, t in enumerate(tools):
+        c = 2 + 3 * i
+        plots.append('"%s" using %d:%d:%d%s title "%s"' % (dat, c, c + 1, c + 2, ":xtic(1)" if i == 0 else "",
+                                                             {"loadgen": "bench/loadgen (sendmmsg)",
+                                                              "dnsperf": "dnsperf"}[t]))
     script = """
-set terminal pngcairo size 900,520 font "sans,11"
+set terminal pngcairo size 960,540 font "sans,11"
 set output "%s"
-set title "Queries answered per second of server CPU (%s set, one worker, %s)"
+set title "Answers per second of server CPU time (%s set, %d records; median, bars min-max of %d rounds)"
 set ylabel "answers per server CPU-second"
-set style fill solid 0.6 border -1
-set boxwidth 0.6
+set style data histogram
+set style histogram errorbars gap 2 lw 1
+set style fill solid 0.7 border -1
 set grid ytics
 set yrange [0:*]
 set format y "%%.0f"
-unset key
-plot "%s" using 0:2:xtic(1) with boxes lc rgb "#4a7ab5", \\
-     "" using 0:2:3:4 with yerrorbars lc rgb "black" pt -1, \\
-     "" using 0:2:(sprintf("%%.0fk", $2/1000)) with labels offset 0,1.2
-""" % (png, doc["set"], "loadgen" if any(r["tool"] == "loadgen" for r in doc["runs"]) else "dnsperf", dat)
+set key top left
+plot %s
+""" % (png, doc["set"], doc.get("records", 0), doc["rounds"], ", ".join(plots))
     gp = png[:-4] + ".gp"
     with open(gp, "w") as f:
         f.write(script)
