@@ -1,7 +1,9 @@
 // What an operator sees: rdnsctl set/unset/show/list/zones, the serial stepping with
 // every write, and every kind of bad input refused with nothing changed.
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <thread>
 
 #include "e2e.h"
 
@@ -101,6 +103,47 @@ TEST_CASE("every write steps the serial by exactly one, and dig sees both togeth
     check_ptr(d, "192.0.2.77", target, 3600);
     CHECK(d.serial(kV4) == s0 + static_cast<uint32_t>(i));
   }
+}
+
+TEST_CASE("a reader sees a record and its serial together or neither") {
+  // While one address is set and unset in turn, every negative answer for it carries the
+  // zone's SOA: NXDOMAIN must come with a serial of an "absent" state, NODATA (the name
+  // exists, no TXT) with a serial of a "present" state.
+  Rdnsd d;
+  const uint32_t s0 = d.serial(kV4);
+  std::atomic<bool> done{false};
+  int seen = 0, torn = 0;
+  std::string example;
+  std::thread reader([&] {
+    wire::UdpClient udp(d.port());
+    wire::Query q;
+    q.name = "50.2.0.192.in-addr.arpa.";
+    q.qtype = wire::rr::TXT;
+    for (uint16_t id = 1; !done; ++id) {
+      q.id = id;
+      auto r = udp.exchange(wire::build(q), Millis(1000));
+      if (!r) continue;
+      auto serial = r->authority_soa_serial();
+      if (!serial) continue;
+      bool present_state = (*serial - s0) % 2 == 1;  // odd steps are sets
+      bool present_answer = r->rcode == wire::rcode::NOERROR;
+      ++seen;
+      if (present_state != present_answer) {
+        ++torn;
+        example = "serial " + std::to_string(*serial) + " with rcode " + std::to_string(r->rcode);
+      }
+    }
+  });
+  for (int i = 1; i <= 30; ++i) {
+    auto r = i % 2 ? d.rdnsctl({"set", "192.0.2.50", "flip.example.net."})
+                   : d.rdnsctl({"unset", "192.0.2.50"});
+    CHECK_MESSAGE(r.ok(), r.describe());
+  }
+  done = true;
+  reader.join();
+  CHECK(d.serial(kV4) == s0 + 30);
+  CHECK(seen > 30);
+  CHECK_MESSAGE(torn == 0, torn << " of " << seen << " answers mixed states, e.g. " << example);
 }
 
 TEST_CASE("rdnsctl set replaces an existing record") {

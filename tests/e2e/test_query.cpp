@@ -302,3 +302,35 @@ TEST_CASE("dig's COOKIE option and other unknown EDNS options are ignored") {
   check_ptr(r, "1.2.0.192.in-addr.arpa.", 3600, "gw.example.net.");
   CHECK(r.edns);
 }
+
+TEST_CASE("zones on other boundaries: an IPv4 /16 and an IPv6 /56, with their non-terminals") {
+  RdnsdOptions o;
+  o.zones = zone_yaml("172.16.0.0/16",
+                      "    ns: [ns1.example.net.]\n"
+                      "    soa: { mname: ns1.example.net., rname: hostmaster.example.net. }\n"
+                      "    records:\n"
+                      "      - { ip: 172.16.5.9, name: nine.example.net. }\n") +
+            zone_yaml("2001:db8:1234:5600::/56",
+                      "    ns: [ns1.example.net.]\n"
+                      "    soa: { mname: ns1.example.net., rname: hostmaster.example.net. }\n"
+                      "    records:\n"
+                      "      - { ip: \"2001:db8:1234:56ab::1\", name: v6.example.net. }\n");
+  Rdnsd d(o);
+  check_ptr(d.dig({"-x", "172.16.5.9"}), "9.5.16.172.in-addr.arpa.", 3600, "nine.example.net.");
+  check_ptr(d.dig({"-x", "2001:db8:1234:56ab::1"}, true),
+            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.a.6.5.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.", 3600,
+            "v6.example.net.");
+  const char* v6apex = "6.5.4.3.2.1.8.b.d.0.1.0.0.2.ip6.arpa.";
+  auto soa = d.dig({v6apex, "SOA"});
+  INFO(soa.describe());
+  CHECK(soa.status == "NOERROR");
+  CHECK(soa.answers("SOA").size() == 1);
+  // 5.16.172.in-addr.arpa. has a record below it: an empty non-terminal.
+  check_negative(d.dig({"5.16.172.in-addr.arpa.", "PTR"}), "NOERROR", "16.172.in-addr.arpa.", 300);
+  check_negative(d.dig({"6.16.172.in-addr.arpa.", "PTR"}), "NXDOMAIN", "16.172.in-addr.arpa.", 300);
+  check_negative(d.dig({std::string("b.a.") + v6apex, "PTR"}), "NOERROR", v6apex, 300);
+  check_negative(d.dig({std::string("c.a.") + v6apex, "PTR"}), "NXDOMAIN", v6apex, 300);
+  // Just outside the /56.
+  check_refused(d.dig({"-x", "2001:db8:1234:5700::1"}));
+  check_refused(d.dig({"-x", "172.17.0.1"}));
+}

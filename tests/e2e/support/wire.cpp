@@ -197,6 +197,18 @@ std::optional<uint32_t> Reply::authority_soa_ttl() const {
   return out;
 }
 
+std::optional<uint32_t> Reply::authority_soa_serial() const {
+  std::optional<uint32_t> out;
+  walk_records(
+      *this, [&](int section, size_t, size_t, uint16_t type, uint32_t, size_t rd, uint16_t rdlen) {
+        if (section != 1 || type != rr::SOA || out) return;
+        size_t at = skip_name(bytes, rd);        // MNAME
+        if (at != 0) at = skip_name(bytes, at);  // RNAME
+        if (at != 0 && at + 4 <= rd + rdlen) out = get32(bytes, at);
+      });
+  return out;
+}
+
 std::optional<std::vector<std::pair<uint16_t, Bytes>>> Reply::opt_options() const {
   std::optional<std::vector<std::pair<uint16_t, Bytes>>> out;
   walk_records(

@@ -62,8 +62,9 @@ struct Reply {
   Bytes question() const;
   // Extended rcode from the OPT record, when there is one: (ext << 4) | rcode.
   std::optional<int> full_rcode() const;
-  // TTL of the first SOA record in the authority section, if any.
+  // TTL and serial of the first SOA record in the authority section, if any.
   std::optional<uint32_t> authority_soa_ttl() const;
+  std::optional<uint32_t> authority_soa_serial() const;
   // The options of the OPT record (code, data), if there is one.
   std::optional<std::vector<std::pair<uint16_t, Bytes>>> opt_options() const;
   // OPT payload size and DO bit, if there is an OPT record.
