@@ -1,5 +1,7 @@
 // What an operator sees: rdnsctl set/unset/show/list/zones, the serial stepping with
 // every write, and every kind of bad input refused with nothing changed.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -302,6 +304,8 @@ TEST_CASE("rdnsctl refuses every bad input with a clear error, and nothing chang
     const char* word;  // the message mentions this (case-insensitive)
   };
   const std::string long_label(64, 'a');
+  std::string long_name;  // 4 labels of 63: 257 octets in wire form, over the 255 allowed
+  for (char c : {'a', 'b', 'c', 'd'}) long_name += std::string(63, c) + ".";
   const std::vector<Case> cases = {
       {{"set", "192.0.2.300", "x.example.net."}, "bad_address", "address"},
       {{"set", "not-an-address", "x.example.net."}, "bad_address", "address"},
@@ -316,6 +320,10 @@ TEST_CASE("rdnsctl refuses every bad input with a clear error, and nothing chang
       {{"set", "192.0.2.5", "a..b.example.net."}, "bad_name", "name"},
       {{"set", "192.0.2.5", "under_score.example.net."}, "bad_name", "name"},
       {{"set", "192.0.2.5", long_label + ".example.net."}, "bad_name", "name"},
+      {{"set", "192.0.2.5", long_name}, "bad_name", "name"},
+      {{"set", "192.0.2.5", "x.example.net.", "--description", std::string(256, 'd')},
+       "bad_description",
+       "description"},
       {{"set", "192.0.2.5", "x.example.net.", "--ttl", "-1"}, "bad_ttl", "ttl"},
       {{"set", "192.0.2.5", "x.example.net.", "--ttl", "2147483648"}, "bad_ttl", "ttl"},
       {{"set", "192.0.2.5", "x.example.net.", "--ttl", "99999999999999999999"}, "bad_ttl", "ttl"},
@@ -406,4 +414,16 @@ TEST_CASE("rdnsctl without a reachable daemon says so and fails") {
   INFO(r.describe());
   CHECK(r.status != 0);
   CHECK(r.err.find("/nonexistent/rdnsd.sock") != std::string::npos);
+}
+
+TEST_CASE("the admin socket has the configured permission bits") {
+  Rdnsd d;  // admin.mode defaults to 0660
+  struct stat st {};
+  REQUIRE(stat(d.socket_path().c_str(), &st) == 0);
+  CHECK(S_ISSOCK(st.st_mode));
+  CHECK((st.st_mode & 0777) == 0660);
+  // The longest description allowed is 255 bytes.
+  auto r =
+      d.rdnsctl({"set", "192.0.2.5", "x.example.net.", "--description", std::string(255, 'd')});
+  CHECK_MESSAGE(r.ok(), r.describe());
 }
