@@ -211,10 +211,12 @@ def main():
     ap.add_argument("--steal-max", type=float, default=10.0)
     ap.add_argument("--report")
     args = ap.parse_args()
+    if not args.report:
+        B.log("priority: %s" % B.raise_priority())
     if args.report:
         print(summarize(json.load(open(args.report))))
         return
-    doc = {"machine": B.machine(), "argv": sys.argv, "sets": [],
+    doc = {"machine": B.machine(), "priority": B.raise_priority(), "argv": sys.argv, "sets": [],
            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     prev = {}
     res_dir = os.path.join(B.SCRATCH, "results")

@@ -388,6 +388,8 @@ def main():
     ap.add_argument("--skip", default="", help="comma list of: single,rdnsctl,batch,knot,qps")
     ap.add_argument("--report")
     args = ap.parse_args()
+    if not args.report:
+        B.log("priority: %s" % B.raise_priority())
     if args.report:
         print(summarize(json.load(open(args.report))))
         return
@@ -400,7 +402,7 @@ def main():
     if os.path.exists(store):
         shutil.rmtree(store)
     shutil.copytree(base, store)  # the writes must not change the store of the query runs
-    doc = {"machine": B.machine(), "argv": sys.argv, "batch_records": args.batch,
+    doc = {"machine": B.machine(), "priority": B.raise_priority(), "argv": sys.argv, "batch_records": args.batch,
            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     wd = B.fresh_dir(os.path.join(B.SCRATCH, "run", "writes", "rdnsd"))
     rdnsd = B.start_rdnsd(wd, data, B.PORTS["rdnsd"], workers=1, store_dir=store)
