@@ -22,6 +22,7 @@ struct Command {
   std::vector<Option> options;
   const char* synopsis;
   const char* summary;
+  bool args_optional = false;  // the positional arguments may all be left out
 };
 
 const std::vector<Command>& commands() {
@@ -58,10 +59,12 @@ const std::vector<Command>& commands() {
         {"--retry", "retry", Kind::Int, "N"},
         {"--expire", "expire", Kind::Int, "N"},
         {"--minimum", "minimum", Kind::Int, "N"},
-        {"--soa-ttl", "soa_ttl", Kind::Int, "N"}},
+        {"--soa-ttl", "soa_ttl", Kind::Int, "N"},
+        {"--fcrdns", "fcrdns", Kind::Text, "MODE"}},
        "zone-add PREFIX [--ns NAME]... [--mname NAME] [--rname NAME] [--ttl N]\n"
        "                [--serial-policy increment|unixtime|dateserial] [--max-records N]\n"
-       "                [--refresh N] [--retry N] [--expire N] [--minimum N] [--soa-ttl N]",
+       "                [--refresh N] [--retry N] [--expire N] [--minimum N] [--soa-ttl N]\n"
+       "                [--fcrdns off|warn|require]",
        "add the zone(s) of a prefix; missing values come from the config's zone-defaults"},
       {"zone-remove",
        {"zone"},
@@ -74,6 +77,13 @@ const std::vector<Command>& commands() {
        {{"--actor", "actor", Kind::Text, "NAME"}},
        "batch FILE|- [--actor NAME]",
        "apply set/unset ops (JSON lines, or CSV ip,name[,ttl[,description]]) at once"},
+      {"check",
+       {"ip"},
+       {{"--zone", "zone", Kind::Text, "ZONE"}},
+       "check IP | check --zone ZONE",
+       "forward confirmation: does the PTR target of IP (or of every record of ZONE)\n"
+       "      resolve back to the address?",
+       true},
       {"help", {}, {}, "help [COMMAND]", "show this help, or one command's"},
   };
   return table;
@@ -133,7 +143,7 @@ void take_positionals(Invocation& inv, const Command& c, const std::vector<std::
     if (!pos.empty()) inv.help_topic = pos[0];
     return;
   }
-  if (pos.size() != c.args.size()) {
+  if (pos.size() != c.args.size() && !(c.args_optional && pos.empty())) {
     std::string want = c.synopsis;
     throw UsageError(
         std::string(pos.size() < c.args.size() ? "missing arguments" : "too many arguments") +
@@ -209,6 +219,10 @@ Invocation parse_args(const std::vector<std::string>& args, const char* env_sock
   if (!cmd) throw UsageError("no command given");
   take_positionals(inv, *cmd, pos);
   for (auto& [key, v] : options.items()) inv.request[key] = std::move(v);
+  if (inv.command == "check" && inv.request.contains("ip") == inv.request.contains("zone"))
+    throw UsageError(
+        "check needs either an IP or --zone ZONE; usage: rdnsctl check IP | check "
+        "--zone ZONE");
   if (inv.socket.empty()) throw UsageError("--socket needs a path");
   return inv;
 }

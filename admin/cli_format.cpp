@@ -57,7 +57,7 @@ void print_record(const Json& r, std::ostream& out) {
 void print_zone(const Json& z, std::ostream& out) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (const char* key : {"zone", "prefix", "serial", "served", "origin", "records", "max_records",
-                          "ttl", "serial_policy"})
+                          "ttl", "serial_policy", "fcrdns"})
     pairs.emplace_back(key, field(z, key));
   std::string ns;
   for (const Json& n : z.value("ns", Json::array())) ns += (ns.empty() ? "" : " ") + text(n);
@@ -122,6 +122,37 @@ void print_zone_add(const Json& a, std::ostream& out) {
         << field(z, "serial") << "\n";
 }
 
+std::string joined(const Json& list) {
+  std::string out;
+  for (const Json& v : list) out += (out.empty() ? "" : " ") + text(v);
+  return out.empty() ? "-" : out;
+}
+
+// One record's forward confirmation as key: value lines.
+void print_check(const Json& c, std::ostream& out) {
+  print_pairs({{"ip", field(c, "ip")},
+               {"ptr", field(c, "ptr")},
+               {"a", joined(c.value("a", Json::array()))},
+               {"aaaa", joined(c.value("aaaa", Json::array()))},
+               {"confirmed", field(c, "confirmed")},
+               {"reason", field(c, "reason")},
+               {"zone", field(c, "zone")},
+               {"fcrdns", field(c, "fcrdns")}},
+              out);
+}
+
+// A zone's: a table of the records and the counts.
+void print_zone_check(const Json& a, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows = {{"IP", "PTR", "STATE", "REASON"}};
+  for (const Json& c : a.value("records", Json::array()))
+    rows.push_back({field(c, "ip"), field(c, "ptr"), field(c, "state"), field(c, "reason")});
+  if (rows.size() > 1) print_table(rows, out);
+  out << "zone " << field(a, "zone") << " (fcrdns " << field(a, "fcrdns")
+      << "): " << field(a, "total") << " records, " << field(a, "confirmed") << " confirmed, "
+      << field(a, "unconfirmed") << " unconfirmed, " << field(a, "unresolvable")
+      << " unresolvable\n";
+}
+
 }  // namespace
 
 void print_answer(const std::string& command, const Json& a, std::ostream& out) {
@@ -149,6 +180,8 @@ void print_answer(const std::string& command, const Json& a, std::ostream& out) 
     print_quota(a, out);
   } else if (command == "batch") {
     print_batch(a, out);
+  } else if (command == "check") {
+    a.contains("records") ? print_zone_check(a, out) : print_check(a, out);
   } else {
     out << a.dump(2) << "\n";
   }

@@ -165,6 +165,10 @@ int run(const std::vector<std::string>& args, const char* env_socket, std::istre
     return kUnreachable;
   }
   if (inv.json) out << line << "\n";
+  if (auto w = answer->body.find("warnings"); answer->ok && w != answer->body.end())
+    for (const Json& text : *w)
+      err << "rdnsctl: warning: " << (text.is_string() ? text.get<std::string>() : text.dump())
+          << "\n";
   if (!answer->ok) {
     print_refusal(answer->error, file, lines, err);
     return kRefused;

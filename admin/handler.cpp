@@ -51,6 +51,7 @@ Json Handler::handle(const RequestBody& request, const Peer& peer) {
         if constexpr (std::is_same_v<T, ZoneRemoveRequest>) return zone_remove(r);
         if constexpr (std::is_same_v<T, BatchRequest>) return batch(r, peer);
         if constexpr (std::is_same_v<T, QuotaRequest>) return quota(r);
+        if constexpr (std::is_same_v<T, CheckRequest>) return check(r);
       },
       request);
 }
@@ -92,12 +93,14 @@ void Handler::zones_changed() {
 }
 
 Json Handler::set(const SetRequest& r, const Peer& peer) {
+  std::vector<std::string> warnings = confirm({&r}, false);
   zonestore::WriteResult w = store_.set(set_op(r, actor_of(r.actor, peer)), options_.clock());
   written(w.serials);
   Json out;
   out["record"] = w.records.empty() ? Json(nullptr) : record_json(w.records.front());
   add_serials(out, w.serials);
   out["created"] = w.created > 0;
+  if (!warnings.empty()) out["warnings"] = warnings;
   return out;
 }
 
@@ -146,6 +149,10 @@ Json Handler::list(const ListRequest& r) {
 }
 
 Json Handler::batch(const BatchRequest& r, const Peer& peer) {
+  std::vector<const SetRequest*> sets;
+  sets.reserve(r.ops.size());
+  for (const auto& item : r.ops) sets.push_back(std::get_if<SetRequest>(&item));
+  std::vector<std::string> warnings = confirm(sets, true);
   std::vector<zonestore::Op> ops;
   ops.reserve(r.ops.size());
   for (const auto& item : r.ops) {
@@ -167,6 +174,7 @@ Json Handler::batch(const BatchRequest& r, const Peer& peer) {
   out["replaced"] = w.replaced;
   out["removed"] = w.removed;
   out["serials"] = serials_json(w.serials);
+  if (!warnings.empty()) out["warnings"] = warnings;
   return out;
 }
 

@@ -8,12 +8,14 @@
 #include <cstdint>
 #include <ctime>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config.h"
+#include "fcrdns.h"
 #include "protocol.h"
 #include "store.h"
 
@@ -34,6 +36,10 @@ struct HandlerOptions {
   std::function<void(const std::vector<zonestore::ZoneSerial>&)> on_write;
   // Called after zone-add / zone-remove changed the set of zones. Same rules.
   std::function<void()> on_zones_changed;
+  // Fetches the A/AAAA records of PTR targets: for sets in zones whose fcrdns mode is
+  // warn or require (before the write transaction), and for check. Null: such sets are
+  // refused (require) or warned about (warn) as unresolvable.
+  std::shared_ptr<fcrdns::Resolver> resolver;
 };
 
 class Handler {
@@ -52,6 +58,8 @@ class Handler {
 
   // Replaces the zone defaults used by later zone-adds. Thread-safe.
   void set_zone_defaults(const conf::ZoneDefaults& defaults);
+  // Replaces the resolver used by later requests. Thread-safe.
+  void set_resolver(std::shared_ptr<fcrdns::Resolver> resolver);
 
  private:
   Json set(const SetRequest& r, const Peer& peer);
@@ -64,6 +72,14 @@ class Handler {
   Json zone_remove(const ZoneRemoveRequest& r);
   Json batch(const BatchRequest& r, const Peer& peer);
   Json quota(const QuotaRequest& r);
+  Json check(const CheckRequest& r);
+
+  // Forward confirmation of the sets of a request (nullptr for the unsets of a batch,
+  // so indices match the ops): refuses the first unconfirmed set in a `require` zone
+  // (fcrdns_failed; BatchError with its index when `batch`), returns warnings for those
+  // in `warn` zones. Resolves before any write transaction begins.
+  std::vector<std::string> confirm(const std::vector<const SetRequest*>& sets, bool batch);
+  std::vector<fcrdns::Forward> resolve(const std::vector<std::string>& names);
 
   zonestore::ZoneSettings zone_settings(const ZoneAddRequest& r) const;
   void written(const std::vector<zonestore::ZoneSerial>& serials);
@@ -71,7 +87,7 @@ class Handler {
 
   zonestore::Store& store_;
   HandlerOptions options_;
-  mutable std::mutex defaults_mutex_;  // guards options_.zone_defaults
+  mutable std::mutex defaults_mutex_;  // guards options_.zone_defaults and options_.resolver
 };
 
 // The IPv4 / IPv6 prefix a zone-add names, split into the octet- (IPv4) or nibble-

@@ -171,7 +171,7 @@ std::vector<std::string> parse_ns(const Fields& f) {
 
 RequestBody parse_zone_add(const Fields& f) {
   f.allow({"prefix", "ns", "mname", "rname", "ttl", "soa_ttl", "refresh", "retry", "expire",
-           "minimum", "serial_policy", "max_records"},
+           "minimum", "serial_policy", "max_records", "fcrdns"},
           true);
   ZoneAddRequest r;
   r.prefix = f.required_text("prefix");
@@ -190,6 +190,10 @@ RequestBody parse_zone_add(const Fields& f) {
       f.fail(code::kBadRequest, "'serial_policy' must be increment, unixtime or dateserial");
   }
   if (auto n = f.integer("max_records", 0, INT64_MAX)) r.max_records = uint64_t(*n);
+  if (auto m = f.text("fcrdns", kMaxText)) {
+    r.fcrdns = fcrdns::parse_mode(*m);
+    if (!r.fcrdns) f.fail(code::kBadRequest, "'fcrdns' must be off, warn or require");
+  }
   return r;
 }
 
@@ -235,6 +239,16 @@ RequestBody parse_quota(const Fields& f) {
   return QuotaRequest{};
 }
 
+RequestBody parse_check(const Fields& f) {
+  f.allow({"ip", "zone"}, true);
+  CheckRequest r;
+  if (f.find("ip")) r.ip = f.required_text("ip");
+  if (f.find("zone")) r.zone = f.required_text("zone");
+  if (r.ip.has_value() == r.zone.has_value())
+    f.fail(code::kBadRequest, "check needs exactly one of 'ip' and 'zone'");
+  return r;
+}
+
 using OpParser = std::function<RequestBody(const Fields&)>;
 
 const std::map<std::string, OpParser, std::less<>>& op_parsers() {
@@ -249,6 +263,7 @@ const std::map<std::string, OpParser, std::less<>>& op_parsers() {
       {"zone-remove", parse_zone_remove},
       {"batch", parse_batch},
       {"quota", parse_quota},
+      {"check", parse_check},
   };
   return parsers;
 }
@@ -293,8 +308,9 @@ Parsed parse_request(std::string_view line) {
 }
 
 const char* op_name(const RequestBody& request) {
-  static const char* const names[] = {"set",       "unset",    "show",        "list",  "zones",
-                                      "zone-show", "zone-add", "zone-remove", "batch", "quota"};
+  static const char* const names[] = {"set",   "unset",     "show",     "list",
+                                      "zones", "zone-show", "zone-add", "zone-remove",
+                                      "batch", "quota",     "check"};
   return names[request.index()];
 }
 

@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "fcrdns_mode.h"
 #include "serial.h"
 
 namespace rdnsd::admin {
@@ -48,6 +49,7 @@ inline constexpr const char* kBadDescription = "bad_description";
 inline constexpr const char* kNotFound = "not_found";
 inline constexpr const char* kConflict = "conflict";
 inline constexpr const char* kQuotaExceeded = "quota_exceeded";
+inline constexpr const char* kFcrdnsFailed = "fcrdns_failed";
 inline constexpr const char* kInternal = "internal";
 }  // namespace code
 
@@ -92,6 +94,7 @@ struct ZoneAddRequest {
   std::optional<uint32_t> soa_ttl, refresh, retry, expire, minimum;
   std::optional<serial::Policy> serial_policy;
   std::optional<uint64_t> max_records;  // 0: no limit
+  std::optional<fcrdns::Mode> fcrdns;
 };
 struct ZoneRemoveRequest {
   std::string zone;
@@ -102,10 +105,14 @@ struct BatchRequest {
   std::optional<std::string> actor;  // for every set that names none
 };
 struct QuotaRequest {};
+struct CheckRequest {               // exactly one of the two
+  std::optional<std::string> ip;    // one record
+  std::optional<std::string> zone;  // every record of a zone (apex or prefix)
+};
 
 using RequestBody =
     std::variant<SetRequest, UnsetRequest, ShowRequest, ListRequest, ZonesRequest, ZoneShowRequest,
-                 ZoneAddRequest, ZoneRemoveRequest, BatchRequest, QuotaRequest>;
+                 ZoneAddRequest, ZoneRemoveRequest, BatchRequest, QuotaRequest, CheckRequest>;
 
 // The result of parsing one line. `tag` is set whenever the line was a JSON object with
 // a "tag", even if the rest of it was refused, so that the error answer echoes it too.

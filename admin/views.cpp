@@ -46,7 +46,8 @@ Json zone_json(const zonestore::Zone& z) {
               {"soa", std::move(soa)},
               {"ttl", s.default_ttl},
               {"serial_policy", serial::policy_name(s.policy)},
-              {"max_records", limit_json(s.max_records)}};
+              {"max_records", limit_json(s.max_records)},
+              {"fcrdns", fcrdns::mode_name(s.fcrdns)}};
 }
 
 Json serials_json(const std::vector<zonestore::ZoneSerial>& serials) {

@@ -16,7 +16,7 @@ std::string rfc3339(std::time_t t);
 //  "created_by","modified_by","status"}
 Json record_json(const zonestore::Record& record);
 // {"zone","prefix","serial","served","origin","records","ns","soa":{...},"ttl",
-//  "serial_policy","max_records"}
+//  "serial_policy","max_records","fcrdns"}
 Json zone_json(const zonestore::Zone& zone);
 // [{"zone","serial"}, ...]
 Json serials_json(const std::vector<zonestore::ZoneSerial>& serials);

@@ -124,6 +124,7 @@ zonestore::ZoneSettings Handler::zone_settings(const ZoneAddRequest& r) const {
   s.default_ttl = r.ttl.value_or(d.ttl);
   s.policy = r.serial_policy.value_or(d.serial_policy);
   s.max_records = r.max_records.value_or(0);
+  s.fcrdns = r.fcrdns.value_or(d.fcrdns);
   return s;
 }
 

@@ -82,21 +82,23 @@ std::string listen_identity(const ListenAddr& a) {
          std::to_string(a.port);
 }
 
-std::vector<ListenAddr> parse_listen(const Reader& r, const YAML::Node& node) {
+// A list of ADDRESS:PORT entries at `path` (server.listen, fcrdns.resolver).
+std::vector<ListenAddr> parse_listen(const Reader& r, const YAML::Node& node,
+                                     const std::string& path) {
   std::vector<ListenAddr> out;
   std::vector<std::pair<std::string, int>> seen;
-  const auto entries = r.strings(node, "server.listen");
-  if (entries.empty()) r.fail(node, "server.listen must list at least one ADDRESS:PORT");
+  const auto entries = r.strings(node, path);
+  if (entries.empty()) r.fail(node, path + " must list at least one ADDRESS:PORT");
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& [text, line] = entries[i];
     std::string why;
     auto addr = parse_listen_entry(text, why);
-    if (!addr) r.fail(line, "server.listen[" + std::to_string(i) + "]: " + why);
+    if (!addr) r.fail(line, path + "[" + std::to_string(i) + "]: " + why);
     const std::string id = listen_identity(*addr);
     for (const auto& [other, other_line] : seen)
       if (other == id)
-        r.fail(line, "server.listen: '" + text + "' is already listed on line " +
-                         std::to_string(other_line));
+        r.fail(line,
+               path + ": '" + text + "' is already listed on line " + std::to_string(other_line));
     seen.emplace_back(id, line);
     out.push_back(std::move(*addr));
   }
@@ -141,7 +143,7 @@ ServerConf parse_server(const Reader& r, const YAML::Node& node) {
   ServerConf s;
   auto listen = child(node, "listen");
   if (!listen) r.fail(node, "server.listen is required (e.g. listen: [\"127.0.0.1:53\"])");
-  s.listen = parse_listen(r, *listen);
+  s.listen = parse_listen(r, *listen, "server.listen");
   if (auto v = child(node, "workers"))
     s.workers = unsigned(r.integer(*v, "server.workers", 0, 256));
   parse_info(r, node, "identity", s.identity_enabled, s.identity, default_identity());
@@ -183,6 +185,22 @@ AdminConf parse_admin(const Reader& r, const YAML::Node& node, const std::string
   return a;
 }
 
+// ---- fcrdns --------------------------------------------------------------------------
+
+FcrdnsConf parse_fcrdns(const Reader& r, const YAML::Node& node) {
+  r.check_map(node, "fcrdns", {"resolver", "timeout"});
+  FcrdnsConf f;
+  if (auto v = child(node, "resolver")) f.resolvers = parse_listen(r, *v, "fcrdns.resolver");
+  if (auto v = child(node, "timeout"))
+    f.timeout_ms = uint32_t(r.integer(*v, "fcrdns.timeout", 1, 60000));
+  return f;
+}
+
+// The resolver forward confirmation uses when the config names none.
+ListenAddr default_resolver() {
+  return ListenAddr{"127.0.0.1", 53, 4, "127.0.0.1:53"};
+}
+
 // ---- the document --------------------------------------------------------------------
 
 // A hint for the most common syntax error: a tab in the indentation of `line` (1-based).
@@ -220,12 +238,15 @@ YAML::Node section(const Reader& r, const YAML::Node& root, const char* key) {
 }
 
 Config build(const Reader& r, const YAML::Node& root, Config c) {
-  r.check_map(root, "", {"server", "store", "admin", "max-records", "zone-defaults", "zones"});
+  r.check_map(root, "",
+              {"server", "store", "admin", "max-records", "fcrdns", "zone-defaults", "zones"});
   c.server = parse_server(r, section(r, root, "server"));
   c.store = parse_store(r, section(r, root, "store"), c.base_dir);
   c.admin = parse_admin(r, section(r, root, "admin"), c.base_dir);
   if (auto v = child(root, "max-records"))
     c.max_records = r.integer(*v, "max-records", 0, std::numeric_limits<uint64_t>::max());
+  if (auto v = child(root, "fcrdns")) c.fcrdns = parse_fcrdns(r, *v);
+  if (c.fcrdns.resolvers.empty()) c.fcrdns.resolvers.push_back(default_resolver());
   if (auto v = child(root, "zone-defaults")) c.zone_defaults = detail::parse_zone_defaults(r, *v);
   if (auto v = child(root, "zones"))
     c.zones = detail::parse_zones(r, *v, c.zone_defaults, c.max_records);

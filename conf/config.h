@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "fcrdns_mode.h"
 #include "names.h"
 #include "serial.h"
 
@@ -28,7 +29,8 @@ constexpr size_t kMaxInfoString = 255;
 // Longest admin socket path (sockaddr_un.sun_path less its NUL).
 constexpr size_t kMaxSocketPath = 107;
 
-// One `server.listen` entry: "ADDR:PORT", IPv6 in brackets ("[::1]:5353").
+// One `server.listen` (or `fcrdns.resolver`) entry: "ADDR:PORT", IPv6 in brackets
+// ("[::1]:5353").
 struct ListenAddr {
   std::string host;   // the address without brackets, as written ("::1")
   uint16_t port = 0;  // 1..65535
@@ -70,6 +72,7 @@ struct ZoneConf {
   uint32_t ttl = 3600;          // `ttl`: default PTR TTL, 0..kMaxTtl
   serial::Policy serial_policy = serial::Policy::Increment;  // `serial-policy`
   uint64_t max_records = 0;                                  // `max-records`: 0 = no per-zone limit
+  fcrdns::Mode fcrdns = fcrdns::Mode::Off;                   // `fcrdns`: off | warn | require
   // `records`: applied only when the zone is first created; addresses are unique and
   // their count is within max_records and the global max-records.
   std::vector<SeedRecord> records;
@@ -85,6 +88,7 @@ struct ZoneDefaults {
   SoaConf soa;
   uint32_t ttl = 3600;
   serial::Policy serial_policy = serial::Policy::Increment;
+  fcrdns::Mode fcrdns = fcrdns::Mode::Off;
 
   bool operator==(const ZoneDefaults&) const = default;
 };
@@ -133,6 +137,18 @@ struct AdminConf {
   bool operator==(const AdminConf&) const = default;
 };
 
+// `fcrdns:`: the resolvers that forward confirmation (a zone's `fcrdns: warn|require`)
+// asks for the A and AAAA records of PTR targets.
+struct FcrdnsConf {
+  // `resolver`: one or more "ADDR:PORT" (IPv6 in brackets), no repeats; asked in order,
+  // the next one when a resolver does not answer. Default: 127.0.0.1:53.
+  std::vector<ListenAddr> resolvers;
+  // `timeout`: ms to wait for one resolver's answer, 1..60000. Default 2000.
+  uint32_t timeout_ms = 2000;
+
+  bool operator==(const FcrdnsConf&) const = default;
+};
+
 struct Config {
   std::string file;      // the path given to load_file, or the name given to load_string
   std::string base_dir;  // absolute; relative paths in the file resolve against it
@@ -140,6 +156,7 @@ struct Config {
   StoreConf store;
   AdminConf admin;
   uint64_t max_records = 0;  // `max-records`: global record limit, 0 = none
+  FcrdnsConf fcrdns;
   ZoneDefaults zone_defaults;
   std::vector<ZoneConf> zones;  // in file order; pairwise non-overlapping; may be empty
 

@@ -53,6 +53,13 @@ serial::Policy policy_value(const Reader& r, const YAML::Node& node, const std::
   return *policy;
 }
 
+fcrdns::Mode fcrdns_value(const Reader& r, const YAML::Node& node, const std::string& path) {
+  const std::string text = r.string(node, path);
+  auto mode = fcrdns::parse_mode(text);
+  if (!mode) r.fail(node, path + " must be off, warn or require, got '" + text + "'");
+  return *mode;
+}
+
 // A list of NS host names (a single name is a list of one), none repeated.
 std::vector<std::string> ns_list(const Reader& r, const YAML::Node& node, const std::string& path) {
   const auto entries = r.strings(node, path);
@@ -151,7 +158,7 @@ void zone_records(const Reader& r, const YAML::Node& node, const std::string& pa
 ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& path,
                     const ZoneDefaults& d) {
   r.check_map(node, path,
-              {"prefix", "ns", "soa", "ttl", "serial-policy", "max-records", "records"});
+              {"prefix", "ns", "soa", "ttl", "serial-policy", "max-records", "fcrdns", "records"});
   ZoneConf z;
   z.line = line_of(node);
   zone_prefix(r, node, path, z);
@@ -163,6 +170,8 @@ ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& 
     z.serial_policy = policy_value(r, *v, path + ".serial-policy");
   if (auto v = child(node, "max-records"))
     z.max_records = r.integer(*v, path + ".max-records", 0, UINT64_MAX);
+  z.fcrdns = d.fcrdns;
+  if (auto v = child(node, "fcrdns")) z.fcrdns = fcrdns_value(r, *v, path + ".fcrdns");
   if (auto v = child(node, "records")) zone_records(r, *v, path + ".records", z);
   return z;
 }
@@ -171,13 +180,14 @@ ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& 
 
 ZoneDefaults parse_zone_defaults(const Reader& r, const YAML::Node& node) {
   const std::string path = "zone-defaults";
-  r.check_map(node, path, {"ns", "soa", "ttl", "serial-policy"});
+  r.check_map(node, path, {"ns", "soa", "ttl", "serial-policy", "fcrdns"});
   ZoneDefaults d;
   if (auto v = child(node, "ns")) d.ns = ns_list(r, *v, path + ".ns");
   if (auto v = child(node, "soa")) d.soa = soa_value(r, *v, path + ".soa", d.soa);
   if (auto v = child(node, "ttl")) d.ttl = ttl_value(r, *v, path + ".ttl");
   if (auto v = child(node, "serial-policy"))
     d.serial_policy = policy_value(r, *v, path + ".serial-policy");
+  if (auto v = child(node, "fcrdns")) d.fcrdns = fcrdns_value(r, *v, path + ".fcrdns");
   return d;
 }
 

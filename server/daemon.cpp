@@ -18,6 +18,7 @@ zonestore::ZoneSettings zone_settings(const conf::ZoneConf& z) {
   s.default_ttl = z.ttl;
   s.policy = z.serial_policy;
   s.max_records = z.max_records;
+  s.fcrdns = z.fcrdns;
   return s;
 }
 

@@ -2,9 +2,11 @@
 // then waits for signals (SIGTERM/SIGINT: stop; SIGHUP: re-read the config's zones).
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <string>
 
 #include "daemon.h"
@@ -21,20 +23,29 @@ const char kUsage[] =
     "  -V, --version      print the version and exit\n"
     "  -h, --help         print this help\n";
 
+// The stub resolver of forward confirmation, from the config's `fcrdns:` block.
+std::shared_ptr<rdnsd::fcrdns::Resolver> make_resolver(const rdnsd::conf::Config& config) {
+  rdnsd::fcrdns::StubOptions o;
+  for (const auto& r : config.fcrdns.resolvers) o.servers.push_back({r.host, r.port, r.text});
+  o.timeout = std::chrono::milliseconds(config.fcrdns.timeout_ms);
+  return std::make_shared<rdnsd::fcrdns::StubResolver>(std::move(o));
+}
+
 void log(const std::string& text) {
   std::fprintf(stderr, "rdnsd: %s\n", text.c_str());
   std::fflush(stderr);
 }
 
-// Re-reads the config on SIGHUP: zone changes apply at once; listen addresses, workers,
-// store and admin socket changes need a restart. A bad config is refused and the running
-// one stays.
+// Re-reads the config on SIGHUP: zone changes and the fcrdns resolvers apply at once;
+// listen addresses, workers, store and admin socket changes need a restart. A bad config
+// is refused and the running one stays.
 void reload(const std::string& path, rdnsd::zonestore::Store& store,
             rdnsd::admin::Handler& handler) {
   try {
     auto config = rdnsd::server::load_config(path);
     log("reload: " + rdnsd::server::reconcile_zones(store, config, std::time(nullptr)));
     handler.set_zone_defaults(config.zone_defaults);
+    handler.set_resolver(make_resolver(config));
   } catch (const std::exception& e) {
     log(std::string("reload refused, keeping the running configuration: ") + e.what());
   }
@@ -99,6 +110,7 @@ int main(int argc, char** argv) {
 
   rdnsd::admin::HandlerOptions ho;
   ho.zone_defaults = config.zone_defaults;
+  ho.resolver = make_resolver(config);
   rdnsd::admin::Handler handler(*store, ho);
   rdnsd::admin::AdminServer admin(handler, config.admin.socket, config.admin.mode);
   rdnsd::server::Workers workers(*store, rdnsd::server::server_options(config));

@@ -61,7 +61,8 @@ std::string encode_zone(const Zone& z) {
   for (uint32_t v : {z.serial, s.soa.ttl, s.soa.refresh, s.soa.retry, s.soa.expire, s.soa.minimum,
                      s.default_ttl})
     put_be(out, v, 4);
-  out += char((z.served ? 1 : 0) | (z.origin == ZoneOrigin::Admin ? 2 : 0));
+  out += char((z.served ? 1 : 0) | (z.origin == ZoneOrigin::Admin ? 2 : 0) |
+              (uint8_t(s.fcrdns) & 3) << 2);
   out += char(s.policy);
   out += char(s.prefix.addr.family);
   out += char(s.prefix.length);
@@ -90,6 +91,9 @@ Zone decode_zone(std::string_view apex_key, std::string_view value) {
   s.default_ttl = w.default_ttl;
   z.served = w.flags & 1;
   z.origin = (w.flags & 2) ? ZoneOrigin::Admin : ZoneOrigin::Config;
+  const uint8_t mode = (w.flags >> 2) & 3;
+  if (mode > uint8_t(fcrdns::Mode::Require)) throw StoreError("internal", "corrupt zone in store");
+  s.fcrdns = fcrdns::Mode(mode);
   s.policy = serial::Policy(uint8_t(value[29]));
   s.prefix.addr.family = uint8_t(value[30]);
   s.prefix.length = uint8_t(value[31]);

@@ -384,6 +384,15 @@ std::optional<Zone> Store::zone(std::string_view name) const {
   return codec::decode_zone(key, *v);
 }
 
+std::optional<Zone> Store::zone_for_address(std::string_view address) const {
+  std::string okey = owner_key(parse_address(address));
+  Txn txn(env_, false);
+  Cursor cur(txn.get(), zones_);
+  std::string_view apex_key, value;
+  if (!find_zone_for_key(cur.c, okey, apex_key, value)) return std::nullopt;
+  return codec::decode_zone(apex_key, value);
+}
+
 // ---- records ----
 
 namespace {

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fcrdns_mode.h"
 #include "names.h"
 #include "serial.h"
 
@@ -61,7 +62,8 @@ struct ZoneSettings {
   SoaSettings soa;
   uint32_t default_ttl = 3600;  // of PTR records set without a TTL
   serial::Policy policy = serial::Policy::Increment;
-  uint64_t max_records = 0;  // 0: no per-zone limit
+  uint64_t max_records = 0;                 // 0: no per-zone limit
+  fcrdns::Mode fcrdns = fcrdns::Mode::Off;  // forward confirmation of PTR targets on set
   bool operator==(const ZoneSettings&) const = default;
 };
 
@@ -179,6 +181,9 @@ class Store {
   std::vector<Zone> zones() const;  // every stored zone, served or not
   // Finds a zone by apex ("2.0.192.in-addr.arpa", dot optional) or prefix text.
   std::optional<Zone> zone(std::string_view apex_or_prefix) const;
+  // The stored zone (served or not) holding `address`; nullopt if none. Throws
+  // bad_address if the text is not an IP address.
+  std::optional<Zone> zone_for_address(std::string_view address) const;
 
   // ---- records ----
   WriteResult set(const SetOp& op, std::time_t now);
@@ -221,7 +226,8 @@ class Store {
 //   16  4    expire
 //   20  4    minimum
 //   24  4    default PTR TTL
-//   28  1    flags: bit 0 served, bit 1 origin admin
+//   28  1    flags: bit 0 served, bit 1 origin admin, bits 2-3 FCrDNS mode
+//            (fcrdns::Mode: 0 off, 1 warn, 2 require), bits 4-7 zero
 //   29  1    serial policy
 //   30  1    prefix family (4 or 6)
 //   31  1    prefix length

@@ -452,7 +452,8 @@ TEST_CASE("errors in zone-defaults") {
   check_error(kHead + "zone-defaults:\n  serial-policy: daily\n", 8,
               "zone-defaults.serial-policy must be increment, unixtime or dateserial");
   check_error(kHead + "zone-defaults:\n  max-records: 5\n", 8,
-              "unknown key 'max-records' in zone-defaults (expected ns, soa, ttl, serial-policy)");
+              "unknown key 'max-records' in zone-defaults (expected ns, soa, ttl, serial-policy, "
+              "fcrdns)");
 }
 
 TEST_CASE("zones take what they do not set from zone-defaults, field by field") {
@@ -591,4 +592,67 @@ TEST_CASE("loading is deterministic") {
   const std::string bad = kHead + "zones:\n  - prefix: 192.0.2.0/23\n";
   CHECK(error_of(bad) == error_of(bad));
   CHECK(!error_of(bad).empty());
+}
+
+TEST_CASE("fcrdns: per-zone modes over zone-defaults, and the resolver block") {
+  const Config plain = load(kHead);
+  REQUIRE(plain.fcrdns.resolvers.size() == 1);
+  CHECK(plain.fcrdns.resolvers[0].text == "127.0.0.1:53");
+  CHECK(plain.fcrdns.resolvers[0].host == "127.0.0.1");
+  CHECK(plain.fcrdns.resolvers[0].port == 53);
+  CHECK(plain.fcrdns.timeout_ms == 2000);
+  CHECK(plain.zone_defaults.fcrdns == rdnsd::fcrdns::Mode::Off);
+
+  const Config c = load(kHead +
+                        "fcrdns:\n"
+                        "  resolver: [\"192.0.2.53:5300\", \"[2001:db8::53]:53\"]\n"
+                        "  timeout: 750\n"
+                        "zone-defaults:\n"
+                        "  ns: ns1.example.net\n"
+                        "  soa: {rname: hostmaster.example.net}\n"
+                        "  fcrdns: warn\n"
+                        "zones:\n"
+                        "  - prefix: 10.0.0.0/8\n"
+                        "  - prefix: 172.16.0.0/16\n"
+                        "    fcrdns: require\n"
+                        "  - prefix: 192.168.0.0/16\n"
+                        "    fcrdns: off\n");
+  REQUIRE(c.fcrdns.resolvers.size() == 2);
+  CHECK(c.fcrdns.resolvers[0].host == "192.0.2.53");
+  CHECK(c.fcrdns.resolvers[0].port == 5300);
+  CHECK(c.fcrdns.resolvers[1].host == "2001:db8::53");
+  CHECK(c.fcrdns.resolvers[1].family == 6);
+  CHECK(c.fcrdns.timeout_ms == 750);
+  CHECK(c.zone_defaults.fcrdns == rdnsd::fcrdns::Mode::Warn);
+  REQUIRE(c.zones.size() == 3);
+  CHECK(c.zones[0].fcrdns == rdnsd::fcrdns::Mode::Warn);
+  CHECK(c.zones[1].fcrdns == rdnsd::fcrdns::Mode::Require);
+  CHECK(c.zones[2].fcrdns == rdnsd::fcrdns::Mode::Off);
+  // One resolver may be written as a plain string; the timeout alone keeps the default.
+  const Config one = load(kHead + "fcrdns: {resolver: \"[::1]:5353\"}\n");
+  REQUIRE(one.fcrdns.resolvers.size() == 1);
+  CHECK(one.fcrdns.resolvers[0].text == "[::1]:5353");
+  CHECK(load(kHead + "fcrdns: {timeout: 1}\n").fcrdns.resolvers[0].text == "127.0.0.1:53");
+}
+
+TEST_CASE("errors in fcrdns settings") {
+  check_error(kHead + "fcrdns:\n  resolvers: 127.0.0.1:53\n", 8,
+              "unknown key 'resolvers' in fcrdns (expected resolver, timeout)");
+  check_error(kHead + "fcrdns:\n  resolver: 127.0.0.1\n", 8,
+              "fcrdns.resolver[0]: '127.0.0.1' has no port");
+  check_error(kHead + "fcrdns:\n  resolver: [\"::1:53\"]\n", 8,
+              "fcrdns.resolver[0]: '::1:53': write IPv6 addresses in brackets");
+  check_error(kHead + "fcrdns:\n  resolver: []\n", 8,
+              "fcrdns.resolver must list at least one ADDRESS:PORT");
+  check_error(kHead + "fcrdns:\n  resolver:\n    - 127.0.0.1:53\n    - 127.0.0.1:53\n", 10,
+              "fcrdns.resolver: '127.0.0.1:53' is already listed on line 9");
+  check_error(kHead + "fcrdns:\n  timeout: 0\n", 8, "fcrdns.timeout must be 1..60000, got 0");
+  check_error(kHead + "fcrdns:\n  timeout: 2s\n", 8, "fcrdns.timeout must be an integer, got '2s'");
+  check_error(kHead + "fcrdns: require\n", 7, "fcrdns must be a map of keys");
+  check_error(kHead + "zone-defaults:\n  fcrdns: strict\n", 8,
+              "zone-defaults.fcrdns must be off, warn or require, got 'strict'");
+  check_error(kHead +
+                  "zones:\n  - prefix: 10.0.0.0/8\n    ns: a.example\n    soa: {rname: h.example}\n"
+                  "    fcrdns: Require\n",
+              11, "zones[0].fcrdns must be off, warn or require, got 'Require'");
 }
