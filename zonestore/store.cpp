@@ -314,20 +314,31 @@ ReconcileReport Store::reconcile(const std::vector<ZoneSettings>& zones,
 }
 
 Zone Store::add_zone(const ZoneSettings& settings, std::time_t now) {
+  return add_zones({settings}, now).front();
+}
+
+// Each zone is checked against the stored ones, including those written earlier in the
+// same transaction, so two zones of the list that overlap are refused too.
+std::vector<Zone> Store::add_zones(const std::vector<ZoneSettings>& settings, std::time_t now) {
   Txn txn(env_, true);
-  std::string key = apex_key_of(settings);
-  if (auto other = overlapping(txn.get(), zones_, settings.prefix, ""))
-    throw StoreError("conflict", "zone " + names::format_prefix(settings.prefix) +
-                                     " overlaps zone " + other->apex + " (" +
-                                     names::format_prefix(other->settings.prefix) + ")");
-  Zone z;
-  z.apex = *names::zone_apex(settings.prefix);
-  z.settings = settings;
-  z.serial = serial::initial(settings.policy, now);
-  z.origin = ZoneOrigin::Admin;
-  txn.put(zones_, key, codec::encode_zone(z));
+  std::vector<Zone> added;
+  added.reserve(settings.size());
+  for (const ZoneSettings& s : settings) {
+    std::string key = apex_key_of(s);
+    if (auto other = overlapping(txn.get(), zones_, s.prefix, ""))
+      throw StoreError("conflict", "zone " + names::format_prefix(s.prefix) + " overlaps zone " +
+                                       other->apex + " (" +
+                                       names::format_prefix(other->settings.prefix) + ")");
+    Zone z;
+    z.apex = *names::zone_apex(s.prefix);
+    z.settings = s;
+    z.serial = serial::initial(s.policy, now);
+    z.origin = ZoneOrigin::Admin;
+    txn.put(zones_, key, codec::encode_zone(z));
+    added.push_back(std::move(z));
+  }
   txn.commit();
-  return z;
+  return added;
 }
 
 uint64_t Store::remove_zone(std::string_view name, bool force) {
@@ -430,9 +441,9 @@ void Store::apply_set(Batch& b, const SetOp& op, std::time_t now) const {
   std::string why;
   auto target = names::normalize_hostname(op.target, &why);
   if (!target) throw StoreError("bad_name", "'" + op.target + "' is not a valid host name: " + why);
-  if (op.description.size() > kMaxDescription)
+  if (op.description && op.description->size() > kMaxDescription)
     throw StoreError("bad_description", "description is longer than 255 bytes");
-  if (!valid_utf8(op.description))
+  if (op.description && !valid_utf8(*op.description))
     throw StoreError("bad_description", "description is not valid UTF-8 text");
   if (op.ttl) checked_ttl(op.ttl, 0);
   std::string okey = owner_key(addr), mkey = codec::meta_key(addr);
@@ -461,7 +472,7 @@ void Store::apply_set(Batch& b, const SetOp& op, std::time_t now) const {
   m.modified_by = op.actor;
   m.ttl = ttl;
   m.target = *target;
-  m.description = op.description;
+  if (op.description) m.description = *op.description;  // else: empty, or the old one kept
   b.txn.put(rr_, okey, codec::encode_rr(ttl, *names::text_to_wire(*target)));
   b.txn.put(meta_, mkey, codec::encode_meta(m));
   if (!old) b.txn.put(ids_, m.id, mkey);
@@ -483,8 +494,9 @@ void Store::apply_unset(Batch& b, const UnsetOp& op) const {
   ++b.result.removed;
 }
 
-// One serial step per touched zone, the record count, and the commit.
-void Store::finish(Batch& b, std::time_t now) const {
+// One serial step per touched zone, the record count, and the commit (unless `dry_run`:
+// then the transaction is dropped and nothing of it is kept).
+void Store::finish(Batch& b, std::time_t now, bool dry_run) const {
   for (auto& [key, z] : b.touched) {
     z.serial = serial::next(z.serial, z.settings.policy, now);
     b.txn.put(zones_, key, codec::encode_zone(z));
@@ -493,7 +505,7 @@ void Store::finish(Batch& b, std::time_t now) const {
   std::string count;
   codec::put_be(count, uint64_t(int64_t(b.records_before) + b.record_delta), 8);
   b.txn.put(info_, "records", count);
-  b.txn.commit();
+  if (!dry_run) b.txn.commit();
 }
 
 WriteResult Store::set(const SetOp& op, std::time_t now) {
@@ -510,7 +522,19 @@ WriteResult Store::unset(const UnsetOp& op, std::time_t now) {
   return std::move(b.result);
 }
 
-WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now) {
+namespace {
+
+// The failures apply_set / apply_unset raise before writing anything for the op.
+bool skippable(const StoreError& e) {
+  static const char* const codes[] = {"bad_address", "bad_name", "bad_ttl", "bad_description",
+                                      "not_in_zone"};
+  return std::find(std::begin(codes), std::end(codes), e.code()) != std::end(codes);
+}
+
+}  // namespace
+
+WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const SkipOp& skip,
+                         bool dry_run) {
   Batch b(env_, info_);
   for (size_t i = 0; i < ops.size(); ++i) {
     try {
@@ -521,10 +545,11 @@ WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now) {
     } catch (const BatchError&) {
       throw;
     } catch (const StoreError& e) {
-      throw BatchError(i, e);
+      if (!skip || !skippable(e) || !skip(i, e)) throw BatchError(i, e);
+      ++b.result.skipped;
     }
   }
-  finish(b, now);
+  finish(b, now, dry_run);
   return std::move(b.result);
 }
 
@@ -611,6 +636,79 @@ ListResult Store::list(const ListFilter& f) const {
   if (rc != 0 && rc != MDB_NOTFOUND) check(rc, "list records");
   if (f.offset + out.records.size() < out.total) out.next_offset = f.offset + out.records.size();
   return out;
+}
+
+namespace {
+
+// A zone's records from one read transaction: a meta cursor walking the zone's prefix.
+class LmdbZoneReader : public ZoneReader {
+ public:
+  // The zone is read in the reader's own transaction, so that it and the records are one
+  // snapshot. found() is false when there is no zone at `apex_key`.
+  LmdbZoneReader(MDB_env* env, MDB_dbi zones, MDB_dbi meta, const std::string& apex_key) {
+    check(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn_), "begin transaction");
+    MDB_val k = val(apex_key), v;
+    int rc = mdb_get(txn_, zones, &k, &v);
+    if (rc == 0) {
+      found_ = true;
+      rc = mdb_cursor_open(txn_, meta, &cursor_);
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+      mdb_txn_abort(txn_);
+      check(rc, "read zone");
+    }
+    if (!found_) return;
+    try {
+      zone_ = codec::decode_zone(apex_key, view(v));
+    } catch (...) {
+      mdb_cursor_close(cursor_);
+      mdb_txn_abort(txn_);
+      throw;
+    }
+  }
+  bool found() const { return found_; }
+  ~LmdbZoneReader() override {
+    if (cursor_) mdb_cursor_close(cursor_);
+    mdb_txn_abort(txn_);
+  }
+  LmdbZoneReader(const LmdbZoneReader&) = delete;
+  LmdbZoneReader& operator=(const LmdbZoneReader&) = delete;
+
+  const Zone& zone() const override { return zone_; }
+
+  bool next(Record& out) override {
+    if (done_) return false;
+    MDB_val k, v;
+    int rc;
+    if (!started_) {
+      started_ = true;
+      std::string start = codec::meta_key(zone_.settings.prefix.addr);
+      k = val(start);
+      rc = mdb_cursor_get(cursor_, &k, &v, MDB_SET_RANGE);
+    } else {
+      rc = mdb_cursor_get(cursor_, &k, &v, MDB_NEXT);
+    }
+    if (rc == MDB_NOTFOUND) return !(done_ = true);
+    check(rc, "read records");
+    names::IpAddress addr = codec::address_of_meta_key(view(k));
+    if (!names::prefix_contains(zone_.settings.prefix, addr)) return !(done_ = true);
+    out = make_record(addr, codec::decode_meta(view(v)), zone_.apex);
+    return true;
+  }
+
+ private:
+  Zone zone_;
+  MDB_txn* txn_ = nullptr;
+  MDB_cursor* cursor_ = nullptr;
+  bool found_ = false, started_ = false, done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ZoneReader> Store::read_zone(std::string_view name) const {
+  auto reader = std::make_unique<LmdbZoneReader>(env_, zones_, meta_, zone_key(name));
+  if (!reader->found()) return nullptr;
+  return reader;
 }
 
 }  // namespace rdnsd::zonestore

@@ -95,11 +95,13 @@ struct SetOp {
   std::string address;         // text, as the client gave it
   std::string target;          // host name, trailing dot optional
   std::optional<int64_t> ttl;  // nullopt: the zone's default
-  std::string description;
+  // nullopt: a new record gets an empty description, a replaced one keeps its own.
+  std::optional<std::string> description;
   std::string actor;  // who makes the change (created_by / modified_by)
 };
 struct UnsetOp {
   std::string address;
+  std::string actor = {};  // who removes it (passed for a future journal; not stored)
 };
 struct Op {
   enum class Kind { Set, Unset } kind = Kind::Set;
@@ -116,8 +118,14 @@ struct ZoneSerial {
 struct WriteResult {
   std::vector<Record> records;  // one per set, in order
   std::vector<ZoneSerial> serials;
-  size_t created = 0, replaced = 0, removed = 0;
+  size_t created = 0, replaced = 0, removed = 0, skipped = 0;
 };
+
+// Decides, for an op of apply() that failed its checks, whether the write skips that op
+// (true) or fails as a whole (false). It is only asked about failures that happen before
+// the op has written anything: bad_address, bad_name, bad_ttl, bad_description and
+// not_in_zone; any other failure always fails the write.
+using SkipOp = std::function<bool(size_t index, const StoreError& error)>;
 
 // Thrown by apply() when one op of a batch fails: nothing was written.
 class BatchError : public StoreError {
@@ -141,6 +149,20 @@ struct ListResult {
   std::vector<Record> records;  // sorted by address (IPv4 first, numeric order)
   uint64_t total = 0;           // records matching the filter
   std::optional<uint64_t> next_offset;
+};
+
+// One zone read whole (export): the zone, then its records in address order, all from
+// ONE read transaction (a consistent snapshot: the records belong to the serial shown),
+// fetched one at a time so that a large zone never sits in memory. Holds an LMDB reader
+// slot until destroyed; use it from one thread at a time (the environment is MDB_NOTLS,
+// so that thread may also write meanwhile). Must not outlive its Store.
+class ZoneReader {
+ public:
+  virtual ~ZoneReader() = default;
+  virtual const Zone& zone() const = 0;
+  // The next record in address order; false after the last. Throws StoreError
+  // ("internal") on an LMDB failure.
+  virtual bool next(Record& out) = 0;
 };
 
 struct ReconcileReport {
@@ -175,6 +197,10 @@ class Store {
                             const std::vector<std::vector<Seed>>& seeds, std::time_t now);
   // Adds one served zone (origin Admin). Throws "conflict" if it overlaps a stored zone.
   Zone add_zone(const ZoneSettings& settings, std::time_t now);
+  // Adds several served zones (origin Admin, e.g. the covering set of one prefix) in ONE
+  // write transaction: all of them or none. Throws "conflict" if one overlaps a stored
+  // zone or another one of the list. Returns the zones in the order given.
+  std::vector<Zone> add_zones(const std::vector<ZoneSettings>& settings, std::time_t now);
   // Removes a zone; with records in it only if `force` (then they go too).
   // Throws "not_found", or "conflict" (records present, no force).
   uint64_t remove_zone(std::string_view zone, bool force);
@@ -189,11 +215,18 @@ class Store {
   WriteResult set(const SetOp& op, std::time_t now);
   WriteResult unset(const UnsetOp& op, std::time_t now);
   // All ops in one transaction: all or nothing, one serial step per touched zone.
-  // Throws BatchError with the index of the first failing op.
-  WriteResult apply(const std::vector<Op>& ops, std::time_t now);
+  // Throws BatchError with the index of the first failing op. With `skip`, an op that
+  // fails its checks may be left out instead (see SkipOp); `skipped` counts them. With
+  // `dry_run`, everything is checked and counted and then nothing is written (no
+  // serial step; `serials` holds the serials the write would have made).
+  WriteResult apply(const std::vector<Op>& ops, std::time_t now, const SkipOp& skip = {},
+                    bool dry_run = false);
   std::optional<Record> get(std::string_view address) const;  // throws bad_address
   std::optional<Record> get_by_id(std::string_view id) const;
   ListResult list(const ListFilter& filter) const;
+  // A snapshot of one zone (apex or prefix text) to read whole; nullptr if there is no
+  // such zone. Throws bad_request for a prefix that names no zone.
+  std::unique_ptr<ZoneReader> read_zone(std::string_view apex_or_prefix) const;
   uint64_t record_count() const;
   uint64_t max_records() const { return options_.max_records; }
 
@@ -208,7 +241,7 @@ class Store {
   struct Batch;
   void apply_set(Batch& b, const SetOp& op, std::time_t now) const;
   void apply_unset(Batch& b, const UnsetOp& op) const;
-  void finish(Batch& b, std::time_t now) const;
+  void finish(Batch& b, std::time_t now, bool dry_run = false) const;
 
   StoreOptions options_;
   MDB_env* env_ = nullptr;
