@@ -42,6 +42,7 @@ bool LmdbSource::begin() noexcept {
     return false;
   }
   active_ = true;
+  txn_id_ = mdb_txn_id(txn_);
   return true;
 }
 
@@ -51,13 +52,49 @@ void LmdbSource::end() noexcept {
   active_ = false;
 }
 
+bool LmdbSource::cached(std::string_view qkey, dns::ZoneView& zone,
+                        dns::FindZone& result) const noexcept {
+  if (cache_.txn_id == 0 || cache_.txn_id != txn_id_ || qkey.size() < cache_.apex_len ||
+      std::memcmp(qkey.data(), cache_.apex, cache_.apex_len) != 0)
+    return false;
+  zone = cache_.zone;
+  result = cache_.result;
+  return true;
+}
+
+void LmdbSource::remember(std::string_view apex_key, dns::FindZone result,
+                          const dns::ZoneView& zone) noexcept {
+  cache_.txn_id = 0;
+  const size_t names = zone.mname.size() + zone.rname.size() + zone.ns_block.size();
+  if (apex_key.size() > sizeof cache_.apex || names > sizeof cache_.names) return;
+  std::memcpy(cache_.apex, apex_key.data(), apex_key.size());
+  cache_.apex_len = apex_key.size();
+  char* p = cache_.names;
+  auto copy = [&p](std::string_view from) {
+    std::memcpy(p, from.data(), from.size());
+    std::string_view to(p, from.size());
+    p += from.size();
+    return to;
+  };
+  cache_.zone = zone;
+  cache_.zone.mname = copy(zone.mname);
+  cache_.zone.rname = copy(zone.rname);
+  cache_.zone.ns_block = copy(zone.ns_block);
+  cache_.result = result;
+  cache_.txn_id = txn_id_;
+}
+
 dns::FindZone LmdbSource::find_zone(std::string_view qkey, dns::ZoneView& zone) noexcept {
+  dns::FindZone result;
+  if (active_ && cached(qkey, zone, result)) {
+    apex_key_len_ = cache_.apex_len;
+    return result;
+  }
   std::string_view apex_key, value;
   zonestore::ZoneWire w;
   if (!active_ || !zonestore::find_zone_for_key(zones_, qkey, apex_key, value) ||
       !zonestore::decode_zone_wire(value, w))
     return dns::FindZone::None;
-  if (!(w.flags & 1)) return dns::FindZone::NotServed;
   zone.apex_key_len = apex_key.size();
   zone.serial = w.serial;
   zone.soa_ttl = w.soa_ttl;
@@ -70,7 +107,9 @@ dns::FindZone LmdbSource::find_zone(std::string_view qkey, dns::ZoneView& zone) 
   zone.ns_count = w.ns_count;
   zone.ns_block = w.ns_block;
   apex_key_len_ = apex_key.size();
-  return dns::FindZone::Found;
+  result = (w.flags & 1) ? dns::FindZone::Found : dns::FindZone::NotServed;
+  remember(apex_key, result, zone);
+  return result;
 }
 
 dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,

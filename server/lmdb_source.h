@@ -31,6 +31,22 @@ class LmdbSource final : public dns::RecordSource {
   MDB_cursor* rr_ = nullptr;
   bool active_ = false;
   size_t apex_key_len_ = 0;  // of the zone found last
+  size_t txn_id_ = 0;        // of the snapshot begin() took
+
+  // The zone found last, copied out of the map, valid while the snapshot's transaction
+  // id is the same (no commit since): most queries of a batch hit the same few zones,
+  // and this saves their two cursor operations.
+  struct ZoneCache {
+    size_t txn_id = 0;  // 0: empty
+    dns::FindZone result = dns::FindZone::None;
+    dns::ZoneView zone;
+    size_t apex_len = 0;
+    char apex[256];
+    char names[2048];  // mname, rname and the NS block
+  } cache_;
+  bool cached(std::string_view qkey, dns::ZoneView& zone, dns::FindZone& result) const noexcept;
+  void remember(std::string_view apex_key, dns::FindZone result,
+                const dns::ZoneView& zone) noexcept;
 };
 
 }  // namespace rdnsd::server

@@ -56,7 +56,7 @@ bool Response::put_question(const uint8_t* query, const Query& q) noexcept {
   question_end_ = w_.pos();
   qdcount_ = 1;
   const uint8_t* name = w_.data() + kHeaderSize;
-  for (size_t s = 0; name[s] != 0; s += 1 + name[s]) remember(kHeaderSize + s);
+  for (size_t s = 0; name[s] != 0; s += 1 + name[s]) remember(kHeaderSize + s, q.qname_len - s);
   return true;
 }
 
@@ -135,7 +135,7 @@ void Response::rr_name(std::string_view wire_name) noexcept {
     w_.u8(0);
   }
   if (!w_.ok()) return;
-  for (size_t s = 0; s < literal; s += 1 + name[s]) remember(start + s);
+  for (size_t s = 0; s < literal; s += 1 + name[s]) remember(start + s, len - s);
 }
 
 // Whether the name written at `offset` (labels, possibly ending in a pointer) equals the
@@ -169,13 +169,14 @@ bool Response::suffix_at(size_t offset, const uint8_t* name, size_t len) const n
 
 size_t Response::find_suffix(const uint8_t* name, size_t len) const noexcept {
   for (size_t i = 0; i < table_len_; ++i) {
-    if (suffix_at(table_[i], name, len)) return table_[i];
+    if (table_rest_[i] == len && suffix_at(table_[i], name, len)) return table_[i];
   }
   return kNotFound;
 }
 
-void Response::remember(size_t offset) noexcept {
-  if (table_len_ < kCompressSlots && offset <= kMaxPointer) {
+void Response::remember(size_t offset, size_t rest) noexcept {
+  if (table_len_ < kCompressSlots && offset <= kMaxPointer && rest <= UINT8_MAX) {
+    table_rest_[table_len_] = static_cast<uint8_t>(rest);
     table_[table_len_++] = static_cast<uint16_t>(offset);
   }
 }
@@ -186,7 +187,10 @@ void Response::cut_to_question() noexcept {
   bad_data_ = false;
   size_t kept = 0;
   for (size_t i = 0; i < table_len_; ++i) {
-    if (table_[i] < question_end_) table_[kept++] = table_[i];
+    if (table_[i] < question_end_) {
+      table_rest_[kept] = table_rest_[i];
+      table_[kept++] = table_[i];
+    }
   }
   table_len_ = kept;
 }

@@ -64,7 +64,8 @@ class Response {
  private:
   bool suffix_at(size_t offset, const uint8_t* name, size_t len) const noexcept;
   size_t find_suffix(const uint8_t* name, size_t len) const noexcept;
-  void remember(size_t offset) noexcept;
+  // `rest` is the uncompressed length of the name from `offset` on (root included).
+  void remember(size_t offset, size_t rest) noexcept;
 
   WireWriter w_;
   size_t question_end_ = kHeaderSize;
@@ -74,6 +75,9 @@ class Response {
   bool bad_data_ = false;
   size_t table_len_ = 0;
   uint16_t table_[kCompressSlots];
+  // Uncompressed length of the name at table_[i]: only a name of the same length can be
+  // a match, so most entries are skipped without reading the answer.
+  uint8_t table_rest_[kCompressSlots];
 };
 
 }  // namespace rdnsd::dns
