@@ -7,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # build
   build-essential cmake pkg-config clang-format
+  # the fuzzer (scripts/fuzz.sh): clang with libFuzzer
+  clang libclang-rt-14-dev
   libldns-dev libuv1-dev liblmdb-dev libyaml-cpp-dev doctest-dev nlohmann-json3-dev
   # tests and benchmarks: clients and reference servers
   bind9-dnsutils knot-dnsutils knot nsd unbound dnsperf ldnsutils lmdb-utils

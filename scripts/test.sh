@@ -9,8 +9,9 @@
 #   scripts/test.sh -L unit                           unit tests only
 #   BUILD_DIR=build-asan scripts/test.sh -DRDNSD_SANITIZE=ON
 #
-# Environment: BUILD_DIR (default: build), SKIP_DEPS=1, as for scripts/build.sh.
-# The exit code is ctest's.
+# Environment: BUILD_DIR (default: build), SKIP_DEPS=1, as for scripts/build.sh;
+# FUZZ_SECONDS (default 60, 0 to skip) for the fuzzer run that follows the tests.
+# The exit code is non-zero if a test or the fuzzer failed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,4 +31,13 @@ done
 
 BUILD_DIR="$BUILD_DIR" scripts/build.sh "${cmake_args[@]}" </dev/null
 
-exec ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "${ctest_args[@]}" </dev/null
+status=0
+# A short run of the answer core's fuzzer first (FUZZ_SECONDS=0 skips it; only for the
+# full suite, not when ctest arguments pick a subset), so ctest's summary closes the run.
+FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+if [ "$FUZZ_SECONDS" != 0 ] && [ "${#ctest_args[@]}" -eq 0 ]; then
+  scripts/fuzz.sh "$FUZZ_SECONDS" </dev/null || status=1
+fi
+
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "${ctest_args[@]}" </dev/null || status=$?
+exit "$status"
