@@ -129,6 +129,10 @@ TEST_CASE("the default config file loads with exactly what it says") {
   CHECK(c.zone_defaults.soa.rname == "hostmaster.example.net.");
   CHECK(c.zone_defaults.ttl == 3600);
   CHECK(c.zone_defaults.serial_policy == rdnsd::serial::Policy::Increment);
+  CHECK(c.zone_defaults.fcrdns == rdnsd::fcrdns::Mode::Off);
+  REQUIRE(c.fcrdns.resolvers.size() == 1);
+  CHECK(c.fcrdns.resolvers[0].text == "127.0.0.1:53");
+  CHECK(c.fcrdns.timeout_ms == 2000);
 
   REQUIRE(c.zones.size() == 2);
   const ZoneConf& v4 = c.zones[0];
