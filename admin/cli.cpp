@@ -7,7 +7,7 @@
 namespace rdnsd::admin::cli {
 namespace {
 
-enum class Kind { Text, Int, Flag, List };
+enum class Kind { Text, Int, Flag, List, Local };  // Local: for rdnsctl, not sent
 
 struct Option {
   const char* flag;   // "--ttl"
@@ -77,6 +77,18 @@ const std::vector<Command>& commands() {
        {{"--actor", "actor", Kind::Text, "NAME"}},
        "batch FILE|- [--actor NAME]",
        "apply set/unset ops (JSON lines, or CSV ip,name[,ttl[,description]]) at once"},
+      {"import",
+       {"file"},
+       {{"--origin", "origin", Kind::Local, "NAME"},
+        {"--actor", "actor", Kind::Text, "NAME"},
+        {"--dry-run", "dry_run", Kind::Flag, ""}},
+       "import FILE|- [--origin NAME] [--actor NAME] [--dry-run]",
+       "add the PTR records of a master file at once; says what was skipped and why"},
+      {"export",
+       {"zone"},
+       {},
+       "export ZONE",
+       "print a zone as a master file: SOA, NS, then its PTR records in address order"},
       {"check",
        {"ip"},
        {{"--zone", "zone", Kind::Text, "ZONE"}},
@@ -132,6 +144,8 @@ void add_option(Json& options, const Option& o, const std::string& value) {
     case Kind::List:
       options[o.field].push_back(value);
       break;
+    case Kind::Local:
+      break;  // parse_args keeps it in Invocation::local
   }
 }
 
@@ -204,7 +218,10 @@ Invocation parse_args(const std::vector<std::string>& args, const char* env_sock
     } else if (const Option* o = cmd ? find_option(*cmd, flag) : nullptr) {
       if (o->kind == Kind::Flag && inline_value)
         throw UsageError("option " + flag + " takes no value");
-      add_option(options, *o, o->kind == Kind::Flag ? "" : value());
+      if (o->kind == Kind::Local)
+        inv.local[o->field] = value();
+      else
+        add_option(options, *o, o->kind == Kind::Flag ? "" : value());
     } else {
       throw UsageError("unknown option '" + flag + "'" +
                        (cmd ? std::string(" for ") + cmd->name : ""));

@@ -113,6 +113,27 @@ void print_batch(const Json& a, std::ostream& out) {
     out << "zone " << field(s, "zone") << " serial " << field(s, "serial") << "\n";
 }
 
+// The counts, then every skipped record with its file line and reason.
+void print_import(const Json& a, std::ostream& out) {
+  bool dry = a.value("dry_run", false);
+  out << (dry ? "import (dry run, nothing was changed): " : "import: ") << field(a, "records")
+      << " records read: " << field(a, "added") << " added, " << field(a, "replaced")
+      << " replaced, " << field(a, "skipped") << " skipped\n";
+  std::string reasons;
+  const Json counts = a.value("reasons", Json::object());
+  for (const auto& [reason, n] : counts.items())
+    reasons += (reasons.empty() ? "" : ", ") + text(n) + " " + reason;
+  if (!reasons.empty()) out << "skipped: " << reasons << "\n";
+  std::vector<std::vector<std::string>> rows = {{"LINE", "NAME", "TYPE", "REASON", "DETAIL"}};
+  for (const Json& s : a.value("skips", Json::array()))
+    rows.push_back({field(s, "line"), field(s, "name"), field(s, "type"), field(s, "reason"),
+                    field(s, "message")});
+  if (rows.size() > 1) print_table(rows, out);
+  for (const Json& s : a.value("serials", Json::array()))
+    out << "zone " << field(s, "zone") << " serial " << field(s, "serial")
+        << (dry ? " (if applied)" : "") << "\n";
+}
+
 void print_zone_add(const Json& a, std::ostream& out) {
   const Json zones = a.value("zones", Json::array());
   if (a.contains("expanded_from"))
@@ -180,6 +201,8 @@ void print_answer(const std::string& command, const Json& a, std::ostream& out) 
     print_quota(a, out);
   } else if (command == "batch") {
     print_batch(a, out);
+  } else if (command == "import") {
+    print_import(a, out);
   } else if (command == "check") {
     a.contains("records") ? print_zone_check(a, out) : print_check(a, out);
   } else {

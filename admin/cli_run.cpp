@@ -1,9 +1,15 @@
 // rdnsctl's program flow: arguments -> request -> socket -> answer -> output, and the
 // batch-file reader.
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <sstream>
 
 #include "cli.h"
 
@@ -120,6 +126,36 @@ std::string load_batch(Invocation& inv, std::istream& in, std::vector<size_t>& l
   return inv.batch_file;
 }
 
+// Fills in the import's records from its master file (with a progress bar on a terminal);
+// `lines` gets the file line of each record.
+std::string load_import(Invocation& inv, std::vector<size_t>& lines, std::ostream& err,
+                        const Terminal& term, std::unique_ptr<ProgressBar>& bar) {
+  bool stdin_file = inv.batch_file == "-";
+  std::string name = stdin_file ? "<stdin>" : inv.batch_file;
+  std::FILE* in = stdin_file ? stdin : std::fopen(inv.batch_file.c_str(), "r");
+  if (!in) throw UsageError("cannot read " + inv.batch_file + ": " + std::strerror(errno));
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(stdin_file ? nullptr : in, std::fclose);
+  struct stat st {};
+  uint64_t size = fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) ? uint64_t(st.st_size) : 0;
+  std::function<void(uint64_t, size_t)> progress;
+  if (term.err_tty) {
+    bar = std::make_unique<ProgressBar>(err, "reading " + name, size, term.columns);
+    progress = [&](uint64_t bytes, size_t records) { bar->update(bytes, records); };
+  }
+  Json records = read_master_file(in, name, inv.local.value("origin", ""), progress);
+  for (const Json& r : records) lines.push_back(r.value("line", size_t(0)));
+  if (bar) bar->status("sending " + std::to_string(records.size()) + " records to rdnsd ...");
+  inv.request["records"] = std::move(records);
+  return name;
+}
+
+// Long output on a terminal goes through the pager.
+void print_paged(const std::string& text, std::ostream& out, const Terminal& term) {
+  size_t lines = size_t(std::count(text.begin(), text.end(), '\n'));
+  if (should_page(term, lines) && page(text, pager_command(std::getenv("PAGER")))) return;
+  out << text;
+}
+
 void print_refusal(const Error& e, const std::string& file, const std::vector<size_t>& lines,
                    std::ostream& err) {
   err << "rdnsctl: error: " << e.code << ": " << e.message;
@@ -130,34 +166,41 @@ void print_refusal(const Error& e, const std::string& file, const std::vector<si
 }  // namespace
 
 int run(const std::vector<std::string>& args, const char* env_socket, std::istream& in,
-        std::ostream& out, std::ostream& err) {
+        std::ostream& out, std::ostream& err, const Terminal& term) {
   Invocation inv;
   std::vector<size_t> lines;
   std::string file;
+  std::unique_ptr<ProgressBar> bar;
   try {
     inv = parse_args(args, env_socket);
     if (inv.command == "help") {
       out << usage(inv.help_topic);
       return kOk;
     }
+    if (inv.command == "export") return run_export(inv, out, err);
     if (inv.command == "batch") file = load_batch(inv, in, lines);
+    if (inv.command == "import") file = load_import(inv, lines, err, term, bar);
   } catch (const UsageError& e) {
+    bar.reset();
     err << "rdnsctl: " << e.what() << "\nTry 'rdnsctl --help' for more information.\n";
     return kUsage;
   }
   std::string request = inv.request.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (request.size() > kMaxLine) {
+    bar.reset();
     err << "rdnsctl: the request is " << request.size() << " bytes, more than the " << kMaxLine
-        << " bytes the server takes in one request; split the batch\n";
+        << " bytes the server takes in one request; split the " << inv.command << "\n";
     return kUsage;
   }
   std::string line;
   try {
     line = round_trip(inv.socket, request);
   } catch (const ConnectError& e) {
+    bar.reset();
     err << "rdnsctl: " << e.what() << "\n";
     return kUnreachable;
   }
+  bar.reset();
   std::string why;
   auto answer = parse_answer(line, &why);
   if (!answer) {
@@ -173,7 +216,14 @@ int run(const std::vector<std::string>& args, const char* env_socket, std::istre
     print_refusal(answer->error, file, lines, err);
     return kRefused;
   }
-  if (!inv.json) print_answer(inv.command, answer->body, out);
+  if (inv.json) return kOk;
+  if (inv.command != "list") {
+    print_answer(inv.command, answer->body, out);
+    return kOk;
+  }
+  std::ostringstream text;
+  print_answer(inv.command, answer->body, text);
+  print_paged(text.str(), out, term);
   return kOk;
 }
 

@@ -25,7 +25,7 @@ ConnectError broken(const std::string& path, const std::string& what) {
 
 }  // namespace
 
-std::string round_trip(const std::string& path, const std::string& line) {
+int connect_socket(const std::string& path) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof sa.sun_path)
@@ -36,13 +36,24 @@ std::string round_trip(const std::string& path, const std::string& line) {
   if (connect(s.fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
     throw ConnectError("cannot connect to " + path + ": " + std::strerror(errno) +
                        " (is rdnsd running? the socket is set by --socket or RDNSD_SOCKET)");
+  int fd = s.fd;
+  s.fd = -1;
+  return fd;
+}
+
+void send_line(int fd, const std::string& path, const std::string& line) {
   std::string data = line + "\n";
   for (size_t sent = 0; sent < data.size();) {
-    ssize_t n = ::send(s.fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw broken(path, std::string("failed while sending: ") + std::strerror(errno));
     sent += size_t(n);
   }
+}
+
+std::string round_trip(const std::string& path, const std::string& line) {
+  Fd s{connect_socket(path)};
+  send_line(s.fd, path, line);
   std::string answer;
   char buf[65536];
   for (;;) {

@@ -9,6 +9,20 @@ namespace rdnsd::admin {
 
 using zonestore::StoreError;
 
+namespace {
+
+// A streamed answer read whole, as the fields of handle() (without "ok").
+Json drained(std::unique_ptr<AnswerStream> stream) {
+  std::string line;
+  while (stream->next(line, size_t(1) << 20)) {
+  }
+  Json fields = Json::parse(line);
+  fields.erase("ok");
+  return fields;
+}
+
+}  // namespace
+
 Handler::Handler(zonestore::Store& store, HandlerOptions options)
     : store_(store), options_(std::move(options)) {
   if (!options_.clock) options_.clock = [] { return std::time(nullptr); };
@@ -19,21 +33,38 @@ void Handler::set_zone_defaults(const conf::ZoneDefaults& defaults) {
   options_.zone_defaults = defaults;
 }
 
-// The request boundary: nothing thrown below gets past here.
 std::string Handler::handle_line(std::string_view line, const Peer& peer) {
-  Parsed parsed = parse_request(line);
-  if (!parsed.request) return encode_error(parsed.error, parsed.tag);
+  Response r = respond(line, peer);
+  if (!r.stream) return std::move(r.line);
+  std::string out;
   try {
-    return encode_ok(handle(*parsed.request, peer), parsed.tag);
-  } catch (const zonestore::BatchError& e) {
-    return encode_error(Error{e.code(), e.what(), e.index()}, parsed.tag);
-  } catch (const StoreError& e) {
-    return encode_error(Error{e.code(), e.what(), std::nullopt}, parsed.tag);
+    while (r.stream->next(out, size_t(1) << 20)) {
+    }
   } catch (const std::exception& e) {
     return encode_error(Error{code::kInternal, std::string("internal error: ") + e.what(), {}},
-                        parsed.tag);
+                        std::nullopt);
+  }
+  return out;
+}
+
+// The request boundary: nothing thrown below gets past here.
+Response Handler::respond(std::string_view line, const Peer& peer) {
+  Parsed parsed = parse_request(line);
+  if (!parsed.request) return {encode_error(parsed.error, parsed.tag), nullptr};
+  try {
+    if (const auto* e = std::get_if<ExportRequest>(&*parsed.request))
+      return {"", export_zone(*e, parsed.tag)};
+    return {encode_ok(handle(*parsed.request, peer), parsed.tag), nullptr};
+  } catch (const zonestore::BatchError& e) {
+    return {encode_error(Error{e.code(), e.what(), e.index()}, parsed.tag), nullptr};
+  } catch (const StoreError& e) {
+    return {encode_error(Error{e.code(), e.what(), std::nullopt}, parsed.tag), nullptr};
+  } catch (const std::exception& e) {
+    return {encode_error(Error{code::kInternal, std::string("internal error: ") + e.what(), {}},
+                         parsed.tag),
+            nullptr};
   } catch (...) {
-    return encode_error(Error{code::kInternal, "internal error", {}}, parsed.tag);
+    return {encode_error(Error{code::kInternal, "internal error", {}}, parsed.tag), nullptr};
   }
 }
 
@@ -42,7 +73,7 @@ Json Handler::handle(const RequestBody& request, const Peer& peer) {
       [&](const auto& r) -> Json {
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, SetRequest>) return set(r, peer);
-        if constexpr (std::is_same_v<T, UnsetRequest>) return unset(r);
+        if constexpr (std::is_same_v<T, UnsetRequest>) return unset(r, peer);
         if constexpr (std::is_same_v<T, ShowRequest>) return show(r);
         if constexpr (std::is_same_v<T, ListRequest>) return list(r);
         if constexpr (std::is_same_v<T, ZonesRequest>) return zones(r);
@@ -52,16 +83,13 @@ Json Handler::handle(const RequestBody& request, const Peer& peer) {
         if constexpr (std::is_same_v<T, BatchRequest>) return batch(r, peer);
         if constexpr (std::is_same_v<T, QuotaRequest>) return quota(r);
         if constexpr (std::is_same_v<T, CheckRequest>) return check(r);
+        if constexpr (std::is_same_v<T, ImportRequest>) return import(r, peer);
+        if constexpr (std::is_same_v<T, ExportRequest>) return drained(export_zone(r, {}));
       },
       request);
 }
 
 namespace {
-
-std::string actor_of(const std::optional<std::string>& given, const Peer& peer) {
-  if (given) return *given;
-  return peer.user.empty() ? "unknown" : peer.user;
-}
 
 zonestore::SetOp set_op(const SetRequest& r, const std::string& actor) {
   zonestore::SetOp op;
@@ -84,6 +112,11 @@ void add_serials(Json& out, const std::vector<zonestore::ZoneSerial>& serials) {
 
 }  // namespace
 
+std::string actor_of(const std::optional<std::string>& given, const Peer& peer) {
+  if (given) return *given;
+  return peer.user.empty() ? "unknown" : peer.user;
+}
+
 void Handler::written(const std::vector<zonestore::ZoneSerial>& serials) {
   if (options_.on_write) options_.on_write(serials);
 }
@@ -104,8 +137,9 @@ Json Handler::set(const SetRequest& r, const Peer& peer) {
   return out;
 }
 
-Json Handler::unset(const UnsetRequest& r) {
-  zonestore::WriteResult w = store_.unset(zonestore::UnsetOp{r.ip}, options_.clock());
+Json Handler::unset(const UnsetRequest& r, const Peer& peer) {
+  zonestore::WriteResult w =
+      store_.unset(zonestore::UnsetOp{r.ip, actor_of(r.actor, peer)}, options_.clock());
   written(w.serials);
   Json out;
   out["ip"] = names::format_ip(*names::parse_ip(r.ip));
@@ -161,8 +195,9 @@ Json Handler::batch(const BatchRequest& r, const Peer& peer) {
       op.kind = zonestore::Op::Kind::Set;
       op.set = set_op(*s, actor_of(s->actor ? s->actor : r.actor, peer));
     } else {
+      const auto& u = std::get<UnsetRequest>(item);
       op.kind = zonestore::Op::Kind::Unset;
-      op.unset.address = std::get<UnsetRequest>(item).ip;
+      op.unset = {u.ip, actor_of(u.actor ? u.actor : r.actor, peer)};
     }
     ops.push_back(std::move(op));
   }

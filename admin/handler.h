@@ -42,6 +42,24 @@ struct HandlerOptions {
   std::shared_ptr<fcrdns::Resolver> resolver;
 };
 
+// An answer line made a piece at a time (export): the transport writes each piece as the
+// client takes it, so that a large answer never sits in memory whole.
+class AnswerStream {
+ public:
+  virtual ~AnswerStream() = default;
+  // Appends the next piece of the answer line to `out`: whole elements, about `budget`
+  // bytes. Returns false once the line is complete (its end, without the newline, has
+  // been appended). If it throws, the line cannot be completed: close the connection.
+  virtual bool next(std::string& out, size_t budget) = 0;
+};
+
+// The answer to one request line: the whole line (without its newline), or a stream
+// that produces it.
+struct Response {
+  std::string line;
+  std::unique_ptr<AnswerStream> stream;  // set: `line` is empty and the stream has it all
+};
+
 class Handler {
  public:
   // `store` must outlive the Handler.
@@ -50,6 +68,9 @@ class Handler {
   // One request line (without its newline) in, one answer line (without its newline)
   // out. Never throws: every failure is an error answer ("internal" for the unexpected).
   std::string handle_line(std::string_view line, const Peer& peer);
+  // Like handle_line, but a large answer (export) comes back as a stream, read from one
+  // store snapshot while the caller writes it out. Never throws.
+  Response respond(std::string_view line, const Peer& peer);
 
   // Applies one parsed request and returns the answer's fields (without "ok"). Throws
   // zonestore::StoreError (zonestore::BatchError for a batch) with a protocol code, or
@@ -63,7 +84,7 @@ class Handler {
 
  private:
   Json set(const SetRequest& r, const Peer& peer);
-  Json unset(const UnsetRequest& r);
+  Json unset(const UnsetRequest& r, const Peer& peer);
   Json show(const ShowRequest& r);
   Json list(const ListRequest& r);
   Json zones(const ZonesRequest& r);
@@ -72,6 +93,8 @@ class Handler {
   Json zone_remove(const ZoneRemoveRequest& r);
   Json batch(const BatchRequest& r, const Peer& peer);
   Json quota(const QuotaRequest& r);
+  Json import(const ImportRequest& r, const Peer& peer);
+  std::unique_ptr<AnswerStream> export_zone(const ExportRequest& r, std::optional<Json> tag);
   Json check(const CheckRequest& r);
 
   // Forward confirmation of the sets of a request (nullptr for the unsets of a batch,
@@ -89,6 +112,9 @@ class Handler {
   HandlerOptions options_;
   mutable std::mutex defaults_mutex_;  // guards options_.zone_defaults and options_.resolver
 };
+
+// The actor a write records: the one the request names, else the peer's user name.
+std::string actor_of(const std::optional<std::string>& given, const Peer& peer);
 
 // The IPv4 / IPv6 prefix a zone-add names, split into the octet- (IPv4) or nibble-
 // (IPv6) aligned prefixes of the zones that cover it exactly: 10.1.16.0/20 -> sixteen

@@ -115,14 +115,14 @@ SetRequest parse_set(const Fields& f, bool top) {
   r.ip = f.required_text("ip");
   r.name = f.required_text("name");
   r.ttl = f.ttl("ttl");
-  r.description = f.text("description", kMaxDescription, code::kBadDescription).value_or("");
+  r.description = f.text("description", kMaxDescription, code::kBadDescription);
   r.actor = f.actor();
   return r;
 }
 
 UnsetRequest parse_unset(const Fields& f, bool top) {
-  f.allow({"ip"}, top);
-  return UnsetRequest{f.required_text("ip")};
+  f.allow({"ip", "actor"}, top);
+  return UnsetRequest{f.required_text("ip"), f.actor()};
 }
 
 RequestBody parse_show(const Fields& f) {
@@ -249,6 +249,53 @@ RequestBody parse_check(const Fields& f) {
   return r;
 }
 
+// One record of an import; refusals carry its index like a batch op's.
+ImportRecord parse_import_record(const Json& item, size_t i) {
+  std::string where = "records[" + std::to_string(i) + "]: ";
+  try {
+    if (!item.is_object()) refuse(code::kBadRequest, where + "a record must be a JSON object");
+    Fields f(item, where);
+    f.allow({"name", "type", "class", "ttl", "data", "line"}, false);
+    if (f.find("op")) f.fail(code::kBadRequest, "unknown field 'op'");
+    ImportRecord r;
+    r.name = f.required_text("name");
+    r.type = f.required_text("type");
+    if (f.find("class")) r.cls = f.required_text("class");
+    auto ttl = f.integer("ttl", 0, UINT32_MAX);
+    if (!ttl) f.fail(code::kBadRequest, "missing field 'ttl'");
+    r.ttl = *ttl;
+    r.data = f.text("data", kMaxText).value_or("");
+    if (auto line = f.integer("line", 0, INT64_MAX)) r.line = uint64_t(*line);
+    return r;
+  } catch (Refused& r) {
+    r.error.index = i;
+    throw;
+  }
+}
+
+RequestBody parse_import(const Fields& f) {
+  f.allow({"records", "actor", "dry_run"}, true);
+  const Json* records = f.find("records");
+  if (!records) f.fail(code::kBadRequest, "missing field 'records'");
+  if (!records->is_array()) f.fail(code::kBadRequest, "'records' must be a list of records");
+  if (records->empty()) f.fail(code::kBadRequest, "'records' is empty");
+  if (records->size() > kMaxBatch)
+    f.fail(code::kBadRequest,
+           "'records' holds more than " + std::to_string(kMaxBatch) + " records");
+  ImportRequest r;
+  r.actor = f.actor();
+  r.dry_run = f.boolean("dry_run").value_or(false);
+  r.records.reserve(records->size());
+  for (size_t i = 0; i < records->size(); ++i)
+    r.records.push_back(parse_import_record((*records)[i], i));
+  return r;
+}
+
+RequestBody parse_export(const Fields& f) {
+  f.allow({"zone"}, true);
+  return ExportRequest{f.required_text("zone")};
+}
+
 using OpParser = std::function<RequestBody(const Fields&)>;
 
 const std::map<std::string, OpParser, std::less<>>& op_parsers() {
@@ -264,6 +311,8 @@ const std::map<std::string, OpParser, std::less<>>& op_parsers() {
       {"batch", parse_batch},
       {"quota", parse_quota},
       {"check", parse_check},
+      {"import", parse_import},
+      {"export", parse_export},
   };
   return parsers;
 }
@@ -308,9 +357,8 @@ Parsed parse_request(std::string_view line) {
 }
 
 const char* op_name(const RequestBody& request) {
-  static const char* const names[] = {"set",   "unset",     "show",     "list",
-                                      "zones", "zone-show", "zone-add", "zone-remove",
-                                      "batch", "quota",     "check"};
+  static const char* const names[] = {"set",      "unset",       "show",  "list",  "zones", "zone-show",
+                                      "zone-add", "zone-remove", "batch", "quota", "check", "import", "export"};
   return names[request.index()];
 }
 

@@ -36,7 +36,7 @@ constexpr size_t kMaxText = 1024;        // bytes of any other string field
 constexpr int64_t kMaxTtl = 2147483647;  // RFC 2181 section 8
 constexpr uint64_t kDefaultLimit = 100;  // list page size when "limit" is absent
 constexpr uint64_t kMaxLimit = 1000;     // largest list page
-constexpr size_t kMaxBatch = 1000000;    // ops in one batch
+constexpr size_t kMaxBatch = 1000000;    // ops in one batch, records in one import
 
 // The stable error codes (the "code" of an error answer).
 namespace code {
@@ -65,11 +65,12 @@ struct SetRequest {
   std::string ip;               // as given; the store parses it (bad_address, not_in_zone)
   std::string name;             // PTR target as given (bad_name)
   std::optional<uint32_t> ttl;  // absent: the zone's default TTL
-  std::string description;
-  std::optional<std::string> actor;  // absent: the peer's user name
+  std::optional<std::string> description;  // absent: empty when created, kept when replaced
+  std::optional<std::string> actor;        // absent: the peer's user name
 };
 struct UnsetRequest {
   std::string ip;
+  std::optional<std::string> actor;  // absent: the peer's user name
 };
 struct ShowRequest {  // exactly one of the two
   std::optional<std::string> ip;
@@ -105,14 +106,33 @@ struct BatchRequest {
   std::optional<std::string> actor;  // for every set that names none
 };
 struct QuotaRequest {};
-struct CheckRequest {               // exactly one of the two
+// One resource record of a master file, as rdnsctl import read it (text forms as ldns
+// prints them). Whether it can become a record is the handler's call.
+struct ImportRecord {
+  std::string name;                // owner, absolute
+  std::string type;                // "PTR", "A", ...
+  std::string cls = "IN";          // "IN", "CH", ...
+  int64_t ttl = 0;                 // 0..4294967295 as read; the store wants 0..2147483647
+  std::string data;                // RDATA text (the target of a PTR); may be empty
+  std::optional<uint64_t> line;    // line in the file, echoed in skips
+};
+struct ImportRequest {
+  std::vector<ImportRecord> records;
+  std::optional<std::string> actor;  // absent: the peer's user name
+  bool dry_run = false;              // check and count, change nothing
+};
+struct ExportRequest {
+  std::string zone;  // apex or prefix
+};
+struct CheckRequest {  // exactly one of the two
   std::optional<std::string> ip;    // one record
   std::optional<std::string> zone;  // every record of a zone (apex or prefix)
 };
 
 using RequestBody =
     std::variant<SetRequest, UnsetRequest, ShowRequest, ListRequest, ZonesRequest, ZoneShowRequest,
-                 ZoneAddRequest, ZoneRemoveRequest, BatchRequest, QuotaRequest, CheckRequest>;
+                 ZoneAddRequest, ZoneRemoveRequest, BatchRequest, QuotaRequest, CheckRequest,
+                 ImportRequest, ExportRequest>;
 
 // The result of parsing one line. `tag` is set whenever the line was a JSON object with
 // a "tag", even if the rest of it was refused, so that the error answer echoes it too.

@@ -21,6 +21,8 @@ namespace {
 
 constexpr size_t kReadBuffer = 64 * 1024;
 constexpr size_t kMaxQueued = 4 << 20;  // pause reading while this much waits to be sent
+// A streamed answer is made this much at a time, while less than twice as much waits.
+constexpr size_t kStreamPiece = 256 * 1024;
 
 std::runtime_error sys_error(const std::string& what, const std::string& path, int err) {
   return std::runtime_error("admin socket " + path + ": " + what + ": " + std::strerror(err));
@@ -106,6 +108,9 @@ struct AdminServer::Impl {
     std::string buffer;  // received bytes not yet making a whole line
     size_t scanned = 0;  // bytes of `buffer` known to hold no newline
     bool closing = false, paused = false;
+    bool eof = false;  // the client half-closed: finish once the answers are out
+    // An answer being written a piece at a time; later lines wait until it is done.
+    std::unique_ptr<AnswerStream> stream;
   };
   struct Write {
     uv_write_t req;
@@ -136,6 +141,8 @@ struct AdminServer::Impl {
   void take_lines(Connection* c);
   void answer(Connection* c, std::string_view line);
   void send(Connection* c, std::string data);
+  void pump(Connection* c);    // writes more of c->stream while the queue is short
+  void resume(Connection* c);  // reads again once nothing holds the connection back
   void finish(Connection* c);  // close after the queued answers went out
   void close_connection(Connection* c);
   void shut_down();
@@ -176,20 +183,27 @@ void AdminServer::Impl::on_read(Connection* c, ssize_t nread) {
   if (nread > 0) {
     c->buffer.append(read_buffer.data(), size_t(nread));
     take_lines(c);
+    if (c->stream) pump(c);
   } else if (nread == UV_EOF) {
     // A clean end of input: a last line without its newline still counts.
     if (!blank(c->buffer) && c->buffer.size() <= kMaxLine + 1) answer(c, c->buffer);
-    finish(c);
+    c->buffer.clear();
+    c->eof = true;
+    if (c->stream)
+      pump(c);
+    else
+      finish(c);
   } else if (nread < 0) {
     close_connection(c);  // reset by the peer: nothing more to say
   }
 }
 
-// Answers every whole line in the buffer, in order.
+// Answers every whole line in the buffer, in order; stops at a streamed answer (the
+// rest waits in the buffer until it has been written).
 void AdminServer::Impl::take_lines(Connection* c) {
   size_t start = 0;
   bool too_long = false;
-  for (;;) {
+  while (!c->stream) {
     size_t nl = c->buffer.find('\n', std::max(start, c->scanned));
     if (nl == std::string::npos) break;
     std::string_view line(c->buffer.data() + start, nl - start);
@@ -199,8 +213,8 @@ void AdminServer::Impl::take_lines(Connection* c) {
     start = nl + 1;
   }
   c->buffer.erase(0, start);
-  c->scanned = c->buffer.size();
-  if (too_long || c->buffer.size() > kMaxLine + 1) {
+  c->scanned = c->stream ? 0 : c->buffer.size();
+  if (!c->stream && (too_long || c->buffer.size() > kMaxLine + 1)) {
     send(c, encode_error({code::kBadRequest,
                           "request line is longer than " + std::to_string(kMaxLine) +
                               " bytes; closing the connection",
@@ -211,7 +225,7 @@ void AdminServer::Impl::take_lines(Connection* c) {
     return;
   }
   auto* stream = reinterpret_cast<uv_stream_t*>(&c->pipe);
-  if (uv_stream_get_write_queue_size(stream) > kMaxQueued) {
+  if (!c->paused && (c->stream || uv_stream_get_write_queue_size(stream) > kMaxQueued)) {
     uv_read_stop(stream);
     c->paused = true;
   }
@@ -219,31 +233,73 @@ void AdminServer::Impl::take_lines(Connection* c) {
 
 void AdminServer::Impl::answer(Connection* c, std::string_view line) {
   if (blank(line)) return;
-  std::string out;
+  Response r;
   try {
-    out = handler.handle_line(line, c->peer);
+    r = handler.respond(line, c->peer);
   } catch (const std::exception& e) {
-    out = encode_error({code::kInternal, std::string("internal error: ") + e.what(), {}}, {});
+    r.line = encode_error({code::kInternal, std::string("internal error: ") + e.what(), {}}, {});
   }
-  out += '\n';
-  send(c, std::move(out));
+  if (r.stream) {
+    c->stream = std::move(r.stream);  // take_lines stops; the caller pumps
+    return;
+  }
+  r.line += '\n';
+  send(c, std::move(r.line));
+}
+
+// Each piece goes out as the client reads; the write callback calls back here. A stream
+// that fails half-way cannot be completed as one line: the connection is closed, and
+// the client sees an answer without its end.
+void AdminServer::Impl::pump(Connection* c) {
+  auto* s = reinterpret_cast<uv_stream_t*>(&c->pipe);
+  while (!c->closing) {
+    if (!c->stream) {
+      if (c->eof) return finish(c);
+      take_lines(c);  // the lines that waited behind the stream; stops at the next one
+      if (!c->stream) return resume(c);
+      continue;
+    }
+    if (uv_stream_get_write_queue_size(s) >= 2 * kStreamPiece) return;  // write callback
+    std::string piece;
+    bool more = false;
+    try {
+      more = c->stream->next(piece, kStreamPiece);
+    } catch (const std::exception&) {
+      c->stream.reset();
+      close_connection(c);
+      return;
+    }
+    if (!more) {
+      piece += '\n';
+      c->stream.reset();
+    }
+    send(c, std::move(piece));
+  }
+}
+
+void AdminServer::Impl::resume(Connection* c) {
+  auto* s = reinterpret_cast<uv_stream_t*>(&c->pipe);
+  if (c->paused && !c->closing && !c->stream &&
+      uv_stream_get_write_queue_size(s) < kMaxQueued / 2) {
+    c->paused = false;
+    start_reading(c);  // uv_read_stop forgot the callbacks
+  }
 }
 
 void AdminServer::Impl::send(Connection* c, std::string data) {
   auto* w = new Write{{}, std::move(data), c};
   uv_buf_t buf = uv_buf_init(w->data.data(), unsigned(w->data.size()));
-  int rc = uv_write(
-      &w->req, reinterpret_cast<uv_stream_t*>(&c->pipe), &buf, 1, [](uv_write_t* req, int status) {
-        auto* w = reinterpret_cast<Write*>(req);
-        Connection* c = w->conn;
-        delete w;
-        if (status < 0) return c->server->close_connection(c);
-        auto* s = reinterpret_cast<uv_stream_t*>(&c->pipe);
-        if (c->paused && !c->closing && uv_stream_get_write_queue_size(s) < kMaxQueued / 2) {
-          c->paused = false;
-          c->server->start_reading(c);  // uv_read_stop forgot the callbacks
-        }
-      });
+  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&c->pipe), &buf, 1,
+                    [](uv_write_t* req, int status) {
+                      auto* w = reinterpret_cast<Write*>(req);
+                      Connection* c = w->conn;
+                      delete w;
+                      if (status < 0) return c->server->close_connection(c);
+                      if (c->stream)
+                        c->server->pump(c);
+                      else
+                        c->server->resume(c);
+                    });
   if (rc != 0) {
     delete w;
     close_connection(c);

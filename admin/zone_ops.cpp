@@ -138,8 +138,7 @@ Json Handler::zone_show(const ZoneShowRequest& r) {
   return Json{{"zone", zone_json(existing_zone(store_, r.zone))}};
 }
 
-// Several zones from one prefix: checked against every stored zone first, then added
-// one by one; if one add fails the ones before it are taken back.
+// Several zones from one prefix, added in one write transaction: all or none.
 Json Handler::zone_add(const ZoneAddRequest& r) {
   std::string why;
   auto prefix = names::parse_prefix(r.prefix, &why);
@@ -151,20 +150,9 @@ Json Handler::zone_add(const ZoneAddRequest& r) {
     if (names::prefixes_overlap(z.settings.prefix, *prefix))
       throw StoreError(code::kConflict, names::format_prefix(*prefix) + " overlaps zone " + z.apex +
                                             " (" + names::format_prefix(z.settings.prefix) + ")");
-  std::time_t now = options_.clock();
-  std::vector<zonestore::Zone> added;
-  try {
-    for (const auto& p : parts) {
-      settings.prefix = p;
-      added.push_back(store_.add_zone(settings, now));
-    }
-  } catch (...) {
-    for (const auto& z : added) try {
-        store_.remove_zone(z.apex, false);
-      } catch (...) {
-      }
-    throw;
-  }
+  std::vector<zonestore::ZoneSettings> all(parts.size(), settings);
+  for (size_t i = 0; i < parts.size(); ++i) all[i].prefix = parts[i];
+  std::vector<zonestore::Zone> added = store_.add_zones(all, options_.clock());
   zones_changed();
   Json list = Json::array();
   for (const auto& z : added) list.push_back(zone_json(z));

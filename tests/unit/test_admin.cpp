@@ -41,7 +41,7 @@ TEST_CASE("set requests parse with their optional fields") {
   CHECK(r.actor == "ops-bot");
   auto bare = accepted<SetRequest>(R"({"op":"set","ip":"2001:db8::1","name":"h.example."})");
   CHECK(!bare.ttl);
-  CHECK(bare.description.empty());
+  CHECK(!bare.description);
   CHECK(!bare.actor);
   CHECK(accepted<SetRequest>(R"({"op":"set","ip":"192.0.2.2","name":"a.b","ttl":0})").ttl == 0u);
   CHECK(
@@ -115,7 +115,8 @@ TEST_CASE("unknown fields are refused by name") {
   CHECK(p.error.message == "unknown field 'colour'");
   CHECK(refused(R"({"op":"zones","zone":"x"})") == code::kBadRequest);
   CHECK(refused(R"({"op":"quota","x":1})") == code::kBadRequest);
-  CHECK(refused(R"({"op":"unset","ip":"192.0.2.1","actor":"me"})") == code::kBadRequest);
+  CHECK(refused(R"({"op":"unset","ip":"192.0.2.1","ttl":60})") == code::kBadRequest);
+  CHECK(accepted<UnsetRequest>(R"({"op":"unset","ip":"192.0.2.1","actor":"me"})").actor == "me");
   CHECK(refused(R"({"op":"list","limits":5})") == code::kBadRequest);
 }
 

@@ -276,3 +276,72 @@ TEST_CASE("output for people") {
                 R"({"ok":true,"zone":{"zone":"z.","ns":["a.","b."],"soa":{"mname":"a."}}})")
             .find("ns:            a. b.\nsoa mname:     a.\n") != std::string::npos);
 }
+
+TEST_CASE("import and export build their requests; --origin stays with rdnsctl") {
+  Invocation i = parse({"import", "zone.txt", "--origin", "2.0.192.in-addr.arpa.", "--dry-run",
+                        "--actor", "restore"});
+  CHECK(i.batch_file == "zone.txt");
+  CHECK(i.request == Json{{"op", "import"}, {"dry_run", true}, {"actor", "restore"}});
+  CHECK(i.local == Json{{"origin", "2.0.192.in-addr.arpa."}});
+  CHECK(parse({"import", "-"}).batch_file == "-");
+  CHECK(usage_error({"import"}).find("missing arguments for import") == 0);
+  CHECK(usage_error({"import", "a", "--origin"}) == "option --origin needs a value");
+  CHECK(parse({"export", "192.0.2.0/24"}).request ==
+        Json{{"op", "export"}, {"zone", "192.0.2.0/24"}});
+  CHECK(usage_error({"export", "a", "b"}).find("too many arguments for export") == 0);
+}
+
+TEST_CASE("import output for people: counts, reasons, every skip with its line") {
+  std::string out = printed(
+      "import",
+      R"({"ok":true,"records":4,"added":1,"replaced":1,"skipped":2,"reasons":{"not_ptr":1,"not_in_zone":1},
+          "skips":[{"index":0,"line":3,"name":"2.0.192.in-addr.arpa.","type":"SOA","reason":"not_ptr","message":"a record of type SOA, not an IN PTR record"},
+                   {"index":3,"line":12,"name":"7.100.51.198.in-addr.arpa.","type":"PTR","reason":"not_in_zone","message":"198.51.100.7 is not in any zone this server serves"}],
+          "serials":[{"zone":"2.0.192.in-addr.arpa.","serial":8}],"dry_run":false})");
+  CHECK(out ==
+        "import: 4 records read: 1 added, 1 replaced, 2 skipped\n"
+        "skipped: 1 not_ptr, 1 not_in_zone\n"
+        "LINE  NAME                        TYPE  REASON       DETAIL\n"
+        "3     2.0.192.in-addr.arpa.       SOA   not_ptr      a record of type SOA, not an IN PTR "
+        "record\n"
+        "12    7.100.51.198.in-addr.arpa.  PTR   not_in_zone  198.51.100.7 is not in any zone this "
+        "server serves\n"
+        "zone 2.0.192.in-addr.arpa. serial 8\n");
+  out =
+      printed("import",
+              R"({"ok":true,"records":1,"added":1,"replaced":0,"skipped":0,"reasons":{},"skips":[],
+                    "serials":[{"zone":"z.","serial":2}],"dry_run":true})");
+  CHECK(out ==
+        "import (dry run, nothing was changed): 1 records read: 1 added, 0 replaced, 0 skipped\n"
+        "zone z. serial 2 (if applied)\n");
+}
+
+TEST_CASE("the pager: only on a terminal, only when the output does not fit") {
+  Terminal t;
+  CHECK_FALSE(should_page(t, 1000));  // not a terminal
+  t.out_tty = true;
+  CHECK_FALSE(should_page(t, 1000));  // screen size unknown
+  t.rows = 24;
+  CHECK_FALSE(should_page(t, 23));
+  CHECK(should_page(t, 24));
+  CHECK(pager_command(nullptr) == "less -FRX");
+  CHECK(pager_command("") == "less -FRX");
+  CHECK(pager_command("more") == "more");
+}
+
+TEST_CASE("the progress bar draws on one line and clears it") {
+  std::ostringstream err;
+  {
+    ProgressBar bar(err, "reading z.txt", 2 << 20, 100);
+    bar.update(1 << 20, 12345);
+    CHECK(err.str().find("\r\033[Kreading z.txt [") == 0);
+    CHECK(err.str().find("] 50%  1.0 MiB of 2.0 MiB  12345 records") != std::string::npos);
+    bar.status("sending");
+    CHECK(err.str().find("\r\033[Kreading z.txt sending") != std::string::npos);
+  }
+  CHECK(err.str().substr(err.str().size() - 4) == "\r\033[K");
+  std::ostringstream unknown;
+  ProgressBar bar(unknown, "reading <stdin>", 0, 0);
+  bar.update(3 << 20, 7);
+  CHECK(unknown.str() == "\r\033[Kreading <stdin> 3.0 MiB  7 records");
+}
