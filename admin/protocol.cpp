@@ -357,8 +357,9 @@ Parsed parse_request(std::string_view line) {
 }
 
 const char* op_name(const RequestBody& request) {
-  static const char* const names[] = {"set",      "unset",       "show",  "list",  "zones", "zone-show",
-                                      "zone-add", "zone-remove", "batch", "quota", "check", "import", "export"};
+  static const char* const names[] = {"set",       "unset",    "show",        "list",  "zones",
+                                      "zone-show", "zone-add", "zone-remove", "batch", "quota",
+                                      "check",     "import",   "export"};
   return names[request.index()];
 }
 

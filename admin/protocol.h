@@ -109,12 +109,12 @@ struct QuotaRequest {};
 // One resource record of a master file, as rdnsctl import read it (text forms as ldns
 // prints them). Whether it can become a record is the handler's call.
 struct ImportRecord {
-  std::string name;                // owner, absolute
-  std::string type;                // "PTR", "A", ...
-  std::string cls = "IN";          // "IN", "CH", ...
-  int64_t ttl = 0;                 // 0..4294967295 as read; the store wants 0..2147483647
-  std::string data;                // RDATA text (the target of a PTR); may be empty
-  std::optional<uint64_t> line;    // line in the file, echoed in skips
+  std::string name;              // owner, absolute
+  std::string type;              // "PTR", "A", ...
+  std::string cls = "IN";        // "IN", "CH", ...
+  int64_t ttl = 0;               // 0..4294967295 as read; the store wants 0..2147483647
+  std::string data;              // RDATA text (the target of a PTR); may be empty
+  std::optional<uint64_t> line;  // line in the file, echoed in skips
 };
 struct ImportRequest {
   std::vector<ImportRecord> records;
@@ -124,15 +124,14 @@ struct ImportRequest {
 struct ExportRequest {
   std::string zone;  // apex or prefix
 };
-struct CheckRequest {  // exactly one of the two
+struct CheckRequest {               // exactly one of the two
   std::optional<std::string> ip;    // one record
   std::optional<std::string> zone;  // every record of a zone (apex or prefix)
 };
 
-using RequestBody =
-    std::variant<SetRequest, UnsetRequest, ShowRequest, ListRequest, ZonesRequest, ZoneShowRequest,
-                 ZoneAddRequest, ZoneRemoveRequest, BatchRequest, QuotaRequest, CheckRequest,
-                 ImportRequest, ExportRequest>;
+using RequestBody = std::variant<SetRequest, UnsetRequest, ShowRequest, ListRequest, ZonesRequest,
+                                 ZoneShowRequest, ZoneAddRequest, ZoneRemoveRequest, BatchRequest,
+                                 QuotaRequest, CheckRequest, ImportRequest, ExportRequest>;
 
 // The result of parsing one line. `tag` is set whenever the line was a JSON object with
 // a "tag", even if the rest of it was refused, so that the error answer echoes it too.
