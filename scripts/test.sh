@@ -10,7 +10,8 @@
 #   BUILD_DIR=build-asan scripts/test.sh -DRDNSD_SANITIZE=ON
 #
 # Environment: BUILD_DIR (default: build), SKIP_DEPS=1, as for scripts/build.sh;
-# FUZZ_SECONDS (default 60, 0 to skip) for the fuzzer run that follows the tests.
+# FUZZ_SECONDS (default 60, 0 to skip) and FUZZ_BUILD_DIR (default build-fuzz) for the
+# fuzzer run that comes before the tests.
 # The exit code is non-zero if a test or the fuzzer failed.
 set -euo pipefail
 
@@ -36,7 +37,8 @@ status=0
 # full suite, not when ctest arguments pick a subset), so ctest's summary closes the run.
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 if [ "$FUZZ_SECONDS" != 0 ] && [ "${#ctest_args[@]}" -eq 0 ]; then
-  scripts/fuzz.sh "$FUZZ_SECONDS" </dev/null || status=1
+  # Its own build folder (clang, fuzzing flags), never the one the tests use.
+  BUILD_DIR="${FUZZ_BUILD_DIR:-build-fuzz}" scripts/fuzz.sh "$FUZZ_SECONDS" </dev/null || status=1
 fi
 
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "${ctest_args[@]}" </dev/null || status=$?
