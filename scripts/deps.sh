@@ -12,6 +12,8 @@ PACKAGES=(
   libldns-dev libuv1-dev liblmdb-dev libyaml-cpp-dev doctest-dev nlohmann-json3-dev
   # tests and benchmarks: clients and reference servers
   bind9-dnsutils knot-dnsutils knot nsd unbound dnsperf ldnsutils lmdb-utils
+  # zone-file checkers for exports: named-checkzone, kzonecheck
+  bind9-utils knot-dnssecutils
 )
 
 is_installed() {
