@@ -242,3 +242,20 @@ TEST_CASE("rdnsctl list pages on a terminal when the output is longer than the s
   shown = on_terminal(d, 10, "no-such-pager-here", {"list", "--zone", kZone});
   CHECK(shown.find("records 1-40 of 40") != std::string::npos);
 }
+
+TEST_CASE("rdnsctl import draws its progress on a terminal's stderr, and only there") {
+  Rdnsd d;
+  std::string zone = "$ORIGIN 2.0.192.in-addr.arpa.\n";
+  for (int i = 2; i < 250; ++i)
+    zone += std::to_string(i) + " IN PTR h" + std::to_string(i) + ".example.\n";
+  std::string path = d.dir() + "/progress.zone";
+  write_file(path, zone);
+  std::string shown = on_terminal(d, 40, "cat", {"import", path});
+  CHECK(shown.find("reading " + path + " [") != std::string::npos);
+  CHECK(shown.find("100%") != std::string::npos);
+  CHECK(shown.find("\033[K") != std::string::npos);
+  CHECK(shown.find("import: 248 records read: 247 added, 1 replaced, 0 skipped") !=
+        std::string::npos);
+  RunResult r = must(d.rdnsctl({"import", path}));
+  CHECK(r.err.empty());
+}
