@@ -1,0 +1,148 @@
+// Unit tests of the store's whole-zone and many-record paths: add_zones, descriptions
+// kept on replace, apply with skipped ops and dry runs, and read_zone's snapshot.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store.h"
+#include "test_store_fixture.h"
+
+using namespace rdnsd;
+using namespace rdnsd::zonestore;
+using namespace rdnsd::zonestore::testing;
+
+TEST_CASE("add_zones adds all of a list in one transaction, or none") {
+  Fixture fx;
+  std::vector<ZoneSettings> list = {zone_settings("10.1.16.0/24"), zone_settings("10.1.17.0/24"),
+                                    zone_settings("10.1.18.0/24")};
+  std::vector<Zone> added = fx.store->add_zones(list, T0 + 5);
+  REQUIRE(added.size() == 3);
+  CHECK(added[0].apex == "16.1.10.in-addr.arpa.");
+  CHECK(added[2].apex == "18.1.10.in-addr.arpa.");
+  for (const Zone& z : added) {
+    CHECK(z.origin == ZoneOrigin::Admin);
+    CHECK(fx.store->zone(z.apex));
+  }
+  std::string before = dump(*fx.store);
+  // The last one overlaps a stored zone: the first two are not kept either.
+  std::vector<ZoneSettings> clash = {zone_settings("10.2.0.0/24"), zone_settings("10.2.1.0/24"),
+                                     zone_settings("192.0.0.0/8")};
+  CHECK(error_code([&] { fx.store->add_zones(clash, T0); }) == "conflict");
+  // Two of the list overlapping each other.
+  std::vector<ZoneSettings> twice = {zone_settings("10.3.0.0/24"), zone_settings("10.3.0.0/24")};
+  CHECK(error_code([&] { fx.store->add_zones(twice, T0); }) == "conflict");
+  CHECK(dump(*fx.store) == before);
+}
+
+TEST_CASE("a replace without a description keeps the old one; an empty one clears it") {
+  Fixture fx;
+  SetOp op = set_op("192.0.2.1", "a.example.", std::nullopt, "rack 4");
+  fx.store->set(op, T0);
+  op.description.reset();
+  op.target = "b.example.";
+  CHECK(fx.store->set(op, T0 + 1).records.at(0).description == "rack 4");
+  CHECK(fx.store->get("192.0.2.1")->description == "rack 4");
+  op.description = "";
+  CHECK(fx.store->set(op, T0 + 2).records.at(0).description == "");
+  // A new record without one gets an empty description.
+  op.address = "192.0.2.2";
+  op.description.reset();
+  CHECK(fx.store->set(op, T0 + 3).records.at(0).description == "");
+}
+
+TEST_CASE("apply with skip leaves out ops that fail their checks, and only those") {
+  Fixture fx;
+  fx.store->set(set_op("192.0.2.1", "one.example."), T0);
+  uint32_t s4 = serial_of(*fx.store, kV4), s6 = serial_of(*fx.store, kV6);
+  std::vector<Op> ops = {op_set(set_op("192.0.2.5", "five.example.")),
+                         op_set(set_op("198.51.100.1", "outside.example.")),
+                         op_set(set_op("192.0.2.6", "bad_name")),
+                         op_set(set_op("192.0.2.7", "seven.example.", int64_t(1) << 31)),
+                         op_set(set_op("192.0.2.1", "one-again.example."))};
+  std::vector<std::pair<size_t, std::string>> seen;
+  auto skip = [&](size_t i, const StoreError& e) {
+    seen.emplace_back(i, e.code());
+    return true;
+  };
+  SUBCASE("skipped ops leave no trace; the others are written") {
+    WriteResult w = fx.store->apply(ops, T0 + 10, skip);
+    CHECK(seen == std::vector<std::pair<size_t, std::string>>{
+                      {1, "not_in_zone"}, {2, "bad_name"}, {3, "bad_ttl"}});
+    CHECK(w.skipped == 3);
+    CHECK(w.created == 1);
+    CHECK(w.replaced == 1);
+    REQUIRE(w.serials.size() == 1);  // the IPv6 zone was not touched
+    CHECK(serial_of(*fx.store, kV4) == s4 + 1);
+    CHECK(serial_of(*fx.store, kV6) == s6);
+    CHECK(fx.store->record_count() == 2);
+    CHECK_FALSE(fx.store->get("192.0.2.6"));
+  }
+  SUBCASE("a failure that is not skippable still fails the whole write") {
+    std::string before = dump(*fx.store);
+    ops.push_back(op_unset("192.0.2.99"));  // not_found: never skipped
+    try {
+      fx.store->apply(ops, T0 + 10, skip);
+      FAIL("applied");
+    } catch (const BatchError& e) {
+      CHECK(e.index() == 5);
+      CHECK(e.code() == "not_found");
+    }
+    CHECK(dump(*fx.store) == before);
+  }
+  SUBCASE("a skip function that says no fails the write") {
+    std::string before = dump(*fx.store);
+    CHECK(error_code([&] {
+            fx.store->apply(ops, T0 + 10, [](size_t, const StoreError&) { return false; });
+          }) == "not_in_zone");
+    CHECK(dump(*fx.store) == before);
+  }
+  SUBCASE("a dry run counts and changes nothing") {
+    std::string before = dump(*fx.store);
+    WriteResult w = fx.store->apply(ops, T0 + 10, skip, true);
+    CHECK(w.created == 1);
+    CHECK(w.replaced == 1);
+    CHECK(w.skipped == 3);
+    REQUIRE(w.serials.size() == 1);
+    CHECK(w.serials[0].serial == s4 + 1);
+    CHECK(dump(*fx.store) == before);
+  }
+}
+
+TEST_CASE("read_zone: the zone and its records in address order, from one snapshot") {
+  Fixture fx;
+  for (const char* ip : {"192.0.2.200", "192.0.2.3", "192.0.2.20", "2001:db8::1"})
+    fx.store->set(set_op(ip, "h.example."), T0);
+  auto reader = fx.store->read_zone("192.0.2.0/24");
+  REQUIRE(reader);
+  uint32_t serial = reader->zone().serial;
+  CHECK(reader->zone().record_count == 3);
+  // A write after the snapshot began is not seen by it.
+  fx.store->set(set_op("192.0.2.4", "later.example."), T0 + 1);
+  fx.store->unset({"192.0.2.20"}, T0 + 2);
+  std::vector<std::string> seen;
+  Record r;
+  while (reader->next(r)) {
+    seen.push_back(names::format_ip(r.address));
+    CHECK(r.zone == kV4);
+  }
+  CHECK(seen == std::vector<std::string>{"192.0.2.3", "192.0.2.20", "192.0.2.200"});
+  CHECK_FALSE(reader->next(r));
+  CHECK(reader->zone().serial == serial);
+  CHECK(serial_of(*fx.store, kV4) == serial + 2);
+  reader.reset();
+
+  CHECK_FALSE(fx.store->read_zone("198.51.100.0/24"));
+  CHECK(error_code([&] { fx.store->read_zone("198.51.0.0/20"); }) == "bad_request");
+  auto v6 = fx.store->read_zone("8.B.D.0.1.0.0.2.ip6.arpa");
+  REQUIRE(v6);
+  REQUIRE(v6->next(r));
+  CHECK(r.target == "h.example.");
+  CHECK_FALSE(v6->next(r));
+  // An empty zone has no records.
+  fx.store->add_zone(zone_settings("203.0.113.0/24"), T0);
+  auto empty = fx.store->read_zone("203.0.113.0/24");
+  REQUIRE(empty);
+  CHECK_FALSE(empty->next(r));
+}
