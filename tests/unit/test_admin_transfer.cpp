@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -214,6 +215,66 @@ TEST_CASE("import: malformed requests are refused by the codec") {
   extra["description"] = "x";
   CHECK(code(import_request(Json::array({extra}))) == "bad_request");
   CHECK(code({{"op", "import"}, {"records", Json::array({1})}}) == "bad_request");
+}
+
+namespace {
+
+// Forward answers from a table: a name maps to its addresses; other names are NXDOMAIN.
+struct TableResolver : fcrdns::Resolver {
+  std::map<std::string, std::vector<std::string>> table;
+  size_t calls = 0;
+  std::vector<fcrdns::Forward> resolve(const std::vector<std::string>& names) override {
+    ++calls;
+    std::vector<fcrdns::Forward> out;
+    for (const auto& n : names) {
+      fcrdns::Forward f{{fcrdns::Answer::Status::NoName, {}, ""},
+                        {fcrdns::Answer::Status::NoName, {}, ""}};
+      if (auto it = table.find(n); it != table.end()) {
+        f.a.status = f.aaaa.status = fcrdns::Answer::Status::Ok;
+        for (const auto& a : it->second) {
+          auto addr = *names::parse_ip(a);
+          (addr.family == 4 ? f.a : f.aaaa).addresses.push_back(addr);
+        }
+      }
+      out.push_back(f);
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("import: forward confirmation skips in require zones and warns in warn zones") {
+  Fixture f;
+  auto resolver = std::make_shared<TableResolver>();
+  resolver->table["good.example."] = {"10.7.0.1", "10.8.0.1"};
+  resolver->table["elsewhere.example."] = {"192.0.2.99"};
+  f.handler->set_resolver(resolver);
+  for (const char* p : {"10.7.0.0/16", "10.8.0.0/16"})
+    f.ok({{"op", "zone-add"},
+          {"prefix", p},
+          {"ns", {"ns1.example.net."}},
+          {"rname", "h.example.net."},
+          {"fcrdns", std::string(p) == "10.7.0.0/16" ? "require" : "warn"}});
+  Json a = f.ok(import_request(Json::array({
+      rr("1.0.7.10.in-addr.arpa.", "PTR", "good.example.", 1),
+      rr("2.0.7.10.in-addr.arpa.", "PTR", "elsewhere.example.", 2),
+      rr("3.0.7.10.in-addr.arpa.", "PTR", "missing.example.", 3),
+      rr("1.0.8.10.in-addr.arpa.", "PTR", "good.example.", 4),
+      rr("2.0.8.10.in-addr.arpa.", "PTR", "missing.example.", 5),
+      rr("3.0.7.10.in-addr.arpa.", "PTR", "bad_name.example.", 6),  // a duplicate, not looked up
+      rr("5.2.0.192.in-addr.arpa.", "PTR", "missing.example.", 7),  // fcrdns off
+  })));
+  CHECK(resolver->calls == 1);  // all names in one round
+  CHECK(a["added"] == 4);
+  CHECK(a["reasons"] == Json{{"fcrdns_failed", 2}, {"duplicate", 1}});
+  CHECK(a["skips"][0]["line"] == 2);
+  CHECK(a["skips"][0]["message"].get<std::string>().find("10.7.0.2 is not forward-confirmed") == 0);
+  CHECK(a["skips"][1]["line"] == 3);
+  REQUIRE(a["warnings"].size() == 1);
+  CHECK(a["warnings"][0].get<std::string>().find("line 5: 10.8.0.2 is not forward-confirmed") == 0);
+  CHECK(f.call({{"op", "show"}, {"ip", "10.7.0.2"}})["error"]["code"] == "not_found");
+  CHECK(f.ok({{"op", "show"}, {"ip", "10.8.0.2"}})["record"]["ptr"] == "missing.example.");
 }
 
 TEST_CASE("export: header, SOA, NS, then the PTR records in address order") {
