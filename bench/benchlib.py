@@ -451,7 +451,17 @@ def admin_batch_line(ops_lines):
     return '{"op":"batch","ops":[' + ",".join(ops_lines) + "]}\n"
 
 
-MAX_LINE = 1 << 20  # admin/protocol.h kMaxLine
+def _max_line():
+    """kMaxLine of admin/protocol.h: the longest admin request line rdnsd takes."""
+    try:
+        with open(os.path.join(ROOT, "admin", "protocol.h")) as f:
+            m = re.search(r"kMaxLine\s*=\s*(\d+)u?(?:\s*<<\s*(\d+))?", f.read())
+        return int(m.group(1)) << int(m.group(2) or 0)
+    except (OSError, AttributeError):
+        return 1 << 20
+
+
+MAX_LINE = _max_line()
 
 
 def load_rdnsd(workdir, data, via="auto"):
@@ -459,7 +469,9 @@ def load_rdnsd(workdir, data, via="auto"):
     via: "rdnsctl" (rdnsctl batch FILE per 100k file), "socket" (batch requests of at
     most 1 MiB per line over one admin connection), or "auto" (rdnsctl if built)."""
     stamp = os.path.join(workdir, "loaded.json")
-    want = {"set": data["set"], "seed": data["seed"], "records": data["records"]}
+    binary = rdnsd_bin()
+    want = {"set": data["set"], "seed": data["seed"], "records": data["records"],
+            "rdnsd": binary, "rdnsd_mtime": int(os.path.getmtime(binary))}
     if os.path.exists(stamp) and json.load(open(stamp)) == want:
         return None
     fresh_dir(workdir)
@@ -619,6 +631,8 @@ def measure(server, fn):
     res["other_on_server_core_pct"] = max(0.0, res["server_core_busy_pct"] - res["cpu_util_pct"])
     res["load_core_busy_pct"] = busy_pct(s0, s1, "cpu" + LOAD_CPU.split(",")[0])
     res["hwm_kb"] = server.hwm_kb()
+    res["rss_anon_kb"] = status_kb(server.pid, "RssAnon")
+    res["rss_file_kb"] = status_kb(server.pid, "RssFile")
     return res
 
 

@@ -12,6 +12,8 @@ files, zonefile-sync: -1):
     its answer (each is one durable LMDB transaction), new IPv6 addresses; every 10th
     set is followed at once by a UDP query for the new name, which must return the new
     target (visibility of a commit to the very next query). --rounds rounds.
+ 1b. sync: the fsync/fdatasync/msync/write calls rdnsd makes for 200 sets (strace -c),
+    to show that each set is flushed to disk before it is answered.
  2. rdnsctl: --ctl-runs `rdnsctl set` processes, one after another.
  3. batch: --batch new records (a) as one `rdnsctl batch FILE`, (b) as one batch request
     line on the socket, (c) as batch requests of at most 1 MiB (the admin line limit),
@@ -38,6 +40,7 @@ import time
 import benchlib as B
 import run_qps
 
+SPLIT_BYTES = 1 << 20  # batch size of test 3c, for comparison with one big transaction
 V6_BASE = int(ipaddress.ip_address("2001:db8:1000::"))
 
 
@@ -178,7 +181,7 @@ def batch_tests(sock_path, n, addrs, workdir):
     c = B.AdminClient(sock_path)
     chunk, size = [], 0
     for op in ops + [None]:
-        if op is None or size + len(op) + 64 > B.MAX_LINE:
+        if op is None or size + len(op) + 64 > SPLIT_BYTES:
             a = c.request_raw(B.admin_batch_line(chunk))
             chunks += 1
             if not a.get("ok"):
@@ -238,6 +241,32 @@ def knot_tests(data, n_tx, n_batch, addrs, timeout):
     finally:
         out["exit"] = s.stop(timeout=120)
     return out
+
+
+def sync_calls(rdnsd, sock_path, n, addrs):
+    """Counts the sync system calls rdnsd makes for n single-record sets (strace -c)."""
+    if not shutil.which("strace"):
+        return {"error": "strace not installed"}
+    out = os.path.join(B.SCRATCH, "run", "writes", "strace.txt")
+    st = subprocess.Popen(["strace", "-f", "-c", "-o", out, "-e",
+                           "trace=fsync,fdatasync,msync,sync_file_range,pwrite64,pwritev,write",
+                           "-p", str(rdnsd.pid)], stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    c = B.AdminClient(sock_path)
+    for i in range(n):
+        ip, _ = addrs.next()
+        c.request({"op": "set", "ip": ip, "name": "s%d.example.com." % i})
+    c.close()
+    time.sleep(0.5)
+    st.send_signal(2)
+    st.wait(30)
+    calls = {}
+    for line in open(out):
+        parts = line.split()
+        if len(parts) >= 5 and parts[-1] in ("fsync", "fdatasync", "msync", "sync_file_range", "pwrite64",
+                                               "pwritev", "write"):
+            calls[parts[-1]] = int(parts[3])
+    return {"sets": n, "calls": calls}
 
 
 class PacedWriter:
@@ -338,6 +367,9 @@ def summarize(doc):
                      "per tx %s s" % B.span(k["single"]["tx_seconds"], "{:.2f}"), "-"])
     out.append(B.markdown_table(["single-record writes", "per second median (min-max)", "latency", "visibility"], rows))
     out.append("")
+    if doc.get("sync", {}).get("calls") is not None:
+        out.append("System calls of rdnsd during %d single-record sets (strace -f -c): %s\n" % (
+            doc["sync"]["sets"], ", ".join("%s %d" % kv for kv in sorted(doc["sync"]["calls"].items()))))
     b = doc.get("batch", {})
     rows = []
     if "rdnsctl" in b:
@@ -347,7 +379,7 @@ def summarize(doc):
         rows.append(["one batch request line, %d bytes" % b["one_line"]["bytes"], "%.2f" % b["one_line"]["seconds"],
                      "ok" if b["one_line"]["ok"] else "refused: " + b["one_line"]["answer"][:200]])
     if "split" in b and "seconds" in b["split"]:
-        rows.append(["%d batch requests of <= 1 MiB, one connection" % b["split"]["requests"],
+        rows.append(["%d batch requests of <= 1 MiB (one transaction each), one connection" % b["split"]["requests"],
                      "%.2f" % b["split"]["seconds"], "%.0f records/s" % b["split"]["records_per_s"]])
     if k.get("batch"):
         rows.append(["knotc: one transaction of %d zone-set" % k["batch"]["records"],
@@ -385,7 +417,7 @@ def main():
     ap.add_argument("--knot-timeout", type=int, default=900)
     ap.add_argument("--qps-seconds", type=int, default=10)
     ap.add_argument("--rate", type=int, default=1000)
-    ap.add_argument("--skip", default="", help="comma list of: single,rdnsctl,batch,knot,qps")
+    ap.add_argument("--skip", default="", help="comma list of: single,sync,rdnsctl,batch,knot,qps")
     ap.add_argument("--report")
     args = ap.parse_args()
     if not args.report:
@@ -416,6 +448,9 @@ def main():
                 B.log("single sets round %d: %.0f/s, p50 %.0f us, stale %d/%d" % (
                     rnd + 1, r["ops_per_s"], r["lat_p50_us"], r["visibility_stale"], r["visibility_checked"]))
                 doc["single"].append(r)
+        if "sync" not in skip:
+            doc["sync"] = sync_calls(rdnsd, sock, 200, addrs)
+            B.log("sync calls for 200 sets: %s" % doc["sync"])
         if "rdnsctl" not in skip:
             B.wait_quiet()
             doc["rdnsctl"] = rdnsctl_sets(sock, args.ctl_runs, addrs)
