@@ -241,6 +241,26 @@ def machine():
     return {"nproc": os.cpu_count(), "cpu": model, "kernel": os.uname().release, "mem_mib": mem}
 
 
+def fsync_probe(n=50, directory=None):
+    """Latency of a 4 KiB pwrite + fdatasync on the scratch disk, in microseconds:
+    the floor of any durable commit (LMDB flushes twice per commit: the data pages with
+    fdatasync, then the meta page through an O_DSYNC descriptor)."""
+    path = os.path.join(directory or SCRATCH, ".fsync-probe")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    lat = []
+    try:
+        for i in range(n):
+            os.pwrite(fd, b"x" * 4096, (i % 16) * 4096)
+            t = time.perf_counter()
+            os.fdatasync(fd)
+            lat.append((time.perf_counter() - t) * 1e6)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    lat.sort()
+    return {"n": n, "p50_us": lat[n // 2], "p90_us": lat[int(n * 0.9)], "max_us": lat[-1]}
+
+
 # ---- servers ----
 
 class Server:

@@ -112,11 +112,13 @@ def summarize(doc):
                 B.span([r["steal_server_cpu_pct"] for r in rs], "{:.1f}"),
                 B.span([r.get("other_on_server_core_pct") for r in rs]) if s != "rdnsd-2w" else "-",
                 "%.0f" % (max(r["hwm_kb"] for r in rs) / 1024),
+                "%.0f / %.0f" % (max(r.get("rss_anon_kb", 0) for r in rs) / 1024,
+                                 max(r.get("rss_file_kb", 0) for r in rs) / 1024),
             ])
         out.append("### %s, %s set (%d rounds of %d s)\n" % (tool, doc["set"], doc["rounds"], doc["seconds"]))
         out.append(B.markdown_table(
             ["server", "runs", "QPS median (min-max)", "QPS per server CPU-s", "server CPU %", "latency avg us",
-             "latency p99 us", "rcodes", "unexpected rcode", "lost", "steal % (server core)", "other work % (server core)", "peak RSS MiB"],
+             "latency p99 us", "rcodes", "unexpected rcode", "lost", "steal % (server core)", "other work % (server core)", "peak RSS MiB", "RSS anon / file MiB"],
             rows))
         out.append("")
         ratio_rows = []
@@ -136,7 +138,9 @@ def summarize(doc):
 def plot(doc, png):
     """Clustered bars of answers per server CPU-second, one cluster per server, one bar
     per load generator: median with min-max error bars."""
-    dat = png[:-4] + ".dat"
+    work = os.path.join(B.SCRATCH, "results")
+    os.makedirs(work, exist_ok=True)
+    dat = os.path.join(work, os.path.basename(png)[:-4] + ".dat")
     tools = [t for t in ("loadgen", "dnsperf") if any(r["tool"] == t for r in doc["runs"])]
     with open(dat, "w") as f:
         f.write("# server, then per tool (%s): median min max answers per server CPU-second\n"
@@ -169,7 +173,7 @@ set format y "%%.0f"
 set key top left
 plot %s
 """ % (png, doc["set"], doc.get("records", 0), doc["rounds"], ", ".join(plots))
-    gp = png[:-4] + ".gp"
+    gp = dat[:-4] + ".gp"
     with open(gp, "w") as f:
         f.write(script)
     B.subprocess.run(["gnuplot", gp], check=True)

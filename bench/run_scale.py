@@ -170,7 +170,7 @@ def summarize(doc):
             if info is None:
                 continue
             if info.get("skipped") and not info.get("starts"):
-                rows.append([e["set"], e["records"], n, "skipped: " + info["skipped"], "-", "-", "-", "-", "-", "-"])
+                rows.append([e["set"], e["records"], n, "skipped: " + info["skipped"], "-", "-", "-", "-", "-", "-", "-"])
                 continue
             rs = [r for r in e["runs"] if r["server"] == n]
             qpc = B.med([r["qps_per_cpu"] for r in rs])
@@ -184,12 +184,14 @@ def summarize(doc):
                 B.span(info.get("warm_starts", []), "{:.1f}") if n == "rdnsd" else "-",
                 "%.0f" % (B.med(info.get("rss_at_first_answer_kb", [0])) / 1024),
                 "%.0f" % (info.get("hwm_kb", 0) / 1024),
+                "%.0f / %.0f" % (max([r.get("rss_anon_kb", 0) for r in rs] or [0]) / 1024,
+                                 max([r.get("rss_file_kb", 0) for r in rs] or [0]) / 1024),
                 B.span([r.get("qps") for r in rs]), B.span([r["qps_per_cpu"] for r in rs]) + (" [%s]" % vs),
                 "%d" % unexpected,
             ])
     out = [B.markdown_table(
         ["set", "records", "server", "start ms, cold (min-max)", "start ms, warm", "RSS at first answer MiB",
-         "peak RSS MiB", "QPS (loadgen)", "QPS per CPU-s [vs standard set]", "unexpected rcodes"], rows), ""]
+         "peak RSS MiB", "RSS anon / file MiB", "QPS (loadgen)", "QPS per CPU-s [vs standard set]", "unexpected rcodes"], rows), ""]
     loads = [[e["set"], e["load"]["via"], "%.1f" % e["load"]["seconds"],
               "%.0f" % (e["records"] / e["load"]["seconds"]), "%.0f" % e.get("store_mib", 0),
               "%.0f" % e.get("zonefiles_mib", 0)]

@@ -150,18 +150,23 @@ def batch_ops(n, addrs, tag):
     return ops
 
 
-def batch_tests(sock_path, n, addrs, workdir):
+def batch_tests(sock_path, n, addrs, workdir, rounds=1):
     out = {}
-    # (a) rdnsctl batch FILE
+    # (a) rdnsctl batch FILE, `rounds` times with new addresses each time
     ctl = B.rdnsctl_bin()
-    path = os.path.join(workdir, "batch-%d.jsonl" % n)
-    with open(path, "w") as f:
-        f.write("\n".join(batch_ops(n, addrs, "ba")) + "\n")
     if ctl:
-        t = time.time()
-        r = subprocess.run([ctl, "--socket", sock_path, "batch", path], capture_output=True, text=True)
-        out["rdnsctl"] = {"seconds": time.time() - t, "exit": r.returncode,
-                          "output": (r.stdout + r.stderr).strip()[-400:]}
+        out["rdnsctl_runs"] = []
+        for rnd in range(rounds):
+            path = os.path.join(workdir, "batch-%d-%d.jsonl" % (n, rnd))
+            with open(path, "w") as f:
+                f.write("\n".join(batch_ops(n, addrs, "ba%d-" % rnd)) + "\n")
+            B.wait_quiet()
+            t = time.time()
+            r = subprocess.run([ctl, "--socket", sock_path, "batch", path], capture_output=True, text=True)
+            out["rdnsctl_runs"].append({"seconds": time.time() - t, "exit": r.returncode,
+                                        "output": (r.stdout + r.stderr).strip()[-400:]})
+            os.unlink(path)
+        out["rdnsctl"] = out["rdnsctl_runs"][-1]
     # (b) one request line on the socket
     ops = batch_ops(n, addrs, "bb")
     line = B.admin_batch_line(ops)
@@ -331,6 +336,7 @@ def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs):
                 writer.start()
                 time.sleep(0.5)
             res = B.measure(rdnsd, lambda: B.run_loadgen(rdnsd.port, data, seconds))
+            res["fsync_after"] = B.fsync_probe(20)
             if writer:
                 res["writes_per_s"], res["writes"] = writer.finish()
                 res["writes_sent"] = writer.sent
@@ -354,18 +360,21 @@ def summarize(doc):
                      "p50 %s us, p99 %s us" % (B.span([r["lat_p50_us"] for r in s]),
                                                B.span([r["lat_p99_us"] for r in s])),
                      "%d of %d stale" % (sum(r["visibility_stale"] for r in s),
-                                         sum(r["visibility_checked"] for r in s))])
+                                         sum(r["visibility_checked"] for r in s)),
+                     B.span([r["fsync_before"]["p50_us"] for r in s if "fsync_before" in r]
+                            + [r["fsync_after"]["p50_us"] for r in s if "fsync_after" in r])])
     c = doc.get("rdnsctl")
     if c:
         rows.append(["separate `rdnsctl set` runs (%d)" % c.get("ops", 0),
                      "%.1f" % c["ops_per_s"] if not c.get("failed") else "failed %d of %d: %s" % (
-                         c["failed"], c["ops"], c.get("first_error")), "-", "-"])
+                         c["failed"], c["ops"], c.get("first_error")), "-", "-", "-"])
     k = doc.get("knot", {})
     if k.get("single"):
         rows.append(["knotc zone-begin/zone-set/zone-commit (%d tx)" % k["single"]["tx"],
                      "%.2f tx/s" % k["single"]["tx_per_s"],
-                     "per tx %s s" % B.span(k["single"]["tx_seconds"], "{:.2f}"), "-"])
-    out.append(B.markdown_table(["single-record writes", "per second median (min-max)", "latency", "visibility"], rows))
+                     "per tx %s s" % B.span(k["single"]["tx_seconds"], "{:.2f}"), "-", "-"])
+    out.append(B.markdown_table(["single-record writes", "per second median (min-max)", "latency", "visibility",
+                                 "disk: 4 KiB fdatasync p50 us, probes between rounds"], rows))
     out.append("")
     if doc.get("sync", {}).get("calls") is not None:
         out.append("System calls of rdnsd during %d single-record sets (strace -f -c): %s\n" % (
@@ -373,8 +382,11 @@ def summarize(doc):
     b = doc.get("batch", {})
     rows = []
     if "rdnsctl" in b:
-        rows.append(["rdnsctl batch FILE (%d records)" % doc["batch_records"], "%.2f" % b["rdnsctl"]["seconds"],
-                     "exit %d: %s" % (b["rdnsctl"]["exit"], b["rdnsctl"]["output"][-200:])])
+        runs = b.get("rdnsctl_runs", [b["rdnsctl"]])
+        rows.append(["rdnsctl batch FILE (%d records, %d runs)" % (doc["batch_records"], len(runs)),
+                     B.span([r["seconds"] for r in runs], "{:.2f}"),
+                     "exit %s: %s" % (",".join(str(r["exit"]) for r in runs),
+                                      b["rdnsctl"]["output"][-200:].replace("\n", "; "))])
     if "one_line" in b:
         rows.append(["one batch request line, %d bytes" % b["one_line"]["bytes"], "%.2f" % b["one_line"]["seconds"],
                      "ok" if b["one_line"]["ok"] else "refused: " + b["one_line"]["answer"][:200]])
@@ -396,11 +408,12 @@ def summarize(doc):
                          B.span([r["cpu_util_pct"] for r in rs]),
                          B.span([r.get("writes_per_s") for r in rs]) if mode == "writes" else "-",
                          sum(int(r.get("unexpected_rcode", 0) or 0) for r in rs),
-                         B.span([r["steal_server_cpu_pct"] for r in rs], "{:.1f}")])
+                         B.span([r["steal_server_cpu_pct"] for r in rs], "{:.1f}"),
+                         B.span([r["fsync_after"]["p50_us"] for r in rs if "fsync_after" in r])])
         idle = B.med([r["qps"] for r in q if r["mode"] == "idle"])
         busy = B.med([r["qps"] for r in q if r["mode"] == "writes"])
         out.append(B.markdown_table(["rdnsd, 1 worker", "QPS", "QPS per CPU-s", "server CPU %", "writes/s applied",
-                                     "unexpected rcodes", "steal %"], rows))
+                                     "unexpected rcodes", "steal %", "fdatasync p50 us after"], rows))
         if idle:
             out.append("\nQPS under writes / QPS without: %.2f" % (busy / idle))
     return "\n".join(out)
@@ -444,9 +457,12 @@ def main():
             doc["single"] = []
             for rnd in range(args.rounds):
                 B.wait_quiet()
-                r = single_sets(sock, rdnsd.port, args.ops, addrs)
-                B.log("single sets round %d: %.0f/s, p50 %.0f us, stale %d/%d" % (
-                    rnd + 1, r["ops_per_s"], r["lat_p50_us"], r["visibility_stale"], r["visibility_checked"]))
+                r = {"fsync_before": B.fsync_probe()}
+                r.update(single_sets(sock, rdnsd.port, args.ops, addrs))
+                r["fsync_after"] = B.fsync_probe()
+                B.log("single sets round %d: %.0f/s, p50 %.0f us, stale %d/%d; fdatasync p50 %.0f/%.0f us" % (
+                    rnd + 1, r["ops_per_s"], r["lat_p50_us"], r["visibility_stale"], r["visibility_checked"],
+                    r["fsync_before"]["p50_us"], r["fsync_after"]["p50_us"]))
                 doc["single"].append(r)
         if "sync" not in skip:
             doc["sync"] = sync_calls(rdnsd, sock, 200, addrs)
@@ -457,7 +473,7 @@ def main():
             B.log("rdnsctl sets: %s" % {k: v for k, v in doc["rdnsctl"].items()})
         if "batch" not in skip:
             B.wait_quiet()
-            doc["batch"] = batch_tests(sock, args.batch, addrs, wd)
+            doc["batch"] = batch_tests(sock, args.batch, addrs, wd, args.rounds)
             B.log("batch: %s" % json.dumps(doc["batch"])[:800])
         if "qps" not in skip:
             doc["under_writes"] = queries_under_writes(rdnsd, data, sock, args.rounds, args.qps_seconds,
