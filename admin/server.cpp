@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -378,7 +379,10 @@ void AdminServer::start() {
     throw std::runtime_error("admin socket " + s.path + ": " + uv_strerror(rc));
   }
   s.started = true;
-  s.thread = std::thread([&s] { uv_run(&s.loop, UV_RUN_DEFAULT); });
+  s.thread = std::thread([&s] {
+    pthread_setname_np(pthread_self(), "rdnsd-admin");
+    uv_run(&s.loop, UV_RUN_DEFAULT);
+  });
 }
 
 void AdminServer::stop() {

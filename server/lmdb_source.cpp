@@ -115,18 +115,22 @@ dns::FindZone LmdbSource::find_zone(std::string_view qkey, dns::ZoneView& zone) 
 dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,
                                     bool& has_ptr) noexcept {
   has_ptr = false;
-  MDB_val k{qkey.size(), const_cast<char*>(qkey.data())}, v;
-  int rc = active_ ? mdb_cursor_get(rr_, &k, &v, MDB_SET_RANGE) : MDB_NOTFOUND;
-  if (rc == 0 && view(k) == qkey && v.mv_size >= 5) {
+  if (qkey.size() == apex_key_len_) return dns::FindNode::Exists;
+  // Records are keyed by address: a name that is not an address or an address prefix
+  // (a label that is no canonical octet or nibble) holds nothing and has nothing below.
+  names::AddressKey a;
+  if (!active_ || !names::key_to_address_key(qkey, a)) return dns::FindNode::NxDomain;
+  MDB_val k{a.size, a.bytes}, v;
+  if (a.units == a.full) {
+    if (mdb_cursor_get(rr_, &k, &v, MDB_SET) != 0 || v.mv_size < 5) return dns::FindNode::NxDomain;
     std::string_view value = view(v);
     ptr.ttl = be32(value);
     ptr.target = value.substr(4);
     has_ptr = true;
     return dns::FindNode::Exists;
   }
-  if (qkey.size() == apex_key_len_) return dns::FindNode::Exists;
-  // Any key below qkey makes it an empty non-terminal (RFC 8020: not NXDOMAIN).
-  if (rc == 0 && k.mv_size > qkey.size() && std::memcmp(k.mv_data, qkey.data(), qkey.size()) == 0)
+  // A shorter name: any record below it makes it an empty non-terminal (RFC 8020).
+  if (mdb_cursor_get(rr_, &k, &v, MDB_SET_RANGE) == 0 && names::address_key_covers(a, view(k)))
     return dns::FindNode::EmptyNonTerminal;
   return dns::FindNode::NxDomain;
 }

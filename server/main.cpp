@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
     so.map_size = config.store.map_size;
     so.max_records = config.max_records;
     store = rdnsd::zonestore::Store::open(so);
+    if (store->migrated_from() != 0)
+      log("store " + so.path + ": migrated from schema version " +
+          std::to_string(store->migrated_from()) + " to " +
+          std::to_string(rdnsd::zonestore::kSchemaVersion));
     log(rdnsd::server::reconcile_zones(*store, config, std::time(nullptr)));
   } catch (const rdnsd::zonestore::StoreError& e) {
     log(config.file + ": " + e.what());

@@ -397,6 +397,65 @@ std::string key_to_wire(std::string_view key) {
   return wire;
 }
 
+bool key_to_address_key(std::string_view key, AddressKey& out) noexcept {
+  static constexpr std::string_view kV4(
+      "\x04"
+      "arpa"
+      "\x07"
+      "in-addr",
+      13);
+  static constexpr std::string_view kV6(
+      "\x04"
+      "arpa"
+      "\x03"
+      "ip6",
+      9);
+  std::memset(out.bytes, 0, sizeof out.bytes);
+  out.units = 0;
+  size_t i;
+  if (key.substr(0, kV4.size()) == kV4) {
+    out.bytes[0] = 4, out.size = 5, out.full = 4, i = kV4.size();
+    while (i < key.size()) {
+      size_t len = uint8_t(key[i]);
+      if (out.units == 4 || len == 0 || len > 3 || i + 1 + len > key.size()) return false;
+      std::string_view l = key.substr(i + 1, len);
+      if (len > 1 && l[0] == '0') return false;
+      unsigned v = 0;
+      for (char c : l) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + unsigned(c - '0');
+      }
+      if (v > 255) return false;
+      out.bytes[1 + out.units++] = uint8_t(v);
+      i += 1 + len;
+    }
+    return true;
+  }
+  if (key.substr(0, kV6.size()) == kV6) {
+    out.bytes[0] = 6, out.size = 17, out.full = 32, i = kV6.size();
+    while (i < key.size()) {
+      if (out.units == 32 || key[i] != 1 || i + 2 > key.size()) return false;
+      int v = hex_value(key[i + 1]);
+      if (v < 0) return false;
+      out.bytes[1 + out.units / 2] |= (out.units % 2 == 0) ? uint8_t(v << 4) : uint8_t(v);
+      ++out.units;
+      i += 2;
+    }
+    return true;
+  }
+  return false;
+}
+
+bool address_key_covers(const AddressKey& name, std::string_view stored) noexcept {
+  if (stored.size() != name.size || uint8_t(stored[0]) != name.bytes[0]) return false;
+  // Whole octets (IPv4: every unit; IPv6: pairs of nibbles), then a last high nibble.
+  size_t whole = name.bytes[0] == 4 ? name.units : name.units / 2u;
+  if (std::memcmp(stored.data() + 1, name.bytes + 1, whole) != 0) return false;
+  if (name.bytes[0] == 6 && name.units % 2 == 1)
+    return (uint8_t(stored[1 + whole]) & 0xf0) == name.bytes[1 + whole];
+  return true;
+}
+
 bool is_hostname(std::string_view text, std::string* why) {
   if (text.empty() || text == ".") {
     set_why(why, "empty host name");

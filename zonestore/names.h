@@ -73,6 +73,28 @@ std::string wire_to_key(std::string_view wire);
 // Key -> wire (lower-cased).
 std::string key_to_wire(std::string_view key);
 
+// The address form of a reverse name, as the `ptr` database keys its records: the family
+// (4 or 6) and then the address bytes (4 or 16), with `units` = how many of its octets
+// (IPv4) or nibbles (IPv6) the name gives, from the most significant one; the rest are
+// zero. "2.0.192.in-addr.arpa." is {4, 192.0.2.0, units 3}; a full owner name has every
+// unit (4 or 32) and its key is exactly the record's `ptr` key. Every address that
+// starts with a name's units lies in one contiguous range of `ptr` keys from `bytes`.
+struct AddressKey {
+  uint8_t bytes[17];  // family, then the address
+  uint8_t size = 0;   // 5 or 17
+  uint8_t units = 0;  // octets or nibbles given
+  uint8_t full = 0;   // 4 or 32
+  std::string_view view() const { return {reinterpret_cast<const char*>(bytes), size}; }
+};
+// Parses a name's key (see above; lower case) into its address form. False if the name is
+// not in-addr.arpa or ip6.arpa or below them, a label is not a canonical octet (0-255
+// without leading zeros) or a single hex digit, or there are too many labels: such a
+// name can never hold a record nor have one below it. Does not allocate.
+bool key_to_address_key(std::string_view key, AddressKey& out) noexcept;
+// True if the stored `ptr` key `stored` starts with the units of `name` (it is the
+// address of a record at or below that name).
+bool address_key_covers(const AddressKey& name, std::string_view stored) noexcept;
+
 // RFC 1123 host name (letters, digits, hyphens; labels not starting or ending with a
 // hyphen; at least one label). A trailing dot is accepted. On failure `why` says which
 // label is wrong and how.

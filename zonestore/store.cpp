@@ -164,6 +164,34 @@ Store::~Store() {
   if (env_) mdb_env_close(env_);
 }
 
+namespace {
+
+// Schema 1 kept the PTR records in `rr`, keyed by the owner name's key (names.h). Schema 2
+// keys them by address (`ptr`: family + address bytes, as `meta`), which makes the keys
+// 5 or 17 bytes instead of up to 73, and the answer path's B-tree half the size. Moves
+// every record over in the open transaction and drops `rr`.
+void migrate_from_v1(MDB_txn* txn, MDB_dbi ptr) {
+  MDB_dbi rr;
+  int rc = mdb_dbi_open(txn, "rr", 0, &rr);
+  if (rc == MDB_NOTFOUND) return;
+  check(rc, "open rr (schema 1)");
+  {
+    Cursor cur(txn, rr);
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur.c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur.c, &k, &v, MDB_NEXT)) {
+      names::AddressKey a;
+      if (!names::key_to_address_key(view(k), a) || a.units != a.full) continue;
+      MDB_val nk{a.size, a.bytes};
+      check(mdb_put(txn, ptr, &nk, &v, 0), "migrate record");
+    }
+    if (rc != MDB_NOTFOUND) check(rc, "scan rr (schema 1)");
+  }
+  check(mdb_drop(txn, rr, 1), "drop rr (schema 1)");
+}
+
+}  // namespace
+
 std::unique_ptr<Store> Store::open(const StoreOptions& options) {
   std::unique_ptr<Store> s(new Store(options));
   make_dirs(options.path);
@@ -176,12 +204,20 @@ std::unique_ptr<Store> Store::open(const StoreOptions& options) {
     throw StoreError("internal", "cannot open store " + options.path + ": " + mdb_strerror(rc));
   Txn txn(s->env_, true);
   check(mdb_dbi_open(txn.get(), "zones", MDB_CREATE, &s->zones_), "open zones");
-  check(mdb_dbi_open(txn.get(), "rr", MDB_CREATE, &s->rr_), "open rr");
+  check(mdb_dbi_open(txn.get(), "ptr", MDB_CREATE, &s->rr_), "open ptr");
   check(mdb_dbi_open(txn.get(), "meta", MDB_CREATE, &s->meta_), "open meta");
   check(mdb_dbi_open(txn.get(), "ids", MDB_CREATE, &s->ids_), "open ids");
   check(mdb_dbi_open(txn.get(), "info", MDB_CREATE, &s->info_), "open info");
   if (auto v = txn.find(s->info_, "schema")) {
     uint32_t version = v->size() == 4 ? uint32_t(codec::get_be(*v, 0, 4)) : 0;
+    if (version == 1) {
+      migrate_from_v1(txn.get(), s->rr_);
+      s->migrated_from_ = 1;
+      version = kSchemaVersion;
+      std::string v2;
+      codec::put_be(v2, kSchemaVersion, 4);
+      txn.put(s->info_, "schema", v2);
+    }
     if (version != kSchemaVersion)
       throw StoreError("internal", "store " + options.path + " has schema version " +
                                        std::to_string(version) + ", this rdnsd needs " +
@@ -353,21 +389,22 @@ uint64_t Store::remove_zone(std::string_view name, bool force) {
     throw StoreError("conflict", "zone " + z.apex + " still holds " +
                                      std::to_string(z.record_count) +
                                      " records; remove them first or use force");
+  // The zone's records are one range of `ptr` keys (and the same range of `meta` keys).
   uint64_t removed = 0;
   {
     Cursor cur(txn.get(), rr_);
+    const std::string start = codec::meta_key(z.settings.prefix.addr);
     for (;;) {
-      MDB_val k = val(apex_key), v;
+      MDB_val k = val(start), v;
       int rc = mdb_cursor_get(cur.c, &k, &v, MDB_SET_RANGE);
       if (rc == MDB_NOTFOUND) break;
       check(rc, "scan records");
-      if (view(k).substr(0, apex_key.size()) != apex_key) break;
-      auto addr = names::address_from_reverse(names::wire_to_text(names::key_to_wire(view(k))));
-      if (addr) {
-        std::string mkey = codec::meta_key(*addr);
-        if (auto m = txn.find(meta_, mkey)) txn.del(ids_, codec::decode_meta(*m).id);
-        txn.del(meta_, mkey);
-      }
+      names::IpAddress addr = codec::address_of_meta_key(view(k));
+      if (view(k).size() != 1 + addr.size() || !names::prefix_contains(z.settings.prefix, addr))
+        break;
+      std::string mkey(view(k));
+      if (auto m = txn.find(meta_, mkey)) txn.del(ids_, codec::decode_meta(*m).id);
+      txn.del(meta_, mkey);
       check(mdb_cursor_del(cur.c, 0), "delete record");
       ++removed;
     }
@@ -473,7 +510,7 @@ void Store::apply_set(Batch& b, const SetOp& op, std::time_t now) const {
   m.ttl = ttl;
   m.target = *target;
   if (op.description) m.description = *op.description;  // else: empty, or the old one kept
-  b.txn.put(rr_, okey, codec::encode_rr(ttl, *names::text_to_wire(*target)));
+  b.txn.put(rr_, mkey, codec::encode_rr(ttl, *names::text_to_wire(*target)));
   b.txn.put(meta_, mkey, codec::encode_meta(m));
   if (!old) b.txn.put(ids_, m.id, mkey);
   b.result.records.push_back(make_record(addr, m, z.apex));
@@ -488,7 +525,7 @@ void Store::apply_unset(Batch& b, const UnsetOp& op) const {
   if (!old) throw StoreError("not_found", "no record for " + names::format_ip(addr));
   b.txn.del(ids_, codec::decode_meta(*old).id);
   b.txn.del(meta_, mkey);
-  b.txn.del(rr_, okey);
+  b.txn.del(rr_, mkey);
   --z.record_count;
   --b.record_delta;
   ++b.result.removed;

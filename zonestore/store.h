@@ -27,7 +27,7 @@
 
 namespace rdnsd::zonestore {
 
-constexpr uint32_t kSchemaVersion = 1;
+constexpr uint32_t kSchemaVersion = 2;
 constexpr uint32_t kMaxTtl = 2147483647u;  // RFC 2181 section 8
 constexpr size_t kMaxDescription = 255;    // bytes of UTF-8
 
@@ -233,7 +233,9 @@ class Store {
   // ---- for the answer path ----
   MDB_env* env() const { return env_; }
   MDB_dbi zones_dbi() const { return zones_; }
-  MDB_dbi rr_dbi() const { return rr_; }
+  MDB_dbi rr_dbi() const { return rr_; }  // the `ptr` database
+  // The schema version this open migrated the store from (0: none was needed).
+  uint32_t migrated_from() const { return migrated_from_; }
 
  private:
   explicit Store(const StoreOptions& options);
@@ -246,6 +248,7 @@ class Store {
   StoreOptions options_;
   MDB_env* env_ = nullptr;
   MDB_dbi zones_ = 0, rr_ = 0, meta_ = 0, ids_ = 0, info_ = 0;
+  uint32_t migrated_from_ = 0;
 };
 
 // ---- on-disk codecs, shared with the answer path ----
@@ -270,7 +273,9 @@ class Store {
 //   64  1    mname wire length M, then M bytes of wire name
 //   ..  1    rname wire length R, then R bytes
 //   ..  1    NS count N, then N x (1 length L, L bytes of wire name)
-// rr: key = owner key, value: 0 4 TTL | 4 .. PTR target in wire form (case as given)
+// ptr: key = family (1) + address (4 or 16), the same key as meta (names::AddressKey);
+//   value: 0 4 TTL | 4 .. PTR target in wire form (case as given). What the answer path
+//   reads. (Schema 1 called it `rr` and keyed it by owner key; open() migrates it.)
 // meta: key = family (1) + address (4 or 16), so IPv4 sorts before IPv6 and both in
 //   numeric order; value: 0 16 id (UUID bytes) | 16 8 created | 24 8 modified |
 //   32 4 TTL | 36 .. four strings, each a 2-byte length and its bytes: target (text),

@@ -594,6 +594,94 @@ TEST_CASE("wire_to_key and key_to_wire") {
   CHECK(key_to_wire(wire_to_key(w)) == w);
 }
 
+namespace {
+
+std::optional<AddressKey> akey(std::string_view text) {
+  AddressKey a;
+  if (!key_to_address_key(wire_to_key(*text_to_wire(text)), a)) return std::nullopt;
+  return a;
+}
+
+std::string meta_key_of(std::string_view address) {
+  IpAddress addr = *parse_ip(address);
+  return std::string(1, char(addr.family)) +
+         std::string(reinterpret_cast<const char*>(addr.bytes.data()), addr.size());
+}
+
+}  // namespace
+
+TEST_CASE("key_to_address_key gives a full owner name the record's address key") {
+  for (std::string_view a :
+       {"192.0.2.1", "0.0.0.0", "255.255.255.255", "10.20.0.3", "2001:db8::1",
+        "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db8:abcd:12::ff00:42:8329"}) {
+    CAPTURE(a);
+    auto k = akey(reverse_name(*parse_ip(a)));
+    REQUIRE(k);
+    CHECK(k->units == k->full);
+    CHECK(k->view() == meta_key_of(a));
+  }
+  auto upper = akey("B.E.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2.IP6.ARPA.");
+  REQUIRE(upper);
+  CHECK(upper->view() == meta_key_of("2001:db8::eb"));
+}
+
+TEST_CASE("key_to_address_key of prefixes and of names that hold nothing") {
+  auto k = akey("2.0.192.in-addr.arpa.");
+  REQUIRE(k);
+  CHECK(int(k->units) == 3);
+  CHECK(k->view() == meta_key_of("192.0.2.0"));
+  k = akey("in-addr.arpa.");
+  REQUIRE(k);
+  CHECK(int(k->units) == 0);
+  k = akey("8.b.d.0.1.0.0.2.ip6.arpa.");
+  REQUIRE(k);
+  CHECK(int(k->units) == 8);
+  CHECK(k->view() == meta_key_of("2001:db8::"));
+  k = akey("1.0.0.2.ip6.arpa.");  // an odd nibble count: 2001::/16's first 4 nibbles
+  REQUIRE(k);
+  CHECK(int(k->units) == 4);
+  k = akey("c.0.0.2.ip6.arpa.");
+  REQUIRE(k);
+  CHECK(int(k->units) == 4);
+  CHECK(k->view() == meta_key_of("200c::"));
+  k = akey("a.2.ip6.arpa.");  // 2a00::/8
+  REQUIRE(k);
+  CHECK(k->view() == meta_key_of("2a00::"));
+
+  // Never an address: leading zeros, over 255, letters, long labels, too many labels,
+  // other trees.
+  for (std::string_view t :
+       {"01.2.0.192.in-addr.arpa.", "256.2.0.192.in-addr.arpa.", "a.2.0.192.in-addr.arpa.",
+        "1000.0.192.in-addr.arpa.", "x.1.2.0.192.in-addr.arpa.", "-1.in-addr.arpa.", "g.ip6.arpa.",
+        "10.ip6.arpa.", "arpa.", "example.com.", "in-addr.arpa.example.",
+        "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa."}) {
+    CAPTURE(t);
+    CHECK_FALSE(akey(t));
+  }
+}
+
+TEST_CASE("address_key_covers: a record's address below a name") {
+  auto covers = [](std::string_view name, std::string_view address) {
+    auto k = akey(name);
+    REQUIRE(k);
+    return address_key_covers(*k, meta_key_of(address));
+  };
+  CHECK(covers("2.0.192.in-addr.arpa.", "192.0.2.7"));
+  CHECK(covers("192.in-addr.arpa.", "192.255.0.1"));
+  CHECK(covers("in-addr.arpa.", "1.2.3.4"));
+  CHECK(covers("7.2.0.192.in-addr.arpa.", "192.0.2.7"));
+  CHECK_FALSE(covers("2.0.192.in-addr.arpa.", "192.0.3.7"));
+  CHECK_FALSE(covers("2.0.192.in-addr.arpa.", "2001:db8::1"));
+  CHECK_FALSE(covers("in-addr.arpa.", "::1"));
+  CHECK(covers("8.b.d.0.1.0.0.2.ip6.arpa.", "2001:db8:ffff::1"));
+  CHECK(covers("c.0.0.2.ip6.arpa.", "200c:ffff::"));
+  CHECK_FALSE(covers("c.0.0.2.ip6.arpa.", "200d::"));
+  CHECK_FALSE(covers("c.0.0.2.ip6.arpa.", "2001::"));
+  CHECK(covers("2.ip6.arpa.", "2fff::"));
+  CHECK_FALSE(covers("2.ip6.arpa.", "3000::"));
+  CHECK_FALSE(covers("8.b.d.0.1.0.0.2.ip6.arpa.", "192.0.2.1"));
+}
+
 TEST_CASE("is_hostname follows RFC 1123") {
   for (std::string_view t :
        {"mail.example.com", "mail.example.com.", "MAIL.Example.COM", "localhost", "3com.com",

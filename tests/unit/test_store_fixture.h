@@ -113,7 +113,7 @@ inline std::string dump(const Store& s) {
     f.offset = *page.next_offset;
   }
   out += "records=" + std::to_string(s.record_count());
-  for (const char* db : {"zones", "rr", "meta", "ids"})
+  for (const char* db : {"zones", "ptr", "meta", "ids"})
     out += " " + std::string(db) + "=" + std::to_string(entries(s, db));
   return out + "\n";
 }
