@@ -1,0 +1,119 @@
+// The answer path's view of the LMDB store: which names exist, which are empty
+// non-terminals, which do not exist, and that a commit is seen by the next batch.
+#include "lmdb_source.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "names.h"
+#include "test_store_fixture.h"
+
+using namespace rdnsd;
+using namespace rdnsd::zonestore;
+using namespace rdnsd::zonestore::testing;
+
+namespace {
+
+struct Looked {
+  dns::FindZone zone = dns::FindZone::None;
+  dns::FindNode node = dns::FindNode::NxDomain;
+  std::string target;  // text, when there is a PTR
+  uint32_t ttl = 0;
+};
+
+Looked look(server::LmdbSource& src, std::string_view name) {
+  Looked out;
+  std::string qkey = key_of(name);
+  dns::ZoneView zone;
+  out.zone = src.find_zone(qkey, zone);
+  if (out.zone != dns::FindZone::Found) return out;
+  dns::PtrView ptr;
+  bool has_ptr = false;
+  out.node = src.find_node(qkey, ptr, has_ptr);
+  if (has_ptr) {
+    out.target = names::wire_to_text(ptr.target);
+    out.ttl = ptr.ttl;
+  }
+  return out;
+}
+
+std::string rev(std::string_view address) {
+  return names::reverse_name(ip(address));
+}
+
+}  // namespace
+
+TEST_CASE("LmdbSource: records, empty non-terminals and names that hold nothing") {
+  Fixture fx;  // zones 192.0.2.0/24 and 2001:db8::/32
+  fx.store->add_zone(zone_settings("2001:db9:f000::/36"), T0);  // an apex of 9 nibbles
+  fx.store->set(set_op("2001:db9:f000::5", "odd.example."), T0);
+  fx.store->set(set_op("192.0.2.1", "One.example.", 60), T0);
+  fx.store->set(set_op("192.0.2.200", "two.example."), T0);
+  fx.store->set(set_op("2001:db8::1", "v6.example."), T0);
+  fx.store->set(set_op("2001:db8:abc0::7", "deep.example."), T0);
+
+  server::LmdbSource src(*fx.store);
+  REQUIRE(src.begin());
+
+  Looked l = look(src, rev("192.0.2.1"));
+  CHECK(l.zone == dns::FindZone::Found);
+  CHECK(l.node == dns::FindNode::Exists);
+  CHECK(l.target == "One.example.");
+  CHECK(l.ttl == 60);
+  CHECK(look(src, "1.2.0.192.IN-ADDR.ARPA.").target == "One.example.");
+  CHECK(look(src, rev("2001:db8::1")).target == "v6.example.");
+
+  // The apex exists; a missing address does not; names that are no address at all
+  // (leading zero, over 255, letters, below a full address) do not either.
+  CHECK(look(src, "2.0.192.in-addr.arpa.").node == dns::FindNode::Exists);
+  CHECK(look(src, "2.0.192.in-addr.arpa.").target.empty());
+  for (std::string_view t :
+       {"3.2.0.192.in-addr.arpa.", "01.2.0.192.in-addr.arpa.", "001.2.0.192.in-addr.arpa.",
+        "256.2.0.192.in-addr.arpa.", "www.2.0.192.in-addr.arpa.", "x.1.2.0.192.in-addr.arpa.",
+        "1.1.2.0.192.in-addr.arpa.",
+        "2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+        "10.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+        "g.8.b.d.0.1.0.0.2.ip6.arpa.", "1.8.b.d.0.1.0.0.2.ip6.arpa."}) {
+    CAPTURE(t);
+    CHECK(look(src, t).zone == dns::FindZone::Found);
+    CHECK(look(src, t).node == dns::FindNode::NxDomain);
+  }
+
+  // Empty non-terminals: every ancestor of a record below the apex, on any nibble.
+  for (std::string_view t :
+       {"0.8.b.d.0.1.0.0.2.ip6.arpa.", "0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+        "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",  // 31 nibbles
+        "a.8.b.d.0.1.0.0.2.ip6.arpa.", "b.a.8.b.d.0.1.0.0.2.ip6.arpa.",
+        "c.b.a.8.b.d.0.1.0.0.2.ip6.arpa.", "0.c.b.a.8.b.d.0.1.0.0.2.ip6.arpa."}) {
+    CAPTURE(t);
+    CHECK(look(src, t).node == dns::FindNode::EmptyNonTerminal);
+  }
+  // Below an apex of an odd nibble count.
+  CHECK(look(src, "0.f.9.b.d.0.1.0.0.2.ip6.arpa.").node == dns::FindNode::EmptyNonTerminal);
+  CHECK(look(src, "1.f.9.b.d.0.1.0.0.2.ip6.arpa.").node == dns::FindNode::NxDomain);
+  CHECK(look(src, rev("2001:db9:f000::5")).target == "odd.example.");
+  // Beside them, nothing.
+  for (std::string_view t : {"b.8.b.d.0.1.0.0.2.ip6.arpa.", "c.a.8.b.d.0.1.0.0.2.ip6.arpa.",
+                             "1.c.b.a.8.b.d.0.1.0.0.2.ip6.arpa."}) {
+    CAPTURE(t);
+    CHECK(look(src, t).node == dns::FindNode::NxDomain);
+  }
+
+  // Not served: outside every zone.
+  CHECK(look(src, rev("198.51.100.1")).zone == dns::FindZone::None);
+  src.end();
+
+  // A commit is seen by the next batch, not by the current one.
+  REQUIRE(src.begin());
+  fx.store->set(set_op("192.0.2.3", "three.example."), T0 + 1);
+  CHECK(look(src, rev("192.0.2.3")).node == dns::FindNode::NxDomain);
+  src.end();
+  REQUIRE(src.begin());
+  CHECK(look(src, rev("192.0.2.3")).target == "three.example.");
+  fx.store->unset({"192.0.2.1"}, T0 + 2);
+  src.end();
+  REQUIRE(src.begin());
+  CHECK(look(src, rev("192.0.2.1")).node == dns::FindNode::NxDomain);
+  src.end();
+}
