@@ -164,6 +164,26 @@ Store::~Store() {
   if (env_) mdb_env_close(env_);
 }
 
+int compare_address_keys(const MDB_val* a, const MDB_val* b) {
+  const auto* x = static_cast<const unsigned char*>(a->mv_data);
+  const auto* y = static_cast<const unsigned char*>(b->mv_data);
+  auto word = [](const unsigned char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+  };
+  if (a->mv_size == 17 && b->mv_size == 17) {
+    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+    uint64_t u = word(x + 1), v = word(y + 1);
+    if (u == v) u = word(x + 9), v = word(y + 9);
+    return u < v ? -1 : u > v ? 1 : 0;
+  }
+  size_t n = std::min(a->mv_size, b->mv_size);
+  int c = n ? std::memcmp(x, y, n) : 0;
+  if (c != 0) return c;
+  return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size ? 1 : 0;
+}
+
 namespace {
 
 // Schema 1 kept the PTR records in `rr`, keyed by the owner name's key (names.h). Schema 2
@@ -207,6 +227,8 @@ std::unique_ptr<Store> Store::open(const StoreOptions& options) {
   check(mdb_dbi_open(txn.get(), "ptr", MDB_CREATE, &s->rr_), "open ptr");
   check(mdb_dbi_open(txn.get(), "meta", MDB_CREATE, &s->meta_), "open meta");
   check(mdb_dbi_open(txn.get(), "ids", MDB_CREATE, &s->ids_), "open ids");
+  check(mdb_set_compare(txn.get(), s->rr_, compare_address_keys), "compare ptr");
+  check(mdb_set_compare(txn.get(), s->meta_, compare_address_keys), "compare meta");
   check(mdb_dbi_open(txn.get(), "info", MDB_CREATE, &s->info_), "open info");
   if (auto v = txn.find(s->info_, "schema")) {
     uint32_t version = v->size() == 4 ? uint32_t(codec::get_be(*v, 0, 4)) : 0;

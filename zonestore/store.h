@@ -293,6 +293,12 @@ constexpr size_t kZoneFixed = 64;
 // Decodes a zone value without allocating; false if it is malformed.
 bool decode_zone_wire(std::string_view value, ZoneWire& out) noexcept;
 
+// The order of `ptr` and `meta` keys (family + 4 or 16 address bytes): exactly LMDB's
+// default order (memcmp over the shorter key, then the shorter one first), so mdb_dump,
+// mdb_load and mdb_stat read the store as it is, but with whole-word compares instead of
+// a memcmp call for 17-byte keys (the answer path makes ~18 compares per lookup).
+int compare_address_keys(const MDB_val* a, const MDB_val* b);
+
 // The stored zone whose apex key is a prefix of `key` (zones never nest, so it is the
 // greatest zone key <= `key`). On success `apex_key` and `value` point into the map.
 // Does not allocate; returns false if there is none or on an LMDB error.

@@ -1030,3 +1030,37 @@ TEST_CASE("zone lookup by apex or prefix") {
   CHECK(error_code([&] { fx.store->zone("192.0.2.0/25"); }) == "bad_request");
   CHECK(error_code([&] { fx.store->zone("a..b"); }) == "bad_name");
 }
+
+TEST_CASE("compare_address_keys orders keys exactly as LMDB's default compare") {
+  auto reference = [](std::string_view a, std::string_view b) {
+    int c = a.substr(0, std::min(a.size(), b.size()))
+                .compare(b.substr(0, std::min(a.size(), b.size())));
+    if (c != 0) return c < 0 ? -1 : 1;
+    return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+  };
+  auto sign = [](int v) { return v < 0 ? -1 : v > 0 ? 1 : 0; };
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto rnd = [&state] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state;
+  };
+  // Keys that share long prefixes and differ in one byte anywhere, high bits included.
+  auto key = [&](size_t size, const std::string& like) {
+    std::string k = like.substr(0, size);
+    k.resize(size, '\0');
+    if (size > 0 && rnd() % 2) k[rnd() % size] = char(rnd());
+    return k;
+  };
+  const size_t sizes[] = {0, 1, 4, 5, 16, 17, 18};
+  std::string base(17, '\0');
+  for (int i = 0; i < 20000; ++i) {
+    if (i % 100 == 0)
+      for (char& c : base) c = char(rnd() % 3 == 0 ? 0xff : rnd());
+    std::string a = key(sizes[rnd() % 7], base), b = key(sizes[rnd() % 7], base);
+    if (rnd() % 4 == 0) b = a;
+    MDB_val x{a.size(), a.data()}, y{b.size(), b.data()};
+    CAPTURE(i);
+    REQUIRE(sign(compare_address_keys(&x, &y)) == reference(a, b));
+    REQUIRE(sign(compare_address_keys(&y, &x)) == reference(b, a));
+  }
+}
