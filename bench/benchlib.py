@@ -153,6 +153,44 @@ def cpu_seconds(pid):
     return total / TICK
 
 
+def threads(pid):
+    """{tid: name} of every thread of the process."""
+    out = {}
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, t)) as f:
+                out[int(t)] = f.read().strip()
+        except OSError:
+            pass
+    return out
+
+
+def thread_cpu_seconds(pid, name):
+    """utime + stime of the threads of `pid` called `name`, in seconds."""
+    total = 0
+    for tid, comm in threads(pid).items():
+        if comm != name:
+            continue
+        try:
+            with open("/proc/%d/task/%d/stat" % (pid, tid)) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / TICK
+
+
+def pin_rdnsd_threads(pid, worker_cpus=SERVER_CPU, other_cpus=LOAD_CPU):
+    """Pins rdnsd's answering threads (named rdnsd-worker) to worker_cpus and every other
+    thread (main, admin, libuv's) to other_cpus. Returns {name: cpus} as pinned."""
+    pinned = {}
+    for tid, comm in threads(pid).items():
+        cpus = worker_cpus if comm == "rdnsd-worker" else other_cpus
+        subprocess.run(["taskset", "-p", "-c", cpus, str(tid)], check=True, capture_output=True)
+        pinned.setdefault(comm, cpus)
+    return pinned
+
+
 def status_kb(pid, key):
     """The largest `key` (VmHWM, VmRSS) over the process tree, in KiB."""
     best = 0

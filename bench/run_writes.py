@@ -326,6 +326,13 @@ class PacedWriter:
 
 
 def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs):
+    """Query rate with and without `rate` sets per second. The answering thread
+    (rdnsd-worker) has the server core to itself, as in the query benchmark; the admin
+    thread, which applies the writes, runs on the load core beside the load generator
+    and the writing client, as an operator would deploy it (workers on their cores, the
+    control plane elsewhere)."""
+    pinned = B.pin_rdnsd_threads(rdnsd.pid)
+    B.log("    threads pinned: %s" % ", ".join("%s on CPU %s" % kv for kv in sorted(pinned.items())))
     runs = []
     for rnd in range(1, rounds + 1):
         for mode in ("idle", "writes"):
@@ -335,7 +342,14 @@ def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs):
                 writer = PacedWriter(sock_path, rate, addrs)
                 writer.start()
                 time.sleep(0.5)
+            w0 = B.thread_cpu_seconds(rdnsd.pid, "rdnsd-worker")
+            a0 = B.thread_cpu_seconds(rdnsd.pid, "rdnsd-admin")
             res = B.measure(rdnsd, lambda: B.run_loadgen(rdnsd.port, data, seconds))
+            res["worker_cpu_s"] = B.thread_cpu_seconds(rdnsd.pid, "rdnsd-worker") - w0
+            res["admin_cpu_s"] = B.thread_cpu_seconds(rdnsd.pid, "rdnsd-admin") - a0
+            res["qps_per_worker_cpu"] = (res.get("answered", 0) / res["worker_cpu_s"]
+                                         if res["worker_cpu_s"] > 0 else 0)
+            res["pinned"] = pinned
             res["fsync_after"] = B.fsync_probe(20)
             if writer:
                 res["writes_per_s"], res["writes"] = writer.finish()
@@ -405,6 +419,9 @@ def summarize(doc):
         for mode in ("idle", "writes"):
             rs = [r for r in q if r["mode"] == mode]
             rows.append([mode, B.span([r["qps"] for r in rs]), B.span([r["qps_per_cpu"] for r in rs]),
+                         B.span([r.get("qps_per_worker_cpu") for r in rs]),
+                         B.span([100.0 * r["worker_cpu_s"] / r["duration"] for r in rs if "worker_cpu_s" in r]),
+                         B.span([100.0 * r["admin_cpu_s"] / r["duration"] for r in rs if "admin_cpu_s" in r]),
                          B.span([r["cpu_util_pct"] for r in rs]),
                          B.span([r.get("writes_per_s") for r in rs]) if mode == "writes" else "-",
                          sum(int(r.get("unexpected_rcode", 0) or 0) for r in rs),
@@ -412,7 +429,11 @@ def summarize(doc):
                          B.span([r["fsync_after"]["p50_us"] for r in rs if "fsync_after" in r])])
         idle = B.med([r["qps"] for r in q if r["mode"] == "idle"])
         busy = B.med([r["qps"] for r in q if r["mode"] == "writes"])
-        out.append(B.markdown_table(["rdnsd, 1 worker", "QPS", "QPS per CPU-s", "server CPU %", "writes/s applied",
+        pins = q[0].get("pinned")
+        if pins:
+            out.append("Threads: " + ", ".join("%s on CPU %s" % kv for kv in sorted(pins.items())) + "\n")
+        out.append(B.markdown_table(["rdnsd, 1 worker", "QPS", "QPS per CPU-s (process)", "QPS per worker CPU-s",
+                                     "worker CPU %", "admin CPU %", "process CPU %", "writes/s applied",
                                      "unexpected rcodes", "steal %", "fdatasync p50 us after"], rows))
         if idle:
             out.append("\nQPS under writes / QPS without: %.2f" % (busy / idle))
