@@ -433,14 +433,23 @@ bool key_to_address_key(std::string_view key, AddressKey& out) noexcept {
   }
   if (key.substr(0, kV6.size()) == kV6) {
     out.bytes[0] = 6, out.size = 17, out.full = 32, i = kV6.size();
-    while (i < key.size()) {
-      if (out.units == 32 || key[i] != 1 || i + 2 > key.size()) return false;
-      int v = hex_value(key[i + 1]);
-      if (v < 0) return false;
-      out.bytes[1 + out.units / 2] |= (out.units % 2 == 0) ? uint8_t(v << 4) : uint8_t(v);
-      ++out.units;
-      i += 2;
+    // Every label is "\x01" and one lower-case hex digit (the key is lower case).
+    static constexpr auto kNibble = [] {
+      std::array<uint8_t, 256> t{};
+      t.fill(0xff);
+      for (int c = 0; c < 10; ++c) t['0' + c] = uint8_t(c);
+      for (int c = 0; c < 6; ++c) t['a' + c] = uint8_t(10 + c);
+      return t;
+    }();
+    const size_t rest = key.size() - i;
+    if (rest % 2 != 0 || rest > 64) return false;
+    const auto* p = reinterpret_cast<const uint8_t*>(key.data()) + i;
+    for (size_t n = 0; n < rest / 2; ++n) {
+      uint8_t v = kNibble[p[2 * n + 1]];
+      if (p[2 * n] != 1 || v == 0xff) return false;
+      out.bytes[1 + n / 2] |= (n % 2 == 0) ? uint8_t(v << 4) : v;
     }
+    out.units = uint8_t(rest / 2);
     return true;
   }
   return false;
