@@ -566,6 +566,7 @@ WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const Skip
 // Each op is a Batch of its own on a nested transaction, so apply_set, apply_unset and
 // finish give it exactly the checks, serial step and counts of set() / unset().
 std::vector<GroupItem> Store::apply_each(const std::vector<Op>& ops, std::time_t now) {
+  if (ops.empty()) return {};  // no write transaction (it would wait for the writer lock)
   std::vector<GroupItem> out;
   out.reserve(ops.size());
   auto all_failed = [&](const StoreError& e) {
