@@ -165,6 +165,39 @@ std::vector<std::string> Handler::confirm(const std::vector<const SetRequest*>& 
   return warnings;
 }
 
+// Each set is judged alone (its own zone, no index in the messages); only the lookups
+// are shared, so that a group of sets waits for one resolve() rather than one each.
+std::vector<Handler::Confirmation> Handler::confirm_each(
+    const std::vector<const SetRequest*>& sets) {
+  std::vector<Confirmation> out(sets.size());
+  std::vector<Pending> pending;
+  for (size_t i = 0; i < sets.size(); ++i) {
+    if (!sets[i]) continue;
+    std::vector<zonestore::Zone> zones = checked_zones(store_, {sets[i]});
+    if (zones.empty()) continue;
+    for (Pending& p : pending_sets(zones, {sets[i]})) {
+      p.index = i;
+      pending.push_back(std::move(p));
+    }
+  }
+  if (pending.empty()) return out;
+  std::vector<std::string> targets;
+  for (const auto& p : pending) targets.push_back(p.target);
+  std::vector<fcrdns::Forward> found = resolve(targets);
+  for (size_t k = 0; k < pending.size(); ++k) {
+    const Pending& p = pending[k];
+    fcrdns::Verdict v = fcrdns::judge(p.address, p.target, found[k]);
+    if (v.state == fcrdns::State::Confirmed) continue;
+    const std::string ip = names::format_ip(p.address);
+    if (p.mode == fcrdns::Mode::Require)
+      out[p.index].error =
+          StoreError(code::kFcrdnsFailed, "forward confirmation of " + ip + " failed: " + v.reason);
+    else
+      out[p.index].warnings.push_back(ip + " is not forward-confirmed: " + v.reason);
+  }
+  return out;
+}
+
 Json Handler::check(const CheckRequest& r) {
   std::vector<zonestore::Record> records;
   std::optional<zonestore::Zone> zone;

@@ -47,9 +47,23 @@ std::string Handler::handle_line(std::string_view line, const Peer& peer) {
   return out;
 }
 
-// The request boundary: nothing thrown below gets past here.
 Response Handler::respond(std::string_view line, const Peer& peer) {
-  Parsed parsed = parse_request(line);
+  return respond(prepare(line, peer));
+}
+
+Prepared Handler::prepare(std::string_view line, const Peer& peer) {
+  return Prepared{parse_request(line), peer};
+}
+
+bool Handler::groupable(const Prepared& request) {
+  const auto& r = request.parsed.request;
+  return !r || std::holds_alternative<SetRequest>(*r) || std::holds_alternative<UnsetRequest>(*r);
+}
+
+// The request boundary: nothing thrown below gets past here.
+Response Handler::respond(Prepared request) {
+  Parsed& parsed = request.parsed;
+  const Peer& peer = request.peer;
   if (!parsed.request) return {encode_error(parsed.error, parsed.tag), nullptr};
   try {
     if (const auto* e = std::get_if<ExportRequest>(&*parsed.request))
@@ -129,6 +143,11 @@ Json Handler::set(const SetRequest& r, const Peer& peer) {
   std::vector<std::string> warnings = confirm({&r}, false);
   zonestore::WriteResult w = store_.set(set_op(r, actor_of(r.actor, peer)), options_.clock());
   written(w.serials);
+  return set_answer(w, warnings);
+}
+
+Json Handler::set_answer(const zonestore::WriteResult& w,
+                         const std::vector<std::string>& warnings) {
   Json out;
   out["record"] = w.records.empty() ? Json(nullptr) : record_json(w.records.front());
   add_serials(out, w.serials);
@@ -141,6 +160,10 @@ Json Handler::unset(const UnsetRequest& r, const Peer& peer) {
   zonestore::WriteResult w =
       store_.unset(zonestore::UnsetOp{r.ip, actor_of(r.actor, peer)}, options_.clock());
   written(w.serials);
+  return unset_answer(r, w);
+}
+
+Json Handler::unset_answer(const UnsetRequest& r, const zonestore::WriteResult& w) {
   Json out;
   out["ip"] = names::format_ip(*names::parse_ip(r.ip));
   add_serials(out, w.serials);
@@ -211,6 +234,82 @@ Json Handler::batch(const BatchRequest& r, const Peer& peer) {
   out["serials"] = serials_json(w.serials);
   if (!warnings.empty()) out["warnings"] = warnings;
   return out;
+}
+
+namespace {
+
+std::string internal_error(const char* what, const std::optional<Json>& tag) {
+  return encode_error(Error{code::kInternal, std::string("internal error: ") + what, {}}, tag);
+}
+
+std::string store_error(const StoreError& e, const std::optional<Json>& tag) {
+  return encode_error(Error{e.code(), e.what(), std::nullopt}, tag);
+}
+
+}  // namespace
+
+// The writes of the group become one apply_each; the answers are made as set() and
+// unset() make theirs, in request order.
+std::vector<std::string> Handler::respond_group(const std::vector<Prepared>& group) {
+  std::vector<std::string> answers(group.size());
+  std::vector<size_t> writes;  // index in `group` of each op
+  try {
+    std::vector<const SetRequest*> sets(group.size(), nullptr);
+    for (size_t i = 0; i < group.size(); ++i)
+      if (const auto& r = group[i].parsed.request) sets[i] = std::get_if<SetRequest>(&*r);
+    std::vector<Confirmation> confirmed = confirm_each(sets);
+    std::vector<zonestore::Op> ops;
+    for (size_t i = 0; i < group.size(); ++i) {
+      const Parsed& p = group[i].parsed;
+      zonestore::Op op;
+      if (!p.request) {
+        answers[i] = encode_error(p.error, p.tag);
+        continue;
+      } else if (sets[i]) {
+        if (confirmed[i].error) {
+          answers[i] = store_error(*confirmed[i].error, p.tag);
+          continue;
+        }
+        op.set = set_op(*sets[i], actor_of(sets[i]->actor, group[i].peer));
+      } else if (const auto* u = std::get_if<UnsetRequest>(&*p.request)) {
+        op.kind = zonestore::Op::Kind::Unset;
+        op.unset = {u->ip, actor_of(u->actor, group[i].peer)};
+      } else {
+        answers[i] = internal_error("not a set or unset", p.tag);
+        continue;
+      }
+      ops.push_back(std::move(op));
+      writes.push_back(i);
+    }
+    std::vector<zonestore::GroupItem> items = store_.apply_each(ops, options_.clock());
+    for (size_t k = 0; k < items.size(); ++k) {
+      size_t i = writes[k];
+      const Parsed& p = group[i].parsed;
+      try {
+        if (const auto* e = std::get_if<StoreError>(&items[k])) {
+          answers[i] = store_error(*e, p.tag);
+          continue;
+        }
+        const auto& w = std::get<zonestore::WriteResult>(items[k]);
+        written(w.serials);
+        answers[i] = encode_ok(sets[i] ? set_answer(w, confirmed[i].warnings)
+                                       : unset_answer(std::get<UnsetRequest>(*p.request), w),
+                               p.tag);
+      } catch (const std::exception& e) {
+        answers[i] = internal_error(e.what(), p.tag);
+      }
+    }
+  } catch (const std::exception& e) {
+    // Before or in apply_each (a lookup, an allocation): no write of the group was kept.
+    for (size_t i = 0; i < group.size(); ++i)
+      if (answers[i].empty()) answers[i] = internal_error(e.what(), group[i].parsed.tag);
+  } catch (...) {
+    for (size_t i = 0; i < group.size(); ++i)
+      if (answers[i].empty())
+        answers[i] =
+            encode_error(Error{code::kInternal, "internal error", {}}, group[i].parsed.tag);
+  }
+  return answers;
 }
 
 }  // namespace rdnsd::admin

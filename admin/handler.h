@@ -2,14 +2,15 @@
 // The admin operation handler: applies parsed requests to the store and turns every
 // failure into a JSON error with a stable code (docs/ADMIN-PROTOCOL.md).
 //
-// Threading: a Handler is the store's single writer. Call handle_line() / handle() from
-// one thread only (the admin server's loop thread); set_zone_defaults() may be called
-// from any thread (SIGHUP reload).
+// Threading: a Handler is the store's single writer. Call handle_line(), respond(),
+// respond_group() and handle() from one thread only (the admin server's loop thread);
+// set_zone_defaults() may be called from any thread (SIGHUP reload).
 #include <cstdint>
 #include <ctime>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,12 @@ struct Response {
   std::unique_ptr<AnswerStream> stream;  // set: `line` is empty and the stream has it all
 };
 
+// A request line parsed and waiting for its answer (Handler::prepare).
+struct Prepared {
+  Parsed parsed;
+  Peer peer;
+};
+
 class Handler {
  public:
   // `store` must outlive the Handler.
@@ -71,6 +78,24 @@ class Handler {
   // Like handle_line, but a large answer (export) comes back as a stream, read from one
   // store snapshot while the caller writes it out. Never throws.
   Response respond(std::string_view line, const Peer& peer);
+
+  // Group commit (docs/ADMIN-PROTOCOL.md, "Pipelining and group commit"), in two steps.
+  // prepare() parses a line; it does not touch the store. A set, an unset or a line
+  // refused as it stands (malformed, unknown op) is groupable(): the caller may hold it
+  // with others for respond_group(). Anything else is answered by respond(Prepared),
+  // after the group held before it (so that it sees those writes).
+  static Prepared prepare(std::string_view line, const Peer& peer);
+  static bool groupable(const Prepared& request);
+  Response respond(Prepared request);
+  // Answers groupable requests, in order, each one byte for byte as respond() would
+  // have answered it alone at that point: first the forward-confirmation lookups of all
+  // the sets run together (before any write transaction), then every write is applied
+  // in its own nested transaction of ONE write transaction with ONE durable commit
+  // (Store::apply_each), then on_write is called for each applied write, in order. If
+  // that commit fails, every write of the group is answered `internal` (nothing was
+  // written). One answer line (without its newline) per request; a request that is not
+  // groupable is answered `internal`. Never throws.
+  std::vector<std::string> respond_group(const std::vector<Prepared>& group);
 
   // Applies one parsed request and returns the answer's fields (without "ok"). Throws
   // zonestore::StoreError (zonestore::BatchError for a batch) with a protocol code, or
@@ -85,6 +110,9 @@ class Handler {
  private:
   Json set(const SetRequest& r, const Peer& peer);
   Json unset(const UnsetRequest& r, const Peer& peer);
+  // The answer fields of an applied set or unset (shared by respond and respond_group).
+  static Json set_answer(const zonestore::WriteResult& w, const std::vector<std::string>& warnings);
+  static Json unset_answer(const UnsetRequest& r, const zonestore::WriteResult& w);
   Json show(const ShowRequest& r);
   Json list(const ListRequest& r);
   Json zones(const ZonesRequest& r);
@@ -102,6 +130,13 @@ class Handler {
   // (fcrdns_failed; BatchError with its index when `batch`), returns warnings for those
   // in `warn` zones. Resolves before any write transaction begins.
   std::vector<std::string> confirm(const std::vector<const SetRequest*>& sets, bool batch);
+  // The same for sets that are requests of their own (nullptr for the other requests of
+  // a group): each one judged as confirm({set}, false) would, with one resolve() for all.
+  struct Confirmation {
+    std::vector<std::string> warnings;
+    std::optional<zonestore::StoreError> error;  // fcrdns_failed: the set is refused
+  };
+  std::vector<Confirmation> confirm_each(const std::vector<const SetRequest*>& sets);
   std::vector<fcrdns::Forward> resolve(const std::vector<std::string>& names);
 
   zonestore::ZoneSettings zone_settings(const ZoneAddRequest& r) const;

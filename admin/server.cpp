@@ -24,6 +24,8 @@ constexpr size_t kReadBuffer = 64 * 1024;
 constexpr size_t kMaxQueued = 4 << 20;  // pause reading while this much waits to be sent
 // A streamed answer is made this much at a time, while less than twice as much waits.
 constexpr size_t kStreamPiece = 256 * 1024;
+// Most requests of one group commit: bounds the time the first of them waits.
+constexpr size_t kMaxGroup = 1000;
 
 std::runtime_error sys_error(const std::string& what, const std::string& path, int err) {
   return std::runtime_error("admin socket " + path + ": " + what + ": " + std::strerror(err));
@@ -112,6 +114,8 @@ struct AdminServer::Impl {
     bool eof = false;  // the client half-closed: finish once the answers are out
     // An answer being written a piece at a time; later lines wait until it is done.
     std::unique_ptr<AnswerStream> stream;
+    size_t held = 0;  // requests of this connection in the group
+    std::string out;  // their answers, while flush() collects them
   };
   struct Write {
     uv_write_t req;
@@ -130,6 +134,12 @@ struct AdminServer::Impl {
   bool started = false, stopped = false;
   std::unordered_set<Connection*> connections;
   std::vector<char> read_buffer = std::vector<char>(kReadBuffer);
+  // Group commit: the groupable requests read since the last flush, on any connection,
+  // in the order read, and whose each one is. The check handle flushes them once the
+  // poll phase has read every ready connection; any other request flushes them first.
+  std::vector<Prepared> group;
+  std::vector<Connection*> group_conns;
+  uv_check_t flusher;
 
   Impl(Handler& h, std::string p, uint32_t m) : handler(h), path(std::move(p)), mode(m) {}
 
@@ -141,6 +151,8 @@ struct AdminServer::Impl {
   void on_read(Connection* c, ssize_t nread);
   void take_lines(Connection* c);
   void answer(Connection* c, std::string_view line);
+  void hold(Connection* c, Prepared request);
+  void flush();  // answers the group, after its one commit
   void send(Connection* c, std::string data);
   void pump(Connection* c);    // writes more of c->stream while the queue is short
   void resume(Connection* c);  // reads again once nothing holds the connection back
@@ -192,8 +204,8 @@ void AdminServer::Impl::on_read(Connection* c, ssize_t nread) {
     c->eof = true;
     if (c->stream)
       pump(c);
-    else
-      finish(c);
+    else if (c->held == 0)
+      finish(c);  // else flush() does, once the held answers are sent
   } else if (nread < 0) {
     close_connection(c);  // reset by the peer: nothing more to say
   }
@@ -216,6 +228,7 @@ void AdminServer::Impl::take_lines(Connection* c) {
   c->buffer.erase(0, start);
   c->scanned = c->stream ? 0 : c->buffer.size();
   if (!c->stream && (too_long || c->buffer.size() > kMaxLine + 1)) {
+    flush();  // held answers of this connection first (its lines came in earlier reads)
     send(c, encode_error({code::kBadRequest,
                           "request line is longer than " + std::to_string(kMaxLine) +
                               " bytes; closing the connection",
@@ -232,11 +245,16 @@ void AdminServer::Impl::take_lines(Connection* c) {
   }
 }
 
+// A set, an unset or a malformed line waits in the group; any other request is answered
+// at once, after the group (it must see the writes read before it).
 void AdminServer::Impl::answer(Connection* c, std::string_view line) {
   if (blank(line)) return;
   Response r;
   try {
-    r = handler.respond(line, c->peer);
+    Prepared request = Handler::prepare(line, c->peer);
+    if (Handler::groupable(request)) return hold(c, std::move(request));
+    flush();
+    r = handler.respond(std::move(request));
   } catch (const std::exception& e) {
     r.line = encode_error({code::kInternal, std::string("internal error: ") + e.what(), {}}, {});
   }
@@ -246,6 +264,40 @@ void AdminServer::Impl::answer(Connection* c, std::string_view line) {
   }
   r.line += '\n';
   send(c, std::move(r.line));
+}
+
+void AdminServer::Impl::hold(Connection* c, Prepared request) {
+  group.push_back(std::move(request));
+  group_conns.push_back(c);
+  ++c->held;
+  if (group.size() >= kMaxGroup) flush();
+}
+
+// One durable commit for the whole group, then every answer, each connection's in the
+// order of its requests and in one write. Connections that closed meanwhile still have
+// their writes applied (their lines had arrived whole), but get no answer.
+void AdminServer::Impl::flush() {
+  if (group.empty()) return;
+  std::vector<Prepared> requests = std::move(group);
+  std::vector<Connection*> conns = std::move(group_conns);
+  group.clear();
+  group_conns.clear();
+  std::vector<std::string> answers = handler.respond_group(requests);
+  std::vector<Connection*> answered;
+  for (size_t i = 0; i < conns.size(); ++i) {
+    Connection* c = conns[i];
+    --c->held;
+    if (c->out.empty()) answered.push_back(c);
+    c->out += answers[i];
+    c->out += '\n';
+  }
+  for (Connection* c : answered) {
+    std::string data = std::move(c->out);
+    c->out.clear();
+    if (c->closing) continue;
+    send(c, std::move(data));
+    if (c->eof && c->held == 0 && !c->stream) finish(c);  // it half-closed: that was all
+  }
 }
 
 // Each piece goes out as the client reads; the write callback calls back here. A stream
@@ -326,14 +378,17 @@ void AdminServer::Impl::close_connection(Connection* c) {
   if (uv_is_closing(h)) return;
   uv_close(h, [](uv_handle_t* h) {
     Connection* c = conn_of(h);
+    if (c->held > 0) c->server->flush();  // the group must not outlive a connection
     c->server->connections.erase(c);
     delete c;
   });
 }
 
 void AdminServer::Impl::shut_down() {
+  flush();  // requests read whole are applied
   uv_close(reinterpret_cast<uv_handle_t*>(&listener), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&flusher), nullptr);
   std::vector<Connection*> open(connections.begin(), connections.end());
   for (Connection* c : open) close_connection(c);
 }
@@ -362,6 +417,10 @@ void AdminServer::start() {
   uv_pipe_init(&s.loop, &s.listener, 0);
   s.listener.data = &s;
   s.wakeup.data = &s;
+  s.flusher.data = &s;
+  uv_check_init(&s.loop, &s.flusher);
+  uv_check_start(&s.flusher,
+                 [](uv_check_t* h) { Impl::impl_of(reinterpret_cast<uv_handle_t*>(h))->flush(); });
   int rc = uv_pipe_open(&s.listener, fd);
   if (rc == 0)
     rc =

@@ -4,7 +4,9 @@
 //
 // That thread is the only one that calls the Handler, so it is the store's single
 // writer. Requests on one connection are answered in order; any number of connections
-// may be open at once. A line longer than kMaxLine gets a bad_request answer and the
+// may be open at once. Sets and unsets waiting together, on one connection or several,
+// are applied with one durable commit (group commit, docs/ADMIN-PROTOCOL.md) and
+// answered after it. A line longer than kMaxLine gets a bad_request answer and the
 // connection is closed. A client that disconnects mid-line leaves no trace; a last line
 // without its newline before a clean end of input (shutdown(SHUT_WR)) is still answered.
 #include <cstdint>

@@ -3,6 +3,7 @@
 query rate while writes are applied.
 
     bench/run_writes.sh [--rounds 3] [--ops 2000] [--ctl-runs 200] [--batch 100000]
+                        [--pipelined-ops 20000] [--window 64]
                         [--knot-tx 10] [--knot-batch 10000] [--qps-seconds 10]
     bench/run_writes.sh --report RESULTS.json
 
@@ -14,6 +15,10 @@ files, zonefile-sync: -1):
     target (visibility of a commit to the very next query). --rounds rounds.
  1b. sync: the fsync/fdatasync/msync/write calls rdnsd makes for 200 sets (strace -c),
     to show that each set is flushed to disk before it is answered.
+ 1c. pipelined: --pipelined-ops durable `set` requests over ONE admin connection that
+    keeps --window of them outstanding (sends more as answers come back): the sets that
+    wait together are applied with one commit (group commit), each still answered after
+    its commit. Sets per second and per-request latency (sent to answered). --rounds.
  2. rdnsctl: --ctl-runs `rdnsctl set` processes, one after another.
  3. batch: --batch new records (a) as one `rdnsctl batch FILE`, (b) as one batch request
     line on the socket, (c) as batch requests of at most 1 MiB (the admin line limit),
@@ -25,6 +30,7 @@ files, zonefile-sync: -1):
     connection, on the load core), interleaved, --rounds times each.
 """
 import argparse
+import collections
 import datetime
 import ipaddress
 import json
@@ -123,6 +129,50 @@ def single_sets(sock_path, port, n, addrs):
     return {"ops": n, "seconds": secs, "ops_per_s": n / secs, "failed": failed,
             "lat_p50_us": lat[len(lat) // 2], "lat_p99_us": lat[int(len(lat) * 0.99)],
             "visibility_checked": checked, "visibility_stale": stale}
+
+
+def pipelined_sets(sock_path, n, window, addrs):
+    """n sets over one admin connection with up to `window` of them unanswered: after
+    each read, every answer already received is taken and the window refilled with one
+    send. Latency is from the send of a request to the arrival of its answer."""
+    c = B.AdminClient(sock_path)
+    sent_at = collections.deque()
+    lat, failed, sent, done = [], 0, 0, 0
+
+    def refill():
+        nonlocal sent
+        k = min(window - (sent - done), n - sent)
+        if k <= 0:
+            return
+        lines = []
+        for _ in range(k):
+            ip, _ = addrs.next()
+            lines.append('{"op":"set","ip":"%s","name":"p%d.example.com."}\n' % (ip, sent))
+            sent += 1
+        now = time.perf_counter()
+        sent_at.extend([now] * k)
+        c.send("".join(lines))
+
+    t0 = time.perf_counter()
+    refill()
+    while done < n:
+        a = c.read_answer()
+        while True:
+            lat.append((time.perf_counter() - sent_at.popleft()) * 1e6)
+            done += 1
+            if not a.get("ok"):
+                failed += 1
+                if failed < 5:
+                    B.log("  set refused: %s" % a)
+            if b"\n" not in c.buf:
+                break
+            a = c.read_answer()
+        refill()
+    secs = time.perf_counter() - t0
+    c.close()
+    lat.sort()
+    return {"ops": n, "window": window, "seconds": secs, "ops_per_s": n / secs, "failed": failed,
+            "lat_p50_us": lat[len(lat) // 2], "lat_p99_us": lat[int(len(lat) * 0.99)]}
 
 
 def rdnsctl_sets(sock_path, n, addrs):
@@ -377,6 +427,16 @@ def summarize(doc):
                                          sum(r["visibility_checked"] for r in s)),
                      B.span([r["fsync_before"]["p50_us"] for r in s if "fsync_before" in r]
                             + [r["fsync_after"]["p50_us"] for r in s if "fsync_after" in r])])
+    p = doc.get("pipelined", [])
+    if p:
+        rows.append(["sets pipelined over one admin connection, %d outstanding (%d per round, %d rounds)" % (
+                         p[0]["window"], p[0]["ops"], len(p)),
+                     B.span([r["ops_per_s"] for r in p]),
+                     "p50 %s us, p99 %s us" % (B.span([r["lat_p50_us"] for r in p]),
+                                               B.span([r["lat_p99_us"] for r in p])),
+                     "-",
+                     B.span([r["fsync_before"]["p50_us"] for r in p if "fsync_before" in r]
+                            + [r["fsync_after"]["p50_us"] for r in p if "fsync_after" in r])])
     c = doc.get("rdnsctl")
     if c:
         rows.append(["separate `rdnsctl set` runs (%d)" % c.get("ops", 0),
@@ -444,6 +504,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--ops", type=int, default=2000)
+    ap.add_argument("--pipelined-ops", type=int, default=20000)
+    ap.add_argument("--window", type=int, default=64)
     ap.add_argument("--ctl-runs", type=int, default=200)
     ap.add_argument("--batch", type=int, default=100000)
     ap.add_argument("--knot-tx", type=int, default=10)
@@ -451,7 +513,7 @@ def main():
     ap.add_argument("--knot-timeout", type=int, default=900)
     ap.add_argument("--qps-seconds", type=int, default=10)
     ap.add_argument("--rate", type=int, default=1000)
-    ap.add_argument("--skip", default="", help="comma list of: single,sync,rdnsctl,batch,knot,qps")
+    ap.add_argument("--skip", default="", help="comma list of: single,sync,pipelined,rdnsctl,batch,knot,qps")
     ap.add_argument("--report")
     args = ap.parse_args()
     if not args.report:
@@ -485,6 +547,16 @@ def main():
                     rnd + 1, r["ops_per_s"], r["lat_p50_us"], r["visibility_stale"], r["visibility_checked"],
                     r["fsync_before"]["p50_us"], r["fsync_after"]["p50_us"]))
                 doc["single"].append(r)
+        if "pipelined" not in skip:
+            doc["pipelined"] = []
+            for rnd in range(args.rounds):
+                B.wait_quiet()
+                r = {"fsync_before": B.fsync_probe()}
+                r.update(pipelined_sets(sock, args.pipelined_ops, args.window, addrs))
+                r["fsync_after"] = B.fsync_probe()
+                B.log("pipelined sets round %d (window %d): %.0f/s, p50 %.0f us, p99 %.0f us, %d refused" % (
+                    rnd + 1, args.window, r["ops_per_s"], r["lat_p50_us"], r["lat_p99_us"], r["failed"]))
+                doc["pipelined"].append(r)
         if "sync" not in skip:
             doc["sync"] = sync_calls(rdnsd, sock, 200, addrs)
             B.log("sync calls for 200 sets: %s" % doc["sync"])

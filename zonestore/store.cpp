@@ -24,6 +24,11 @@ class Store::Txn {
   Txn(MDB_env* env, bool write) {
     check(mdb_txn_begin(env, nullptr, write ? 0 : MDB_RDONLY, &txn_), "begin transaction");
   }
+  // A write transaction nested in `parent` (no MDB_WRITEMAP, so LMDB allows it): its
+  // commit hands its changes to the parent, its abort drops only them.
+  Txn(MDB_env* env, MDB_txn* parent) {
+    check(mdb_txn_begin(env, parent, 0, &txn_), "begin nested transaction");
+  }
   ~Txn() {
     if (txn_) mdb_txn_abort(txn_);
   }
@@ -156,6 +161,11 @@ struct Store::Batch {
   int64_t record_delta = 0;
   WriteResult result;
   Batch(MDB_env* env, MDB_dbi info) : txn(env, true) {
+    if (auto v = txn.find(info, "records"); v && v->size() == 8)
+      records_before = codec::get_be(*v, 0, 8);
+  }
+  // A batch nested in the write transaction `parent` (apply_each).
+  Batch(MDB_env* env, MDB_dbi info, MDB_txn* parent) : txn(env, parent) {
     if (auto v = txn.find(info, "records"); v && v->size() == 8)
       records_before = codec::get_be(*v, 0, 8);
   }
@@ -639,6 +649,40 @@ WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const Skip
   }
   finish(b, now, dry_run);
   return std::move(b.result);
+}
+
+// Each op is a Batch of its own on a nested transaction, so apply_set, apply_unset and
+// finish give it exactly the checks, serial step and counts of set() / unset().
+std::vector<GroupItem> Store::apply_each(const std::vector<Op>& ops, std::time_t now) {
+  if (ops.empty()) return {};  // no write transaction (it would wait for the writer lock)
+  std::vector<GroupItem> out;
+  out.reserve(ops.size());
+  auto all_failed = [&](const StoreError& e) {
+    return std::vector<GroupItem>(ops.size(), GroupItem(e));
+  };
+  try {
+    Txn group(env_, true);
+    for (const Op& op : ops) {
+      Batch b(env_, info_, group.get());
+      try {
+        if (op.kind == Op::Kind::Set)
+          apply_set(b, op.set, now);
+        else
+          apply_unset(b, op.unset);
+        finish(b, now, /*dry_run=*/true);  // everything but the commit, which is ours
+      } catch (const StoreError& e) {
+        out.emplace_back(e);  // ~Batch aborts the nested transaction: this op alone
+        continue;
+      }
+      // A nested commit that fails may have left the parent half-merged: give it up.
+      b.txn.commit();
+      out.emplace_back(std::move(b.result));
+    }
+    group.commit();
+  } catch (const StoreError& e) {
+    return all_failed(e);
+  }
+  return out;
 }
 
 std::optional<Record> Store::get(std::string_view address) const {

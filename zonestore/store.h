@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "fcrdns_mode.h"
@@ -138,6 +139,10 @@ class BatchError : public StoreError {
   size_t index_;
 };
 
+// The outcome of one op of apply_each(): what the op alone would have returned
+// (WriteResult) or thrown (StoreError, with its code and message).
+using GroupItem = std::variant<WriteResult, StoreError>;
+
 struct ListFilter {
   std::optional<std::string> zone;           // apex (text) or prefix of a zone
   std::optional<names::Prefix> prefix;       // addresses inside this prefix
@@ -221,6 +226,15 @@ class Store {
   // serial step; `serials` holds the serials the write would have made).
   WriteResult apply(const std::vector<Op>& ops, std::time_t now, const SkipOp& skip = {},
                     bool dry_run = false);
+  // Group commit: each op as if it were a set() or unset() of its own, in order, but
+  // all in ONE write transaction with ONE durable commit. Each op runs in its own nested
+  // transaction: it steps its zone's serial once, updates the record counts, and sees
+  // the ops before it (quotas included). An op that fails is rolled back alone and its
+  // item holds the StoreError it would have thrown; the others are kept. Returns one
+  // item per op, in order, after the commit. If the transaction cannot begin or commit,
+  // nothing is written and every item is that StoreError ("internal"). Does not throw
+  // StoreError; other exceptions (std::bad_alloc) leave nothing written.
+  std::vector<GroupItem> apply_each(const std::vector<Op>& ops, std::time_t now);
   std::optional<Record> get(std::string_view address) const;  // throws bad_address
   std::optional<Record> get_by_id(std::string_view id) const;
   ListResult list(const ListFilter& filter) const;

@@ -2,10 +2,14 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <lmdb.h>
+
 #include <filesystem>
 #include <memory>
+#include <regex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "handler.h"
 #include "store.h"
@@ -45,6 +49,7 @@ struct Fixture {
   std::unique_ptr<zonestore::Store> store;
   std::unique_ptr<admin::Handler> handler;
   int writes = 0;
+  std::vector<std::vector<zonestore::ZoneSerial>> written;  // what on_write was given
 
   Fixture() {
     open();
@@ -63,7 +68,10 @@ struct Fixture {
     h.clock = [this] { return now; };
     h.zone_defaults.ns = {"ns1.example.net.", "ns2.example.net."};
     h.zone_defaults.soa.rname = "hostmaster.example.net.";
-    h.on_write = [this](const std::vector<zonestore::ZoneSerial>&) { ++writes; };
+    h.on_write = [this](const std::vector<zonestore::ZoneSerial>& serials) {
+      ++writes;
+      written.push_back(serials);
+    };
     handler = std::make_unique<admin::Handler>(*store, h);
   }
 
@@ -436,4 +444,106 @@ TEST_CASE("covering_zones splits prefixes on octet and nibble boundaries") {
   CHECK(admin::covering_zones(*names::parse_prefix("10.0.0.0/25"), &why).empty());
   CHECK(why.find("/8 to /24") != std::string::npos);
   CHECK(admin::covering_zones(*names::parse_prefix("2001:db8::/126"), &why).empty());
+}
+
+namespace {
+
+// Answer lines with the record ids (random UUIDs) masked, to compare two stores.
+std::string without_ids(std::string line) {
+  return std::regex_replace(line, std::regex(R"("id":"[0-9a-f-]{36}")"), R"("id":"*")");
+}
+
+std::vector<admin::Prepared> prepared(const std::vector<std::string>& lines,
+                                      const admin::Peer& peer) {
+  std::vector<admin::Prepared> out;
+  for (const auto& l : lines) {
+    out.push_back(admin::Handler::prepare(l, peer));
+    CHECK(admin::Handler::groupable(out.back()));
+  }
+  return out;
+}
+
+size_t last_txnid(const zonestore::Store& s) {
+  MDB_envinfo info{};
+  REQUIRE(mdb_env_info(s.env(), &info) == 0);
+  return info.me_last_txnid;
+}
+
+}  // namespace
+
+TEST_CASE("respond_group answers each request byte for byte as respond would alone") {
+  const std::vector<std::string> lines = {
+      R"({"op":"set","ip":"192.0.2.1","name":"one.example","ttl":600,"description":"d","tag":1})",
+      R"({"op":"set","ip":"192.0.2.1","name":"One.Example.","actor":"bob"})",  // replace
+      R"({"op":"set","ip":"192.0.2.2")",                                       // not JSON
+      R"({"op":"unset","ip":"192.0.2.3","tag":"x"})",                          // not_found
+      R"({"op":"set","ip":"2001:DB8::1","name":"six.example"})",
+      R"({"op":"set","ip":"192.0.2.4","name":"a.example","color":"red"})",     // unknown field
+      R"({"op":"set","ip":"198.51.100.1","name":"out.example"})",              // not_in_zone
+      R"({"op":"set","ip":"192.0.2.5","name":"bad_name!"})",                   // bad_name
+      R"({"op":"unset","ip":"192.0.2.1","tag":[1,2]})",                        // the first one
+      R"({"op":"set","ip":"192.0.2.6","name":"a.example","ttl":3000000000})",  // bad_ttl
+      R"({"op":"bogus","tag":null})",                                          // unknown op
+      R"({"op":"set","ip":"192.0.2.1","name":"again.example"})",               // created again
+      R"({"op":"set","ip":"192.0.2.7","name":"seven.example"})",               // the third record
+      R"({"op":"set","ip":"192.0.2.8","name":"eight.example"})",               // over the quota
+      R"({"op":"set","ip":"192.0.2.7","name":"seven.example","description":"x"})",  // replace
+  };
+  Fixture alone, group;
+  for (Fixture* f : {&alone, &group}) {
+    f->global_limit = 3;
+    f->open();
+  }
+  std::vector<std::string> expected;
+  for (const auto& l : lines) expected.push_back(alone.handler->handle_line(l, alone.peer));
+  size_t txn = last_txnid(*group.store);
+  std::vector<std::string> got = group.handler->respond_group(prepared(lines, group.peer));
+  CHECK(last_txnid(*group.store) == txn + 1);  // one commit
+  REQUIRE(got.size() == lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    INFO(lines[i]);
+    CHECK(without_ids(got[i]) == without_ids(expected[i]));
+  }
+  CHECK(Json::parse(got[13])["error"]["code"] == "quota_exceeded");  // the test covers it
+  CHECK(Json::parse(got[2])["error"]["code"] == "bad_request");
+  // on_write: once per applied write, with its own serials, in order, after the commit.
+  CHECK(group.writes == 7);
+  REQUIRE(group.written.size() == alone.written.size());
+  for (size_t i = 0; i < group.written.size(); ++i) {
+    REQUIRE(group.written[i].size() == 1);
+    CHECK(group.written[i][0].zone == alone.written[i][0].zone);
+    CHECK(group.written[i][0].serial == alone.written[i][0].serial);
+  }
+  CHECK(group.serial(kV4) == alone.serial(kV4));
+  CHECK(group.serial(kV6) == alone.serial(kV6));
+  CHECK(group.store->record_count() == 3);
+}
+
+TEST_CASE("respond_group: other requests, a broken clock, an empty group") {
+  Fixture f;
+  CHECK(f.handler->respond_group({}).empty());
+  admin::Prepared show = admin::Handler::prepare(R"({"op":"zones","tag":4})", f.peer);
+  CHECK_FALSE(admin::Handler::groupable(show));
+  std::vector<admin::Prepared> group;
+  group.push_back(std::move(show));
+  Json a = Json::parse(f.handler->respond_group(group).at(0));
+  CHECK(a["error"]["code"] == "internal");
+  CHECK(a["tag"] == 4);
+
+  admin::HandlerOptions h;
+  h.clock = []() -> std::time_t { throw std::runtime_error("clock broke"); };
+  admin::Handler broken(*f.store, h);
+  std::vector<std::string> answers =
+      broken.respond_group(prepared({R"({"op":"set","ip":"192.0.2.2","name":"a.b","tag":7})", "[]",
+                                     R"({"op":"unset","ip":"192.0.2.2"})"},
+                                    f.peer));
+  REQUIRE(answers.size() == 3);
+  for (size_t i : {0, 2}) {
+    a = Json::parse(answers[i]);
+    CHECK(a["error"]["code"] == "internal");
+    CHECK(a["error"]["message"] == "internal error: clock broke");
+  }
+  CHECK(Json::parse(answers[0])["tag"] == 7);
+  CHECK(Json::parse(answers[1])["error"]["code"] == "bad_request");
+  CHECK(f.store->record_count() == 0);
 }

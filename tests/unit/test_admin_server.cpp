@@ -8,11 +8,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -126,14 +130,14 @@ struct Fixture {
   std::unique_ptr<admin::Handler> handler;
   std::unique_ptr<admin::AdminServer> server;
 
-  Fixture() {
+  explicit Fixture(admin::HandlerOptions options = {}) {
     zonestore::StoreOptions o;
     o.path = dir.path + "/db";
     o.map_size = 1ull << 28;
     store = zonestore::Store::open(o);
     store->reconcile({config_zone("192.0.2.0/24"), config_zone("2001:db8::/32")}, {},
                      std::time(nullptr));
-    handler = std::make_unique<admin::Handler>(*store);
+    handler = std::make_unique<admin::Handler>(*store, std::move(options));
     server = std::make_unique<admin::AdminServer>(*handler, socket_path, 0600);
     server->start();
   }
@@ -152,6 +156,17 @@ struct Fixture {
     return rc;
   }
 };
+
+// The id of the last committed write transaction: one per durable commit.
+size_t last_txnid(const zonestore::Store& s) {
+  MDB_envinfo info{};
+  REQUIRE(mdb_env_info(s.env(), &info) == 0);
+  return info.me_last_txnid;
+}
+
+std::string set_line(const std::string& ip, const std::string& name, const Json& tag) {
+  return R"({"op":"set","ip":")" + ip + R"(","name":")" + name + R"(","tag":)" + tag.dump() + "}\n";
+}
 
 std::string my_user() {
   passwd* pw = getpwuid(getuid());
@@ -390,4 +405,156 @@ TEST_CASE("rdnsctl against a running server") {
   CHECK(f.ctl({"zones"}, &out, &err) == 3);
   CHECK(err.find("cannot connect to " + f.socket_path) != std::string::npos);
   CHECK(err.find("is rdnsd running?") != std::string::npos);
+}
+
+TEST_CASE("pipelined sets are applied in one commit and answered in order, each with its serial") {
+  Fixture f;
+  Conn c(f.socket_path);
+  const uint32_t before = f.store->zone("192.0.2.0/24")->serial;
+  const size_t txn = last_txnid(*f.store);
+  std::string text;
+  for (int i = 0; i < 200; ++i)
+    text += set_line("192.0.2." + std::to_string(i + 1), "h" + std::to_string(i) + ".example", i);
+  text += R"({"op":"show","ip":"192.0.2.200","tag":"show"})"
+          "\n"
+          R"({"op":"list","zone":"192.0.2.0/24","limit":1000,"tag":"list"})"
+          "\n";
+  c.send_text(text);  // one write: the server reads it all at once
+  for (int i = 0; i < 200; ++i) {
+    Json a = c.answer();
+    INFO(a.dump());
+    REQUIRE(a["tag"] == i);
+    CHECK(a["ok"] == true);
+    CHECK(a["created"] == true);
+    CHECK(a["record"]["ptr"] == "h" + std::to_string(i) + ".example.");
+    CHECK(a["serial"] == before + 1 + uint32_t(i));  // one step per request, in order
+  }
+  Json shown = c.answer();
+  CHECK(shown["tag"] == "show");
+  CHECK(shown["record"]["ptr"] == "h199.example.");
+  Json listed = c.answer();
+  CHECK(listed["tag"] == "list");
+  CHECK(listed["total"] == 200);
+  const size_t commits = last_txnid(*f.store) - txn;
+  MESSAGE(commits << " commits for 200 pipelined sets");
+  CHECK(commits <= 5);  // 200 without group commit
+  CHECK(f.store->zone("192.0.2.0/24")->serial == before + 200);
+}
+
+TEST_CASE("a malformed line among pipelined writes gets its error and the others are applied") {
+  Fixture f;
+  Conn c(f.socket_path);
+  const size_t txn = last_txnid(*f.store);
+  std::string text;
+  for (int i = 0; i < 10; ++i) text += set_line("192.0.2." + std::to_string(i + 1), "a.example", i);
+  text += "{not json\n";
+  text += R"({"op":"unset","ip":"192.0.2.1","tag":"unset"})"
+          "\n";
+  text += set_line("192.0.2.300", "b.example", "bad address");
+  text += R"({"op":"set","ip":"192.0.2.50","name":"c.example","colour":"red"})"
+          "\n";
+  text += R"({"op":"unset","ip":"192.0.2.99","tag":"absent"})"
+          "\n";
+  for (int i = 20; i < 30; ++i) text += set_line("2001:db8::" + std::to_string(i), "d.example", i);
+  text += R"({"op":"set","ip":"192.0.2.60","name":"last.example","tag":"last"})";  // no newline
+  c.send_text(text);
+  shutdown(c.fd, SHUT_WR);  // the last line counts, and its answer comes before the end
+  for (int i = 0; i < 10; ++i) CHECK(c.answer()["tag"] == i);
+  Json a = c.answer();
+  CHECK(a["error"]["code"] == "bad_request");
+  CHECK(c.answer()["tag"] == "unset");
+  a = c.answer();
+  CHECK(a["tag"] == "bad address");
+  CHECK(a["error"]["code"] == "bad_address");
+  a = c.answer();
+  CHECK(a["error"]["code"] == "bad_request");
+  CHECK(a["error"]["message"].get<std::string>().find("colour") != std::string::npos);
+  a = c.answer();
+  CHECK(a["tag"] == "absent");
+  CHECK(a["error"]["code"] == "not_found");
+  for (int i = 20; i < 30; ++i) {
+    a = c.answer();
+    CHECK(a["tag"] == i);
+    CHECK(a["ok"] == true);
+  }
+  a = c.answer();
+  CHECK(a["tag"] == "last");
+  CHECK(a["ok"] == true);
+  CHECK(c.at_eof());
+  CHECK(f.store->record_count() == 9 + 10 + 1);
+  CHECK(last_txnid(*f.store) - txn <= 2);  // the last line may come with the end of input
+}
+
+TEST_CASE(
+    "writes of two connections share a commit and each connection gets its answers in order") {
+  // The first write blocks the server's thread in on_write while both clients send, so
+  // that both connections are ready when it reads again.
+  std::promise<void> blocked, release;
+  std::shared_future<void> go = release.get_future().share();
+  std::vector<std::vector<zonestore::ZoneSerial>> written;
+  admin::HandlerOptions h;
+  h.on_write = [&](const std::vector<zonestore::ZoneSerial>& serials) {
+    written.push_back(serials);
+    if (written.size() == 1) {
+      blocked.set_value();
+      go.wait();
+    }
+  };
+  Fixture f(h);
+  const uint32_t before = f.store->zone("192.0.2.0/24")->serial;
+  Conn a(f.socket_path), b(f.socket_path);
+  a.send_text(set_line("2001:db8::1", "blocker.example", "blocker"));
+  REQUIRE(blocked.get_future().wait_for(std::chrono::milliseconds(kWaitMs)) ==
+          std::future_status::ready);
+  const size_t txn = last_txnid(*f.store);
+  for (int chunk = 0; chunk < 4; ++chunk) {
+    std::string text;
+    for (int i = chunk * 25; i < chunk * 25 + 25; ++i)
+      text += set_line("192.0.2." + std::to_string(i + 1), "h.example", i);
+    (chunk % 2 ? b : a).send_text(text);  // a: 0-24, 50-74; b: 25-49, 75-99
+  }
+  release.set_value();
+  CHECK(a.answer()["tag"] == "blocker");
+  std::vector<uint32_t> serials;
+  for (Conn* c : {&a, &b}) {
+    uint32_t last = 0;
+    for (int k = 0; k < 50; ++k) {
+      Json ans = c->answer();
+      int i = ans["tag"].get<int>();
+      CHECK(i == (c == &a ? (k < 25 ? k : k + 25) : (k < 25 ? k + 25 : k + 50)));
+      CHECK(ans["ok"] == true);
+      uint32_t serial = ans["serial"].get<uint32_t>();
+      CHECK(serial > last);  // in request order on the connection
+      last = serial;
+      serials.push_back(serial);
+    }
+  }
+  std::sort(serials.begin(), serials.end());
+  for (size_t k = 0; k < serials.size(); ++k) CHECK(serials[k] == before + 1 + k);  // one each
+  CHECK(last_txnid(*f.store) - txn == 1);  // both connections' 100 sets: one commit
+  // on_write: once per request, with its own serial, after the commit.
+  REQUIRE(written.size() == 101);
+  for (size_t k = 1; k < written.size(); ++k)
+    CHECK(written[k].at(0).zone == "2.0.192.in-addr.arpa.");
+  b.send_text(R"({"op":"show","ip":"192.0.2.75"})"
+              "\n");
+  CHECK(b.answer()["record"]["ip"] == "192.0.2.75");
+}
+
+TEST_CASE("whole lines of a client that leaves at once are still applied") {
+  Fixture f;
+  {
+    Conn c(f.socket_path);
+    std::string text;
+    for (int i = 0; i < 20; ++i)
+      text += set_line("192.0.2." + std::to_string(i + 1), "g.example", i);
+    c.send_text(text);
+  }  // closed without reading an answer
+  for (int waited = 0; f.store->record_count() < 20 && waited < kWaitMs; waited += 10)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(f.store->record_count() == 20);
+  Conn c(f.socket_path);
+  c.send_text(R"({"op":"show","ip":"192.0.2.20"})"
+              "\n");
+  CHECK(c.answer()["ok"] == true);
 }

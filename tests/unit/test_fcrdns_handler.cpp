@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <regex>
 #include <stdexcept>
 #include <string>
 
@@ -245,6 +246,46 @@ TEST_CASE("batch: warnings name their op; each distinct target is resolved once"
   // A batch with nothing to confirm does not resolve.
   f.ok(R"({"op":"batch","ops":[{"op":"set","ip":"203.0.113.9","name":"x.example"}]})");
   CHECK(f.resolver->calls.size() == calls + 1);
+}
+
+TEST_CASE("a group of sets: each judged alone, every lookup in one resolve, before the write") {
+  const std::vector<std::string> lines = {
+      Fixture::set("192.0.2.25", "mail.example.test"),      // require, confirmed
+      Fixture::set("192.0.2.26", "Mail.Example.Test"),      // require, points elsewhere
+      Fixture::set("198.51.100.7", "bad.example.test"),     // warn: stored, warned
+      Fixture::set("203.0.113.1", "bad.example.test"),      // off: not looked up
+      Fixture::set("192.0.2.27", "nowhere.example.test"),   // require, NXDOMAIN
+      Fixture::set("192.0.2.300", "mail.example.test"),     // bad_address, not looked up
+      Fixture::set("192.0.2.28", "bad_name!"),              // bad_name, not looked up
+      R"({"op":"unset","ip":"192.0.2.25"})",                // the first set's record
+      Fixture::set("198.51.100.25", "mail.example.test."),  // warn, confirmed
+  };
+  Fixture alone, group;
+  std::vector<std::string> expected;
+  for (const auto& l : lines) expected.push_back(alone.handler->handle_line(l, alone.peer));
+  std::vector<admin::Prepared> requests;
+  for (const auto& l : lines) requests.push_back(admin::Handler::prepare(l, group.peer));
+  std::vector<std::string> got = group.handler->respond_group(requests);
+  REQUIRE(got.size() == lines.size());
+  auto without_ids = [](const std::string& line) {  // ids are random
+    return std::regex_replace(line, std::regex(R"("id":"[0-9a-f-]{36}")"), R"("id":"*")");
+  };
+  for (size_t i = 0; i < lines.size(); ++i) {
+    INFO(lines[i]);
+    CHECK(without_ids(got[i]) == without_ids(expected[i]));
+  }
+  CHECK(Json::parse(got[1])["error"]["code"] == "fcrdns_failed");
+  CHECK(Json::parse(got[2])["warnings"].size() == 1);
+  CHECK(Json::parse(got[4])["error"]["code"] == "fcrdns_failed");
+  CHECK(Json::parse(got[7])["ok"] == true);
+  CHECK(alone.resolver->calls.size() == 5);
+  REQUIRE(group.resolver->calls.size() == 1);
+  CHECK(group.resolver->calls[0] == std::vector<std::string>{"mail.example.test.",
+                                                             "bad.example.test.",
+                                                             "nowhere.example.test."});
+  CHECK(group.serial(kRequire) == alone.serial(kRequire));
+  CHECK(group.serial(kWarn) == alone.serial(kWarn));
+  CHECK(group.store->record_count() == 3);
 }
 
 TEST_CASE("check: one record") {
