@@ -223,7 +223,7 @@ TEST_CASE("require: a target that does not point back is refused and nothing cha
   CHECK(ptr(d, "192.0.2.25") == "alias.example.test.");
 }
 
-TEST_CASE("warn stores with a warning; check reports one record and a whole zone") {
+TEST_CASE("warn stores with a warning, check reports one record and a whole zone") {
   ForwardZone fz;
   Rdnsd d(options(fz.address(), 2000));
   auto warned = d.rdnsctl({"set", "198.51.100.7", "bad.example.test"});
@@ -282,7 +282,7 @@ TEST_CASE("warn stores with a warning; check reports one record and a whole zone
   CHECK(d.rdnsctl({"check", "198.51.100.8"}).status == 1);  // not_found
 }
 
-TEST_CASE("off never asks; a resolver that is silent or down is named, in bounded time") {
+TEST_CASE("off never asks, a resolver that is silent or down is named, in bounded time") {
   SilentResolver silent;
   Rdnsd d(options(silent.address(), 1500));
   // off: no query at all, so no wait for the silent resolver.

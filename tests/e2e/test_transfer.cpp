@@ -177,7 +177,7 @@ TEST_CASE("a master file that does not parse changes nothing") {
   CHECK(d.serial(kV4) == v4);
 }
 
-TEST_CASE("export passes kzonecheck and named-checkzone; import into a fresh rdnsd; same export") {
+TEST_CASE("export passes kzonecheck and named-checkzone, import into a fresh rdnsd, same export") {
   Rdnsd a;
   // A few thousand records in all three zones, with assorted TTLs and letter case.
   json ops = json::array();
@@ -227,7 +227,7 @@ TEST_CASE("export passes kzonecheck and named-checkzone; import into a fresh rdn
   }
 }
 
-TEST_CASE("export: SOA first, then NS, then PTR records in address order; --json; refusals") {
+TEST_CASE("export: SOA first, then NS, then PTR records in address order, --json, refusals") {
   Rdnsd d;
   for (const char* ip : {"192.0.2.200", "192.0.2.3", "192.0.2.30"})
     must(d.rdnsctl({"set", ip, "h.example.com."}));

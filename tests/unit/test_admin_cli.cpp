@@ -277,7 +277,7 @@ TEST_CASE("output for people") {
             .find("ns:            a. b.\nsoa mname:     a.\n") != std::string::npos);
 }
 
-TEST_CASE("import and export build their requests; --origin stays with rdnsctl") {
+TEST_CASE("import and export build their requests, --origin stays with rdnsctl") {
   Invocation i = parse({"import", "zone.txt", "--origin", "2.0.192.in-addr.arpa.", "--dry-run",
                         "--actor", "restore"});
   CHECK(i.batch_file == "zone.txt");

@@ -158,7 +158,7 @@ TEST_CASE("IPv6 records and show by address or id") {
   CHECK(f.refused(R"({"op":"show","ip":"2001:db8::zz"})") == "bad_address");
 }
 
-TEST_CASE("unset removes with one serial step; unsetting nothing is not_found") {
+TEST_CASE("unset removes with one serial step, unsetting nothing is not_found") {
   Fixture f;
   f.set("192.0.2.2", "a.example.com");
   uint32_t before = f.serial(kV4);
@@ -399,7 +399,7 @@ TEST_CASE("zone-add refusals leave the zones as they were") {
   CHECK(f.store->zones().size() == before);
 }
 
-TEST_CASE("zone-remove: records need force; served config zones stay") {
+TEST_CASE("zone-remove: records need force, served config zones stay") {
   Fixture f;
   f.ok(R"({"op":"zone-add","prefix":"198.51.100.0/24"})");
   f.set("198.51.100.1", "one.example");

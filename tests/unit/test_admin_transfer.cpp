@@ -343,7 +343,7 @@ TEST_CASE("export then import into a fresh store gives the same export") {
   CHECK(first["records"] == second["records"]);
 }
 
-TEST_CASE("set without a description keeps the old one; unset takes an actor") {
+TEST_CASE("set without a description keeps the old one, unset takes an actor") {
   Fixture f;
   f.ok({{"op", "set"}, {"ip", "192.0.2.5"}, {"name", "a.example"}, {"description", "d"}});
   Json r = f.ok({{"op", "set"}, {"ip", "192.0.2.5"}, {"name", "b.example"}})["record"];
@@ -633,7 +633,7 @@ TEST_CASE("read_master_file: $ORIGIN, $TTL, relative and omitted owners, lines")
   CHECK(read_text("1.2.0.192.in-addr.arpa. IN PTR a.example.")[0]["line"] == 1);  // no newline
 }
 
-TEST_CASE("read_master_file: errors name the line; nothing is returned") {
+TEST_CASE("read_master_file: errors name the line, nothing is returned") {
   CHECK(read_error("1 IN PTR a.example.\n") ==
         "z.txt:1: a relative name, and no $ORIGIN before it (or give --origin)");
   CHECK(read_error("1.2.0.192.in-addr.arpa. IN PTR target\n") ==

@@ -166,7 +166,7 @@ TEST_CASE("require: a target that does not point back is refused and nothing cha
   CHECK(f.store->record_count() == 1);
 }
 
-TEST_CASE("warn: stored with a warning; off: never resolved") {
+TEST_CASE("warn: stored with a warning, off: never resolved") {
   Fixture f;
   Json a = f.ok(Fixture::set("198.51.100.7", "bad.example.test"));
   CHECK(a["record"]["ptr"] == "bad.example.test.");
@@ -225,7 +225,7 @@ TEST_CASE("batch: the first unconfirmed set in a require zone fails the whole ba
   CHECK(e["index"] == 0);
 }
 
-TEST_CASE("batch: warnings name their op; each distinct target is resolved once") {
+TEST_CASE("batch: warnings name their op, each distinct target is resolved once") {
   Fixture f;
   const size_t calls = f.resolver->calls.size();
   Json a = f.ok(R"({"op":"batch","ops":[)"

@@ -36,7 +36,7 @@ TEST_CASE("add_zones adds all of a list in one transaction, or none") {
   CHECK(dump(*fx.store) == before);
 }
 
-TEST_CASE("a replace without a description keeps the old one; an empty one clears it") {
+TEST_CASE("a replace without a description keeps the old one, an empty one clears it") {
   Fixture fx;
   SetOp op = set_op("192.0.2.1", "a.example.", std::nullopt, "rack 4");
   fx.store->set(op, T0);

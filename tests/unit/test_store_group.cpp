@@ -112,7 +112,7 @@ TEST_CASE("apply_each: a failing op in the middle changes nothing, the others ar
   CHECK(fx.store->record_count() == 3);
   CHECK(fx.store->zone(kV4)->record_count == 2);
   CHECK(fx.store->zone(kV6)->record_count == 1);
-  for (const char* db : {"rr", "meta", "ids"}) CHECK(entries(*fx.store, db) == 3);
+  for (const char* db : {"ptr", "meta", "ids"}) CHECK(entries(*fx.store, db) == 3);
 }
 
 TEST_CASE("apply_each leaves the store as the same ops one request at a time would") {
