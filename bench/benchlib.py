@@ -625,10 +625,10 @@ def socket_batches(sock_path, ops, max_line=MAX_LINE):
 
 # ---- load generators ----
 
-def run_loadgen(port, data, seconds, extra=(), cpus=LOAD_CPU, expect=True):
+def run_loadgen(port, data, seconds, extra=(), cpus=LOAD_CPU, expect=True, window=None):
     """loadgen's figures; with `expect`, every rcode is checked against queries.expect."""
     cmd = prio() + ["taskset", "-c", cpus, tool("loadgen"), "-p", str(port), "-d", data["queries_file"],
-           "-l", str(seconds), "-w", str(WINDOW), "-t", "500"] + (["-x", data["expect_file"]] if expect else []) + list(extra)
+           "-l", str(seconds), "-w", str(window or WINDOW), "-t", "500"] + (["-x", data["expect_file"]] if expect else []) + list(extra)
     r = subprocess.run(cmd, capture_output=True, text=True)
     out = {}
     for line in r.stdout.splitlines():
