@@ -65,20 +65,29 @@ struct Reply {
 class TestServer {
  public:
   explicit TestServer(std::map<std::string, Reply> table) : table_(std::move(table)) {
-    udp_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(udp_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
-        getsockname(udp_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      throw std::runtime_error("cannot bind the test server");
-    port_ = ntohs(a.sin_port);
-    tcp_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(tcp_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(tcp_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(tcp_, 8) != 0)
-      throw std::runtime_error("cannot listen on the test server's TCP port");
+    // The kernel picks a free UDP port; the same TCP port may be taken (by another
+    // test's connection), so try again with another UDP port, a bounded number of times.
+    for (int attempt = 0; attempt < 100 && tcp_ < 0; ++attempt) {
+      udp_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      socklen_t len = sizeof a;
+      if (bind(udp_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+          getsockname(udp_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+        throw std::runtime_error("cannot bind the test server");
+      port_ = ntohs(a.sin_port);
+      int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      int one = 1;
+      setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (bind(tcp, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && listen(tcp, 8) == 0) {
+        tcp_ = tcp;
+      } else {
+        close(tcp);
+        close(udp_);
+      }
+    }
+    if (tcp_ < 0) throw std::runtime_error("cannot listen on the test server's TCP port");
     thread_ = std::thread([this] { loop(); });
   }
   ~TestServer() {
