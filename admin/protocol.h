@@ -51,6 +51,9 @@ inline constexpr const char* kConflict = "conflict";
 inline constexpr const char* kQuotaExceeded = "quota_exceeded";
 inline constexpr const char* kFcrdnsFailed = "fcrdns_failed";
 inline constexpr const char* kInternal = "internal";
+// Not an answer to a request: the line a connection over admin.max-connections gets
+// before it is closed.
+inline constexpr const char* kBusy = "busy";
 }  // namespace code
 
 struct Error {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
@@ -86,6 +87,22 @@ bool blank(std::string_view s) {
   return s.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
+// "pid P, uid U" of the peer of a connected Unix socket, for log lines (no passwd lookup:
+// a flood of refused connections must stay cheap).
+std::string peer_ids(uv_pipe_t* pipe) {
+  uv_os_fd_t fd;
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(pipe), &fd) != 0 ||
+      getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+    return "an unknown peer";
+  return "pid " + std::to_string(cred.pid) + ", uid " + std::to_string(cred.uid);
+}
+
+std::string plural(uint64_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
 }  // namespace
 
 std::string peer_user(int fd) {
@@ -114,8 +131,10 @@ struct AdminServer::Impl {
     bool eof = false;  // the client half-closed: finish once the answers are out
     // An answer being written a piece at a time; later lines wait until it is done.
     std::unique_ptr<AnswerStream> stream;
-    size_t held = 0;  // requests of this connection in the group
-    std::string out;  // their answers, while flush() collects them
+    size_t held = 0;           // requests of this connection in the group
+    std::string out;           // their answers, while flush() collects them
+    bool counted = false;      // admitted: counts against max_connections
+    uint64_t last_active = 0;  // loop time (ms) of its last byte in or out
   };
   struct Write {
     uv_write_t req;
@@ -126,6 +145,7 @@ struct AdminServer::Impl {
   Handler& handler;
   std::string path;
   uint32_t mode;
+  AdminServerOptions options;
   uv_loop_t loop;
   uv_pipe_t listener;
   uv_async_t wakeup;
@@ -140,13 +160,31 @@ struct AdminServer::Impl {
   std::vector<Prepared> group;
   std::vector<Connection*> group_conns;
   uv_check_t flusher;
+  // Limits. `admitted` connections count against max_connections. The sweeper closes
+  // connections idle since before the last poll began (`polled_at`, set by `poller`):
+  // what a client did while a long request held the loop is not seen as idleness.
+  size_t admitted = 0;
+  uv_timer_t sweeper;
+  uv_prepare_t poller;
+  uint64_t polled_at = 0;
+  uint64_t refusals = 0;           // not yet logged
+  uint64_t refusal_logged_at = 0;  // loop time of the last refusal line; 0: none yet
+  std::string last_refused;        // the peer of the last refused connection
 
-  Impl(Handler& h, std::string p, uint32_t m) : handler(h), path(std::move(p)), mode(m) {}
+  Impl(Handler& h, std::string p, uint32_t m, AdminServerOptions o)
+      : handler(h), path(std::move(p)), mode(m), options(std::move(o)) {
+    if (options.max_connections == 0) options.max_connections = 1;
+  }
 
   static Connection* conn_of(uv_handle_t* h) { return static_cast<Connection*>(h->data); }
   static Impl* impl_of(uv_handle_t* h) { return static_cast<Impl*>(h->data); }
 
   void accept();
+  void refuse(Connection* c);
+  void log_refusals(bool force);
+  void touch(Connection* c);
+  uint64_t sweep_interval() const;
+  void sweep();
   void start_reading(Connection* c);
   void on_read(Connection* c, ssize_t nread);
   void take_lines(Connection* c);
@@ -172,10 +210,79 @@ void AdminServer::Impl::accept() {
     close_connection(c);
     return;
   }
+  touch(c);
+  if (options.idle_timeout.count() > 0 && !uv_is_active(reinterpret_cast<uv_handle_t*>(&sweeper)))
+    uv_timer_start(
+        &sweeper, [](uv_timer_t* t) { impl_of(reinterpret_cast<uv_handle_t*>(t))->sweep(); },
+        sweep_interval(), sweep_interval());
+  if (admitted >= options.max_connections) return refuse(c);
+  c->counted = true;
+  ++admitted;
   uv_os_fd_t fd;
   c->peer.user =
       uv_fileno(reinterpret_cast<uv_handle_t*>(&c->pipe), &fd) == 0 ? peer_user(fd) : "unknown";
   start_reading(c);
+}
+
+// One error line, then the connection is closed; nothing it sends is read.
+void AdminServer::Impl::refuse(Connection* c) {
+  const std::string limit = std::to_string(options.max_connections);
+  send(c,
+       encode_error({code::kBusy, "too many admin connections (limit " + limit + ")", std::nullopt},
+                    std::nullopt) +
+           "\n");
+  ++refusals;
+  if (options.log) last_refused = peer_ids(&c->pipe);
+  log_refusals(refusal_logged_at == 0);
+  finish(c);
+}
+
+// Later refusals are told at most once a second, as a count.
+void AdminServer::Impl::log_refusals(bool force) {
+  if (refusals == 0) return;
+  const uint64_t now = std::max<uint64_t>(uv_now(&loop), 1);
+  if (!force && now - refusal_logged_at < 1000) return;
+  if (options.log)
+    options.log("admin socket: refused " + plural(refusals, "connection") + " (the last from " +
+                last_refused + "): too many admin connections (limit " +
+                std::to_string(options.max_connections) + ")");
+  refusals = 0;
+  refusal_logged_at = now;
+}
+
+void AdminServer::Impl::touch(Connection* c) {
+  if (options.idle_timeout.count() == 0) return;
+  uv_update_time(&loop);  // a request may have held the loop since this iteration began
+  c->last_active = uv_now(&loop);
+}
+
+// A quarter of the timeout, within 50 ms..5 s: a connection is closed at most two such
+// intervals after its timeout (the sweep, and the poll that `polled_at` stands for).
+uint64_t AdminServer::Impl::sweep_interval() const {
+  const uint64_t quarter = uint64_t(options.idle_timeout.count()) / 4;
+  return std::clamp<uint64_t>(quarter, 50, 5000);
+}
+
+void AdminServer::Impl::sweep() {
+  log_refusals(false);
+  if (connections.empty()) {
+    uv_timer_stop(&sweeper);  // started again by the next connection
+    return;
+  }
+  const uint64_t timeout = uint64_t(options.idle_timeout.count());
+  std::vector<Connection*> idle;
+  for (Connection* c : connections) {
+    // A connection whose requests wait for the commit is waiting for the server.
+    if (c->held > 0 || uv_is_closing(reinterpret_cast<uv_handle_t*>(&c->pipe))) continue;
+    if (c->last_active < polled_at && polled_at - c->last_active >= timeout) idle.push_back(c);
+  }
+  for (Connection* c : idle) {
+    if (options.log)
+      options.log("admin socket: closed the connection of " + peer_ids(&c->pipe) + ", idle for " +
+                  plural((polled_at - c->last_active) / 1000, "second") +
+                  (c->stream ? " in the middle of an export" : ""));
+    close_connection(c);
+  }
 }
 
 void AdminServer::Impl::start_reading(Connection* c) {
@@ -193,6 +300,7 @@ void AdminServer::Impl::start_reading(Connection* c) {
 
 void AdminServer::Impl::on_read(Connection* c, ssize_t nread) {
   if (c->closing) return;
+  touch(c);
   if (nread > 0) {
     c->buffer.append(read_buffer.data(), size_t(nread));
     take_lines(c);
@@ -340,6 +448,7 @@ void AdminServer::Impl::resume(Connection* c) {
 }
 
 void AdminServer::Impl::send(Connection* c, std::string data) {
+  touch(c);  // the server had something to say: the idle time starts now
   auto* w = new Write{{}, std::move(data), c};
   uv_buf_t buf = uv_buf_init(w->data.data(), unsigned(w->data.size()));
   int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&c->pipe), &buf, 1,
@@ -348,6 +457,7 @@ void AdminServer::Impl::send(Connection* c, std::string data) {
                       Connection* c = w->conn;
                       delete w;
                       if (status < 0) return c->server->close_connection(c);
+                      c->server->touch(c);  // the client took bytes
                       if (c->stream)
                         c->server->pump(c);
                       else
@@ -379,6 +489,7 @@ void AdminServer::Impl::close_connection(Connection* c) {
   uv_close(h, [](uv_handle_t* h) {
     Connection* c = conn_of(h);
     if (c->held > 0) c->server->flush();  // the group must not outlive a connection
+    if (c->counted) --c->server->admitted;
     c->server->connections.erase(c);
     delete c;
   });
@@ -389,14 +500,18 @@ void AdminServer::Impl::shut_down() {
   uv_close(reinterpret_cast<uv_handle_t*>(&listener), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&flusher), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sweeper), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&poller), nullptr);
+  log_refusals(true);
   std::vector<Connection*> open(connections.begin(), connections.end());
   for (Connection* c : open) close_connection(c);
 }
 
 // ---- the public side ----
 
-AdminServer::AdminServer(Handler& handler, std::string socket_path, uint32_t mode)
-    : impl_(std::make_unique<Impl>(handler, std::move(socket_path), mode)) {}
+AdminServer::AdminServer(Handler& handler, std::string socket_path, uint32_t mode,
+                         AdminServerOptions options)
+    : impl_(std::make_unique<Impl>(handler, std::move(socket_path), mode, std::move(options))) {}
 
 AdminServer::~AdminServer() {
   stop();
@@ -421,6 +536,16 @@ void AdminServer::start() {
   uv_check_init(&s.loop, &s.flusher);
   uv_check_start(&s.flusher,
                  [](uv_check_t* h) { Impl::impl_of(reinterpret_cast<uv_handle_t*>(h))->flush(); });
+  s.sweeper.data = &s;
+  uv_timer_init(&s.loop, &s.sweeper);  // started by the first connection
+  s.poller.data = &s;
+  uv_prepare_init(&s.loop, &s.poller);
+  if (s.options.idle_timeout.count() > 0)
+    uv_prepare_start(&s.poller, [](uv_prepare_t* h) {
+      Impl* self = Impl::impl_of(reinterpret_cast<uv_handle_t*>(h));
+      uv_update_time(&self->loop);
+      self->polled_at = uv_now(&self->loop);
+    });
   int rc = uv_pipe_open(&s.listener, fd);
   if (rc == 0)
     rc =

@@ -9,7 +9,14 @@
 // answered after it. A line longer than kMaxLine gets a bad_request answer and the
 // connection is closed. A client that disconnects mid-line leaves no trace; a last line
 // without its newline before a clean end of input (shutdown(SHUT_WR)) is still answered.
+//
+// Limits: at most max_connections are open at once; one more gets a `busy` error line
+// and is closed. A connection that has neither sent a byte nor taken any of its pending
+// answer bytes for idle_timeout is closed (one periodic sweep checks them all), which
+// also ends an export whose client stopped reading and releases its store snapshot.
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,11 +24,22 @@
 
 namespace rdnsd::admin {
 
+struct AdminServerOptions {
+  uint32_t max_connections = 64;  // connections open at once, at least 1
+  // Close a connection idle this long; zero: never.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(300);
+  // Told (on the server's thread) when a connection is refused for the limit or closed
+  // for idleness; one line of text, without a newline. Refusals are told at most once a
+  // second, with a count. Empty: not told.
+  std::function<void(const std::string&)> log;
+};
+
 class AdminServer {
  public:
   // `handler` must outlive the server. `mode` is the socket file's permission bits
   // (e.g. 0660).
-  AdminServer(Handler& handler, std::string socket_path, uint32_t mode);
+  AdminServer(Handler& handler, std::string socket_path, uint32_t mode,
+              AdminServerOptions options = {});
   ~AdminServer();  // stop()
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;

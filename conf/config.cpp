@@ -172,7 +172,7 @@ StoreConf parse_store(const Reader& r, const YAML::Node& node, const std::string
 }
 
 AdminConf parse_admin(const Reader& r, const YAML::Node& node, const std::string& base_dir) {
-  r.check_map(node, "admin", {"socket", "mode"});
+  r.check_map(node, "admin", {"socket", "mode", "max-connections", "idle-timeout"});
   AdminConf a;
   auto socket = child(node, "socket");
   if (!socket) r.fail(node, "admin.socket is required (e.g. socket: ./var/rdnsd.sock)");
@@ -182,6 +182,10 @@ AdminConf parse_admin(const Reader& r, const YAML::Node& node, const std::string
                         std::to_string(a.socket.size()) + " bytes long; a Unix socket path " +
                         "may have at most " + std::to_string(kMaxSocketPath));
   if (auto v = child(node, "mode")) a.mode = r.mode(*v, "admin.mode");
+  if (auto v = child(node, "max-connections"))
+    a.max_connections = uint32_t(r.integer(*v, "admin.max-connections", 1, kMaxAdminConnections));
+  if (auto v = child(node, "idle-timeout"))
+    a.idle_timeout_s = uint32_t(r.integer(*v, "admin.idle-timeout", 0, kMaxAdminIdleTimeout));
   return a;
 }
 

@@ -28,6 +28,9 @@ constexpr uint32_t kMaxTtl = 2147483647u;
 constexpr size_t kMaxInfoString = 255;
 // Longest admin socket path (sockaddr_un.sun_path less its NUL).
 constexpr size_t kMaxSocketPath = 107;
+// Largest admin.max-connections and admin.idle-timeout (seconds: one day).
+constexpr uint32_t kMaxAdminConnections = 65535;
+constexpr uint32_t kMaxAdminIdleTimeout = 86400;
 
 // One `server.listen` (or `fcrdns.resolver`) entry: "ADDR:PORT", IPv6 in brackets
 // ("[::1]:5353").
@@ -133,6 +136,12 @@ struct AdminConf {
   // `mode`: permission bits of the socket, 0..0777. Always read as octal, whether it is
   // written as a string ("0660") or as a plain number (0660 or 660).
   uint32_t mode = 0660;
+  // `max-connections`: connections open at once, 1..65535; one more gets a `busy`
+  // answer and is closed.
+  uint32_t max_connections = 64;
+  // `idle-timeout`: seconds, 0..kMaxAdminIdleTimeout; a connection that neither sends a
+  // byte nor takes any of its pending answer for this long is closed. 0: never.
+  uint32_t idle_timeout_s = 300;
 
   bool operator==(const AdminConf&) const = default;
 };

@@ -37,7 +37,8 @@ void log(const std::string& text) {
 }
 
 // Re-reads the config on SIGHUP: zone changes and the fcrdns resolvers apply at once;
-// listen addresses, workers, store and admin socket changes need a restart. A bad config
+// listen addresses, workers, store and admin socket settings (path, mode, connection
+// limit, idle timeout) need a restart. A bad config
 // is refused and the running one stays.
 void reload(const std::string& path, rdnsd::zonestore::Store& store,
             rdnsd::admin::Handler& handler) {
@@ -116,7 +117,11 @@ int main(int argc, char** argv) {
   ho.zone_defaults = config.zone_defaults;
   ho.resolver = make_resolver(config);
   rdnsd::admin::Handler handler(*store, ho);
-  rdnsd::admin::AdminServer admin(handler, config.admin.socket, config.admin.mode);
+  rdnsd::admin::AdminServerOptions ao;
+  ao.max_connections = config.admin.max_connections;
+  ao.idle_timeout = std::chrono::seconds(config.admin.idle_timeout_s);
+  ao.log = [](const std::string& text) { log(text); };  // on the admin thread
+  rdnsd::admin::AdminServer admin(handler, config.admin.socket, config.admin.mode, ao);
   rdnsd::server::Workers workers(*store, rdnsd::server::server_options(config));
   try {
     workers.start();

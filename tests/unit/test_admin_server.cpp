@@ -18,6 +18,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -130,7 +131,7 @@ struct Fixture {
   std::unique_ptr<admin::Handler> handler;
   std::unique_ptr<admin::AdminServer> server;
 
-  explicit Fixture(admin::HandlerOptions options = {}) {
+  explicit Fixture(admin::HandlerOptions options = {}, admin::AdminServerOptions limits = {}) {
     zonestore::StoreOptions o;
     o.path = dir.path + "/db";
     o.map_size = 1ull << 28;
@@ -138,7 +139,7 @@ struct Fixture {
     store->reconcile({config_zone("192.0.2.0/24"), config_zone("2001:db8::/32")}, {},
                      std::time(nullptr));
     handler = std::make_unique<admin::Handler>(*store, std::move(options));
-    server = std::make_unique<admin::AdminServer>(*handler, socket_path, 0600);
+    server = std::make_unique<admin::AdminServer>(*handler, socket_path, 0600, std::move(limits));
     server->start();
   }
   ~Fixture() { server->stop(); }
@@ -166,6 +167,64 @@ size_t last_txnid(const zonestore::Store& s) {
 
 std::string set_line(const std::string& ip, const std::string& name, const Json& tag) {
   return R"({"op":"set","ip":")" + ip + R"(","name":")" + name + R"(","tag":)" + tag.dump() + "}\n";
+}
+
+// The lines the server logs (from its own thread).
+struct LogLines {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  std::function<void(const std::string&)> sink() {
+    return [this](const std::string& line) {
+      std::lock_guard lock(mutex);
+      lines.push_back(line);
+    };
+  }
+  bool has(const std::string& part) {
+    std::lock_guard lock(mutex);
+    for (const auto& l : lines)
+      if (l.find(part) != std::string::npos) return true;
+    return false;
+  }
+  // Waits (bounded) for a line holding `part`.
+  bool wait_for(const std::string& part) {
+    for (int waited = 0; waited < kWaitMs; waited += 10) {
+      if (has(part)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+};
+
+// Read transactions open in the store (LMDB reader slots holding a snapshot).
+int open_snapshots(const zonestore::Store& s) {
+  std::string text;
+  mdb_reader_list(
+      s.env(),
+      [](const char* msg, void* ctx) {
+        *static_cast<std::string*>(ctx) += msg;
+        return 0;
+      },
+      &text);
+  int n = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.find("pid") == std::string::npos && line.find("no active") == std::string::npos &&
+        !line.empty() && line.back() != '-')
+      ++n;
+  return n;
+}
+
+// A round trip of a `zones` request; false if the connection is closed or refused.
+bool works(Conn& c) {
+  c.send_text(R"({"op":"zones"})"
+              "\n");
+  auto l = c.line();
+  return l && Json::parse(*l)["ok"] == true;
+}
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
 std::string my_user() {
@@ -557,4 +616,143 @@ TEST_CASE("whole lines of a client that leaves at once are still applied") {
   c.send_text(R"({"op":"show","ip":"192.0.2.20"})"
               "\n");
   CHECK(c.answer()["ok"] == true);
+}
+
+TEST_CASE("a connection over max-connections gets busy and is closed, the others keep working") {
+  LogLines log;
+  admin::AdminServerOptions limits;
+  limits.max_connections = 2;
+  limits.log = log.sink();
+  Fixture f({}, limits);
+  auto a = std::make_unique<Conn>(f.socket_path);
+  Conn b(f.socket_path);
+  REQUIRE(works(*a));
+  REQUIRE(works(b));
+  Conn c(f.socket_path);
+  auto l = c.line();
+  REQUIRE(l);
+  CHECK(
+      *l ==
+      R"x({"ok":false,"error":{"code":"busy","message":"too many admin connections (limit 2)"}})x");
+  CHECK(c.at_eof());
+  CHECK(log.wait_for("refused 1 connection (the last from pid " + std::to_string(getpid())));
+  CHECK(log.has("too many admin connections (limit 2)"));
+  // The two admitted ones are unaffected.
+  CHECK(works(*a));
+  CHECK(works(b));
+  // Once one of them has gone, a new connection is admitted (the server learns of the
+  // close asynchronously: a connection made before that may still be refused).
+  a.reset();
+  bool admitted = false;
+  for (int waited = 0; !admitted && waited < kWaitMs; waited += 10) {
+    Conn d(f.socket_path);
+    admitted = works(d);
+    if (admitted) CHECK(works(d));
+    if (!admitted) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(admitted);
+  CHECK(works(b));
+}
+
+TEST_CASE("an idle connection is closed after idle-timeout, a talking one is kept") {
+  LogLines log;
+  admin::AdminServerOptions limits;
+  limits.idle_timeout = std::chrono::seconds(1);
+  limits.log = log.sink();
+  Fixture f({}, limits);
+  Conn silent(f.socket_path), talker(f.socket_path);
+  const auto start = Clock::now();
+  double closed_after = -1;
+  bool talker_ok = true;
+  // The talker asks every 0.5 s for 2.5 s; meanwhile, watch the silent one for its end.
+  for (int i = 0; i < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    talker_ok = talker_ok && works(talker);
+    pollfd p{silent.fd, POLLIN, 0};
+    if (closed_after < 0 && poll(&p, 1, 0) == 1) {
+      CHECK(silent.at_eof());
+      closed_after = seconds_since(start);
+    }
+  }
+  CHECK(talker_ok);
+  CHECK(seconds_since(start) > 2.0);
+  if (closed_after < 0 && silent.at_eof()) closed_after = seconds_since(start);
+  INFO("the silent connection was closed after " << closed_after << " s");
+  CHECK(closed_after >= 0.9);
+  CHECK(closed_after <= 3.0);
+  CHECK(log.wait_for("idle for 1 second"));
+  CHECK(log.has("admin socket: closed the connection of pid " + std::to_string(getpid())));
+  CHECK(works(talker));
+}
+
+TEST_CASE("a request that holds the server longer than idle-timeout does not make it idle") {
+  admin::HandlerOptions h;
+  h.on_write = [](const std::vector<zonestore::ZoneSerial>&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  };
+  admin::AdminServerOptions limits;
+  limits.idle_timeout = std::chrono::seconds(1);
+  Fixture f(h, limits);
+  Conn c(f.socket_path);
+  c.send_text(set_line("192.0.2.1", "slow.example", "slow"));
+  Json a = c.answer();
+  CHECK(a["tag"] == "slow");
+  CHECK(a["ok"] == true);
+  // Right after its answer the connection is not idle: the clock started at the answer.
+  CHECK(works(c));
+}
+
+TEST_CASE("an export whose client stopped reading is closed after idle-timeout") {
+  LogLines log;
+  admin::AdminServerOptions limits;
+  limits.idle_timeout = std::chrono::seconds(1);
+  limits.log = log.sink();
+  Fixture f({}, limits);
+  {
+    // 30,000 records: about 2 MB of export, far more than the socket buffers hold.
+    Json ops = Json::array();
+    for (int i = 0; i < 30000; ++i) {
+      std::ostringstream ip;
+      ip << "2001:db8::" << std::hex << (i + 1);
+      ops.push_back({{"op", "set"},
+                     {"ip", ip.str()},
+                     {"name", "a-rather-long-host-name-" + std::to_string(i) + ".example.com"}});
+    }
+    Conn w(f.socket_path);
+    w.send_text(Json{{"op", "batch"}, {"ops", ops}}.dump() + "\n");
+    REQUIRE(w.answer()["ok"] == true);
+  }
+  CHECK(open_snapshots(*f.store) == 0);
+  Conn exporter(f.socket_path);
+  exporter.send_text(R"({"op":"export","zone":"2001:db8::/32"})"
+                     "\n");
+  REQUIRE(exporter.fill());  // the answer has begun; from now on the client reads nothing
+  REQUIRE(exporter.buf.rfind(R"({"ok":true)", 0) == 0);
+  const auto stopped = Clock::now();
+  CHECK(open_snapshots(*f.store) == 1);
+  // Others are served meanwhile.
+  Conn other(f.socket_path);
+  CHECK(works(other));
+  // The server closes the exporter without the client reading: the peer's end shows as
+  // a hang-up on poll.
+  double closed_after = -1;
+  while (closed_after < 0 && seconds_since(stopped) < 10) {
+    pollfd p{exporter.fd, 0, 0};
+    if (poll(&p, 1, 20) == 1 && (p.revents & POLLHUP)) closed_after = seconds_since(stopped);
+    if (closed_after < 0) CHECK(works(other));  // keeps the other one busy, not idle
+  }
+  INFO("the exporter was closed after " << closed_after << " s");
+  CHECK(closed_after >= 0.9);
+  CHECK(closed_after <= 4.0);
+  // The snapshot is released: no read transaction is left open.
+  int snapshots = 1;
+  for (int waited = 0; (snapshots = open_snapshots(*f.store)) > 0 && waited < kWaitMs; waited += 10)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(snapshots == 0);
+  CHECK(log.wait_for("in the middle of an export"));
+  CHECK(works(other));
+  // What the exporter got is an incomplete answer, then the end.
+  while (exporter.fill()) {
+  }
+  CHECK(exporter.buf.find('\n') == std::string::npos);
 }

@@ -121,6 +121,8 @@ TEST_CASE("the default config file loads with exactly what it says") {
   CHECK(c.store.map_size == 64ull << 30);
   CHECK(c.admin.socket == dir + "/var/rdnsd.sock");
   CHECK(c.admin.mode == 0660);
+  CHECK(c.admin.max_connections == 64);
+  CHECK(c.admin.idle_timeout_s == 300);
   CHECK(c.max_records == 0);
 
   const std::vector<std::string> ns = {"ns1.example.net.", "ns2.example.net."};
@@ -222,6 +224,8 @@ TEST_CASE("a minimal config gets the documented defaults") {
   CHECK(c.store.map_size == 64ull << 30);
   CHECK(c.admin.socket == "/base/sock");
   CHECK(c.admin.mode == 0660);
+  CHECK(c.admin.max_connections == 64);
+  CHECK(c.admin.idle_timeout_s == 300);
   CHECK(c.max_records == 0);
   CHECK(c.zone_defaults.ns.empty());
   CHECK(c.zone_defaults.ttl == 3600);
@@ -384,6 +388,44 @@ TEST_CASE("errors in the store and admin sections") {
               "a Unix socket path may have at most 107");
   check_error(store + "admin: {socket: sock}\nmax-records: lots\n", 4,
               "max-records must be an integer, got 'lots'");
+}
+
+TEST_CASE("admin connection limit and idle timeout") {
+  const std::string head = "server: {listen: [\"127.0.0.1:53\"]}\nstore: {path: db}\n";
+  const Config c = load(head +
+                        "admin:\n  socket: sock\n  max-connections: 1\n"
+                        "  idle-timeout: 0\n");
+  CHECK(c.admin.max_connections == 1);
+  CHECK(c.admin.idle_timeout_s == 0);
+  const Config d = load(head +
+                        "admin:\n  socket: sock\n  max-connections: 65535\n"
+                        "  idle-timeout: 86400\n");
+  CHECK(d.admin.max_connections == 65535);
+  CHECK(d.admin.idle_timeout_s == 86400);
+  CHECK(load(head + "admin: {socket: sock, max-connections: 2, idle-timeout: 1}\n").admin ==
+        AdminConf{"/base/sock", 0660, 2, 1});
+  // Empty values count as absent: the defaults.
+  const Config e = load(head + "admin:\n  socket: sock\n  max-connections:\n  idle-timeout:\n");
+  CHECK(e.admin.max_connections == 64);
+  CHECK(e.admin.idle_timeout_s == 300);
+
+  const std::string admin = head + "admin:\n  socket: sock\n";
+  check_error(admin + "  max-connections: 0\n", 5, "admin.max-connections must be 1..65535, got 0");
+  check_error(admin + "  max-connections: -1\n", 5,
+              "admin.max-connections must be 1..65535, got -1");
+  check_error(admin + "  max-connections: 65536\n", 5,
+              "admin.max-connections must be 1..65535, got 65536");
+  check_error(admin + "  max-connections: lots\n", 5,
+              "admin.max-connections must be an integer, got 'lots'");
+  check_error(admin + "  max-connections: [1]\n", 5, "admin.max-connections must be an integer");
+  check_error(admin + "  idle-timeout: -5\n", 5, "admin.idle-timeout must be 0..86400, got -5");
+  check_error(admin + "  idle-timeout: 86401\n", 5,
+              "admin.idle-timeout must be 0..86400, got 86401");
+  check_error(admin + "  idle-timeout: 1.5\n", 5,
+              "admin.idle-timeout must be an integer, got '1.5'");
+  check_error(admin + "  idle-timeout: 5m\n", 5, "admin.idle-timeout must be an integer, got '5m'");
+  check_error(admin + "  idle: 5\n", 5,
+              "unknown key 'idle' in admin (expected socket, mode, max-connections, idle-timeout)");
 }
 
 TEST_CASE("errors in zone prefixes") {
