@@ -1,10 +1,17 @@
 // What an operator sees: rdnsctl set/unset/show/list/zones, the serial stepping with
 // every write, and every kind of bad input refused with nothing changed.
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <memory>
 #include <thread>
 
 #include "e2e.h"
@@ -426,4 +433,77 @@ TEST_CASE("the admin socket has the configured permission bits") {
   auto r =
       d.rdnsctl({"set", "192.0.2.5", "x.example.net.", "--description", std::string(255, 'd')});
   CHECK_MESSAGE(r.ok(), r.describe());
+}
+
+namespace {
+
+// A raw admin connection: connect, then read whatever arrives until EOF or `timeout`.
+struct RawAdmin {
+  int fd = -1;
+  explicit RawAdmin(const std::string& path) {
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~RawAdmin() { close(fd); }
+  void send(const std::string& line) const {
+    REQUIRE(::send(fd, line.data(), line.size(), MSG_NOSIGNAL) == ssize_t(line.size()));
+  }
+  // Reads until EOF (true) or until `timeout` passes without it (false); `got` collects.
+  bool read_to_eof(std::string& got, Millis timeout) const {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      char buf[4096];
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return true;
+      got.append(buf, size_t(n));
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the daemon applies admin.max-connections and admin.idle-timeout from its config") {
+  RdnsdOptions o;
+  o.config =
+      "server:\n  listen: [\"127.0.0.1:{PORT}\"]\n  workers: 1\n"
+      "store:\n  path: {DIR}/store\n"
+      "admin:\n  socket: {DIR}/admin.sock\n  max-connections: 1\n  idle-timeout: 1\n"
+      "zones:\n" +
+      std::string(kDefaultZones);
+  Rdnsd d(o);
+  // The fixture's own readiness probe may still hold the one slot for a moment: retry
+  // until a connection is served (bounded).
+  std::unique_ptr<RawAdmin> first;
+  std::string got;
+  for (int attempt = 0; attempt < 100 && got.find("\"ok\":true") == std::string::npos; ++attempt) {
+    first = std::make_unique<RawAdmin>(d.socket_path());
+    first->send("{\"op\":\"zones\"}\n");
+    got.clear();
+    for (int i = 0; i < 50 && got.find('\n') == std::string::npos; ++i)
+      if (first->read_to_eof(got, Millis(20))) break;
+  }
+  REQUIRE(got.find("\"ok\":true") != std::string::npos);
+  // A second connection gets `busy` and EOF at once.
+  {
+    RawAdmin second(d.socket_path());
+    std::string refused;
+    CHECK(second.read_to_eof(refused, Millis(3000)));
+    CHECK(refused.find("\"code\":\"busy\"") != std::string::npos);
+    CHECK(refused.find("limit 1") != std::string::npos);
+  }
+  // Silent from now on: closed by the server after about a second.
+  std::string rest;
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(first->read_to_eof(rest, Millis(4000)));
+  CHECK(std::chrono::steady_clock::now() - t0 >= Millis(700));
+  CHECK(rest.empty());
+  CHECK(d.stderr_text().find("idle") != std::string::npos);
+  // And the slot is free again.
+  CHECK(d.rdnsctl({"zones"}).ok());
 }
