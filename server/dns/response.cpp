@@ -43,6 +43,7 @@ bool Response::begin(const uint8_t* query, uint8_t* out, size_t cap) noexcept {
   counts_[0] = counts_[1] = counts_[2] = 0;
   bad_data_ = false;
   table_len_ = 0;
+  rest_seen_[0] = rest_seen_[1] = rest_seen_[2] = rest_seen_[3] = 0;
   const uint8_t header[kHeaderSize] = {
       query[0], query[1], static_cast<uint8_t>(flag::kQr | (query[2] & (0x78 | flag::kRd))),
       static_cast<uint8_t>(query[3] & flag::kCd)};
@@ -168,6 +169,7 @@ bool Response::suffix_at(size_t offset, const uint8_t* name, size_t len) const n
 }
 
 size_t Response::find_suffix(const uint8_t* name, size_t len) const noexcept {
+  if (!rest_possible(len)) return kNotFound;
   for (size_t i = 0; i < table_len_; ++i) {
     if (table_rest_[i] == len && suffix_at(table_[i], name, len)) return table_[i];
   }
@@ -178,6 +180,7 @@ void Response::remember(size_t offset, size_t rest) noexcept {
   if (table_len_ < kCompressSlots && offset <= kMaxPointer && rest <= UINT8_MAX) {
     table_rest_[table_len_] = static_cast<uint8_t>(rest);
     table_[table_len_++] = static_cast<uint16_t>(offset);
+    note_rest(static_cast<uint8_t>(rest));
   }
 }
 
@@ -186,10 +189,12 @@ void Response::cut_to_question() noexcept {
   counts_[0] = counts_[1] = counts_[2] = 0;
   bad_data_ = false;
   size_t kept = 0;
+  rest_seen_[0] = rest_seen_[1] = rest_seen_[2] = rest_seen_[3] = 0;
   for (size_t i = 0; i < table_len_; ++i) {
     if (table_[i] < question_end_) {
       table_rest_[kept] = table_rest_[i];
       table_[kept++] = table_[i];
+      note_rest(table_rest_[i]);
     }
   }
   table_len_ = kept;

@@ -78,6 +78,13 @@ class Response {
   // Uncompressed length of the name at table_[i]: only a name of the same length can be
   // a match, so most entries are skipped without reading the answer.
   uint8_t table_rest_[kCompressSlots];
+  // Bit L set: some entry has table_rest_ == L. A name whose length no entry has (a PTR
+  // target after a reverse question, most often) is rejected without a scan.
+  uint64_t rest_seen_[4] = {0, 0, 0, 0};
+  void note_rest(uint8_t rest) noexcept { rest_seen_[rest >> 6] |= uint64_t(1) << (rest & 63); }
+  bool rest_possible(size_t rest) const noexcept {
+    return rest <= UINT8_MAX && (rest_seen_[rest >> 6] >> (rest & 63)) & 1;
+  }
 };
 
 }  // namespace rdnsd::dns
