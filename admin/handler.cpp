@@ -11,6 +11,14 @@ using zonestore::StoreError;
 
 namespace {
 
+std::string internal_error(const char* what, const std::optional<Json>& tag) {
+  return encode_error(Error{code::kInternal, std::string("internal error: ") + what, {}}, tag);
+}
+
+std::string store_error(const StoreError& e, const std::optional<Json>& tag) {
+  return encode_error(Error{e.code(), e.what(), std::nullopt}, tag);
+}
+
 // A streamed answer read whole, as the fields of handle() (without "ok").
 Json drained(std::unique_ptr<AnswerStream> stream) {
   std::string line;
@@ -41,8 +49,7 @@ std::string Handler::handle_line(std::string_view line, const Peer& peer) {
     while (r.stream->next(out, size_t(1) << 20)) {
     }
   } catch (const std::exception& e) {
-    return encode_error(Error{code::kInternal, std::string("internal error: ") + e.what(), {}},
-                        std::nullopt);
+    return internal_error(e.what(), std::nullopt);
   }
   return out;
 }
@@ -72,11 +79,9 @@ Response Handler::respond(Prepared request) {
   } catch (const zonestore::BatchError& e) {
     return {encode_error(Error{e.code(), e.what(), e.index()}, parsed.tag), nullptr};
   } catch (const StoreError& e) {
-    return {encode_error(Error{e.code(), e.what(), std::nullopt}, parsed.tag), nullptr};
+    return {store_error(e, parsed.tag), nullptr};
   } catch (const std::exception& e) {
-    return {encode_error(Error{code::kInternal, std::string("internal error: ") + e.what(), {}},
-                         parsed.tag),
-            nullptr};
+    return {internal_error(e.what(), parsed.tag), nullptr};
   } catch (...) {
     return {encode_error(Error{code::kInternal, "internal error", {}}, parsed.tag), nullptr};
   }
@@ -235,18 +240,6 @@ Json Handler::batch(const BatchRequest& r, const Peer& peer) {
   if (!warnings.empty()) out["warnings"] = warnings;
   return out;
 }
-
-namespace {
-
-std::string internal_error(const char* what, const std::optional<Json>& tag) {
-  return encode_error(Error{code::kInternal, std::string("internal error: ") + what, {}}, tag);
-}
-
-std::string store_error(const StoreError& e, const std::optional<Json>& tag) {
-  return encode_error(Error{e.code(), e.what(), std::nullopt}, tag);
-}
-
-}  // namespace
 
 // The writes of the group become one apply_each; the answers are made as set() and
 // unset() make theirs, in request order.

@@ -25,6 +25,18 @@ bool equals_nocase(std::string_view a, std::string_view b) {
   return true;
 }
 
+// The value of a label that is a canonical decimal octet ("0".."255", no leading zero),
+// or -1.
+int octet_value(std::string_view l) {
+  if (l.empty() || l.size() > 3 || (l.size() > 1 && l[0] == '0')) return -1;
+  int v = 0;
+  for (char c : l) {
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v > 255 ? -1 : v;
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   c = lower(c);
@@ -190,14 +202,8 @@ std::optional<IpAddress> address_from_reverse(std::string_view name) {
   if (n == 6 && equals_nocase(labels[4], "in-addr") && equals_nocase(labels[5], "arpa")) {
     addr.family = 4;
     for (int i = 0; i < 4; ++i) {
-      std::string_view l = labels[i];
-      if (l.empty() || l.size() > 3 || (l.size() > 1 && l[0] == '0')) return std::nullopt;
-      unsigned v = 0;
-      for (char c : l) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + unsigned(c - '0');
-      }
-      if (v > 255) return std::nullopt;
+      int v = octet_value(labels[i]);
+      if (v < 0) return std::nullopt;
       addr.bytes[3 - i] = uint8_t(v);
     }
     return addr;
@@ -253,14 +259,8 @@ std::optional<Prefix> prefix_from_apex(std::string_view apex) {
     p.addr.family = 4;
     size_t octets = n - 2;
     for (size_t i = 0; i < octets; ++i) {
-      std::string_view l = labels[octets - 1 - i];
-      if (l.empty() || l.size() > 3 || (l.size() > 1 && l[0] == '0')) return std::nullopt;
-      unsigned v = 0;
-      for (char c : l) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + unsigned(c - '0');
-      }
-      if (v > 255) return std::nullopt;
+      int v = octet_value(labels[octets - 1 - i]);
+      if (v < 0) return std::nullopt;
       p.addr.bytes[i] = uint8_t(v);
     }
     p.length = unsigned(octets * 8);
@@ -417,15 +417,9 @@ bool key_to_address_key(std::string_view key, AddressKey& out) noexcept {
     out.bytes[0] = 4, out.size = 5, out.full = 4, i = kV4.size();
     while (i < key.size()) {
       size_t len = uint8_t(key[i]);
-      if (out.units == 4 || len == 0 || len > 3 || i + 1 + len > key.size()) return false;
-      std::string_view l = key.substr(i + 1, len);
-      if (len > 1 && l[0] == '0') return false;
-      unsigned v = 0;
-      for (char c : l) {
-        if (c < '0' || c > '9') return false;
-        v = v * 10 + unsigned(c - '0');
-      }
-      if (v > 255) return false;
+      if (out.units == 4 || i + 1 + len > key.size()) return false;
+      int v = octet_value(key.substr(i + 1, len));
+      if (v < 0) return false;
       out.bytes[1 + out.units++] = uint8_t(v);
       i += 1 + len;
     }

@@ -160,12 +160,12 @@ struct Store::Batch {
   uint64_t records_before = 0;          // the store's record count when the batch began
   int64_t record_delta = 0;
   WriteResult result;
-  Batch(MDB_env* env, MDB_dbi info) : txn(env, true) {
-    if (auto v = txn.find(info, "records"); v && v->size() == 8)
-      records_before = codec::get_be(*v, 0, 8);
-  }
+  Batch(MDB_env* env, MDB_dbi info) : txn(env, true) { read_count(info); }
   // A batch nested in the write transaction `parent` (apply_each).
-  Batch(MDB_env* env, MDB_dbi info, MDB_txn* parent) : txn(env, parent) {
+  Batch(MDB_env* env, MDB_dbi info, MDB_txn* parent) : txn(env, parent) { read_count(info); }
+
+ private:
+  void read_count(MDB_dbi info) {
     if (auto v = txn.find(info, "records"); v && v->size() == 8)
       records_before = codec::get_be(*v, 0, 8);
   }
