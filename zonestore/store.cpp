@@ -191,6 +191,14 @@ int compare_address_keys(const MDB_val* a, const MDB_val* b) {
     if (u == v) u = word(x + 9), v = word(y + 9);
     return u < v ? -1 : u > v ? 1 : 0;
   }
+  if (a->mv_size == 5 && b->mv_size == 5) {
+    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+    uint32_t u, v;
+    std::memcpy(&u, x + 1, 4);
+    std::memcpy(&v, y + 1, 4);
+    u = __builtin_bswap32(u), v = __builtin_bswap32(v);
+    return u < v ? -1 : u > v ? 1 : 0;
+  }
   size_t n = std::min(a->mv_size, b->mv_size);
   int c = n ? std::memcmp(x, y, n) : 0;
   if (c != 0) return c;
