@@ -165,11 +165,13 @@ def threads(pid):
     return out
 
 
-def thread_cpu_seconds(pid, name):
-    """utime + stime of the threads of `pid` called `name`, in seconds."""
+def thread_cpu_seconds(pid, names):
+    """utime + stime of the threads of `pid` called `names` (a name or a tuple of them),
+    in seconds."""
+    names = (names,) if isinstance(names, str) else tuple(names)
     total = 0
     for tid, comm in threads(pid).items():
-        if comm != name:
+        if comm not in names:
             continue
         try:
             with open("/proc/%d/task/%d/stat" % (pid, tid)) as f:
@@ -180,12 +182,15 @@ def thread_cpu_seconds(pid, name):
     return total / TICK
 
 
+ANSWER_THREADS = ("rdnsd-udp", "rdnsd-tcp")
+
+
 def pin_rdnsd_threads(pid, worker_cpus=SERVER_CPU, other_cpus=LOAD_CPU):
-    """Pins rdnsd's answering threads (named rdnsd-worker) to worker_cpus and every other
+    """Pins rdnsd's answering threads (ANSWER_THREADS) to worker_cpus and every other
     thread (main, admin, libuv's) to other_cpus. Returns {name: cpus} as pinned."""
     pinned = {}
     for tid, comm in threads(pid).items():
-        cpus = worker_cpus if comm == "rdnsd-worker" else other_cpus
+        cpus = worker_cpus if comm in ANSWER_THREADS else other_cpus
         subprocess.run(["taskset", "-p", "-c", cpus, str(tid)], check=True, capture_output=True)
         pinned.setdefault(comm, cpus)
     return pinned

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Query throughput of rdnsd beside knotd, nsd and a bare echo responder.
 
-    bench/run_qps.sh [--set standard] [--rounds 3] [--seconds 12] [--tools loadgen,dnsperf]
+    bench/run_qps.sh [--set standard] [--rounds 3] [--seconds 12] [--tools loadgen-b,loadgen,dnsperf]
                      [--servers rdnsd,knotd,nsd,echo] [--no-2w] [--steal-max 10]
     bench/run_qps.sh --report RESULTS.json      (print the tables of an earlier run again)
 
@@ -31,6 +31,12 @@ import time
 import benchlib as B
 
 ORDER = ["rdnsd", "knotd", "nsd", "echo"]
+# loadgen-b never sleeps (-b): on loopback a server's send runs the client's receive path,
+# and with a sleeping client its wake-up too, which over a network is the client
+# machine's work. loadgen sleeps in poll() when it has nothing to do, as dnsperf does.
+TOOLS = ("loadgen-b", "loadgen", "dnsperf")
+TOOL_TITLES = {"loadgen-b": "bench/loadgen -b (never sleeps)", "loadgen": "bench/loadgen (sleeps in poll)",
+               "dnsperf": "dnsperf"}
 
 
 def start_servers(names, data, run_dir, store_dir):
@@ -57,8 +63,9 @@ def one_run(server, tool, data, seconds, steal_max):
         waited, busy = B.wait_quiet()
         if waited > 5:
             B.log("  waited %.0f s for other work on the machine to end (busy %.0f%%)" % (waited, busy))
-        if tool == "loadgen":
-            fn = lambda: B.run_loadgen(server.port, data, seconds, expect=server.name != "echo")
+        if tool.startswith("loadgen"):
+            spin = ["-b"] if tool == "loadgen-b" else []
+            fn = lambda: B.run_loadgen(server.port, data, seconds, extra=spin, expect=server.name != "echo")
         else:
             fn = lambda: B.run_dnsperf(server.port, data, seconds)
         res = B.measure(server, fn)
@@ -86,7 +93,7 @@ def summarize(doc):
     """Markdown tables: per tool, per server, medians and min-max of the rounds."""
     runs = doc["runs"]
     out = []
-    tools = [t for t in ("loadgen", "dnsperf") if any(r["tool"] == t for r in runs)]
+    tools = [t for t in TOOLS if any(r["tool"] == t for r in runs)]
     servers = [s for s in ORDER + ["rdnsd-2w"] if any(r["server"] == s for r in runs)]
     meds = {}
     for tool in tools:
@@ -102,12 +109,12 @@ def summarize(doc):
                     rc[k] = rc.get(k, 0) + v
             total = sum(rc.values()) or 1
             rcs = ", ".join("%s %.1f%%" % (k, 100.0 * v / total) for k, v in sorted(rc.items()))
-            unexpected = sum(int(r.get("unexpected_rcode", 0) or 0) for r in rs) if tool == "loadgen" else "-"
+            unexpected = sum(int(r.get("unexpected_rcode", 0) or 0) for r in rs) if tool.startswith("loadgen") else "-"
             rows.append([
                 s, len(rs), B.span([r.get("qps") for r in rs]), B.span([r["qps_per_cpu"] for r in rs]),
                 B.span([r["cpu_util_pct"] for r in rs]),
                 B.span([r.get("lat_avg_us") for r in rs]),
-                B.span([r.get("lat_p99_us") for r in rs]) if tool == "loadgen" else "-",
+                B.span([r.get("lat_p99_us") for r in rs]) if tool.startswith("loadgen") else "-",
                 rcs, unexpected, sum(int(r.get("lost", 0)) for r in rs),
                 B.span([r["steal_server_cpu_pct"] for r in rs], "{:.1f}"),
                 B.span([r.get("other_on_server_core_pct") for r in rs]) if s != "rdnsd-2w" else "-",
@@ -141,7 +148,7 @@ def plot(doc, png):
     work = os.path.join(B.SCRATCH, "results")
     os.makedirs(work, exist_ok=True)
     dat = os.path.join(work, os.path.basename(png)[:-4] + ".dat")
-    tools = [t for t in ("loadgen", "dnsperf") if any(r["tool"] == t for r in doc["runs"])]
+    tools = [t for t in TOOLS if any(r["tool"] == t for r in doc["runs"])]
     with open(dat, "w") as f:
         f.write("# server, then per tool (%s): median min max answers per server CPU-second\n"
                 % " ".join(tools))
@@ -157,8 +164,7 @@ def plot(doc, png):
     for i, t in enumerate(tools):
         c = 2 + 3 * i
         plots.append('"%s" using %d:%d:%d%s title "%s"' % (dat, c, c + 1, c + 2, ":xtic(1)" if i == 0 else "",
-                                                             {"loadgen": "bench/loadgen (sendmmsg)",
-                                                              "dnsperf": "dnsperf"}[t]))
+                                                             TOOL_TITLES[t]))
     script = """
 set terminal pngcairo size 960,540 font "sans,11"
 set output "%s"
@@ -184,7 +190,7 @@ def main():
     ap.add_argument("--set", default="standard")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=12)
-    ap.add_argument("--tools", default="loadgen,dnsperf")
+    ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--servers", default="rdnsd,knotd,nsd,echo")
     ap.add_argument("--no-2w", action="store_true", help="skip the run with rdnsd on two workers")
     ap.add_argument("--steal-max", type=float, default=10.0)
@@ -205,6 +211,8 @@ def main():
     data = B.dataset(args.set)
     names = [s for s in ORDER if s in args.servers.split(",")]
     tools = args.tools.split(",")
+    if any(t not in TOOLS for t in tools):
+        sys.exit("tools: %s" % ", ".join(TOOLS))
     run_dir = os.path.join(B.SCRATCH, "run", "qps-" + args.set)
     os.makedirs(run_dir, exist_ok=True)
     store_dir = os.path.join(B.SCRATCH, "store", args.set)

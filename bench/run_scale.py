@@ -2,7 +2,7 @@
 """Start time, memory and query rate as the dataset grows (165k, 1M, 10M records).
 
     bench/run_scale.sh [--sets standard,1m,10m] [--starts 3] [--rounds 3] [--seconds 10]
-                       [--servers rdnsd,knotd,nsd] [--max-start 300]
+                       [--servers rdnsd,knotd,nsd] [--max-start 300] [--tool loadgen-b]
     bench/run_scale.sh --report RESULTS.json
 
 For each set: rdnsd's store is loaded first through the admin socket (batches of at most
@@ -12,7 +12,8 @@ first (posix_fadvise DONTNEED on the LMDB file or the zone files: a cold start) 
 rdnsd, once more without eviction (warm). Start time = exec to the first correct answer
 (a NOERROR PTR answer for an existing IPv6 record, polled over UDP every <= 1 ms by
 bench/startwait). After the last start the servers stay up and are measured with
-bench/loadgen, interleaved, --rounds times.
+bench/loadgen (--tool: loadgen-b never sleeps, loadgen sleeps in poll; see run_qps.py),
+interleaved, --rounds times.
 
 A peer is skipped at a set when its figures at the previous set, scaled by the record
 count, predict more than --max-start seconds to start or more memory than the machine
@@ -145,7 +146,7 @@ def run_set(setname, args, doc, prev):
             for n in names:
                 if n not in running:
                     continue
-                res = run_qps.one_run(running[n], "loadgen", data, args.seconds, args.steal_max)
+                res = run_qps.one_run(running[n], args.tool, data, args.seconds, args.steal_max)
                 res["round"] = rnd
                 entry["runs"].append(res)
                 run_qps.show(res, rnd)
@@ -191,7 +192,7 @@ def summarize(doc):
             ])
     out = [B.markdown_table(
         ["set", "records", "server", "start ms, cold (min-max)", "start ms, warm", "RSS at first answer MiB",
-         "peak RSS MiB", "RSS anon / file MiB", "QPS (loadgen)", "QPS per CPU-s [vs standard set]", "unexpected rcodes"], rows), ""]
+         "peak RSS MiB", "RSS anon / file MiB", "QPS (%s)" % doc.get("tool", "loadgen"), "QPS per CPU-s [vs standard set]", "unexpected rcodes"], rows), ""]
     loads = [[e["set"], e["load"]["via"], "%.1f" % e["load"]["seconds"],
               "%.0f" % (e["records"] / e["load"]["seconds"]), "%.0f" % e.get("store_mib", 0),
               "%.0f" % e.get("zonefiles_mib", 0)]
@@ -211,6 +212,8 @@ def main():
     ap.add_argument("--servers", default=",".join(SERVERS))
     ap.add_argument("--max-start", type=int, default=300)
     ap.add_argument("--steal-max", type=float, default=10.0)
+    ap.add_argument("--tool", default="loadgen-b", choices=["loadgen-b", "loadgen"],
+                    help="load generator of the query runs (run_qps.TOOLS)")
     ap.add_argument("--report")
     args = ap.parse_args()
     if not args.report:
@@ -218,7 +221,7 @@ def main():
     if args.report:
         print(summarize(json.load(open(args.report))))
         return
-    doc = {"machine": B.machine(), "priority": B.raise_priority(), "argv": sys.argv, "sets": [],
+    doc = {"machine": B.machine(), "priority": B.raise_priority(), "argv": sys.argv, "sets": [], "tool": args.tool,
            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     prev = {}
     res_dir = os.path.join(B.SCRATCH, "results")

@@ -376,8 +376,8 @@ class PacedWriter:
 
 
 def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs, window):
-    """Query rate with and without `rate` sets per second. The answering thread
-    (rdnsd-worker) has the server core to itself, as in the query benchmark; the admin
+    """Query rate with and without `rate` sets per second. The answering threads
+    (rdnsd-udp, rdnsd-tcp) have the server core to themselves, as in the query benchmark; the admin
     thread, which applies the writes, runs on the load core beside the load generator
     and the writing client, as an operator would deploy it (workers on their cores, the
     control plane elsewhere). So the load generator shares its core with the admin thread
@@ -395,11 +395,11 @@ def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs, w
                 writer = PacedWriter(sock_path, rate, addrs)
                 writer.start()
                 time.sleep(0.5)
-            w0 = B.thread_cpu_seconds(rdnsd.pid, "rdnsd-worker")
+            w0 = B.thread_cpu_seconds(rdnsd.pid, B.ANSWER_THREADS)
             a0 = B.thread_cpu_seconds(rdnsd.pid, "rdnsd-admin")
             res = B.measure(rdnsd, lambda: B.run_loadgen(rdnsd.port, data, seconds, window=window))
             res["window"] = window
-            res["worker_cpu_s"] = B.thread_cpu_seconds(rdnsd.pid, "rdnsd-worker") - w0
+            res["worker_cpu_s"] = B.thread_cpu_seconds(rdnsd.pid, B.ANSWER_THREADS) - w0
             res["admin_cpu_s"] = B.thread_cpu_seconds(rdnsd.pid, "rdnsd-admin") - a0
             res["qps_per_worker_cpu"] = (res.get("answered", 0) / res["worker_cpu_s"]
                                          if res["worker_cpu_s"] > 0 else 0)

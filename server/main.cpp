@@ -2,6 +2,7 @@
 // then waits for signals (SIGTERM/SIGINT: stop; SIGHUP: re-read the config's zones).
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -102,6 +103,11 @@ int main(int argc, char** argv) {
     so.path = config.store.path;
     so.map_size = config.store.map_size;
     so.max_records = config.max_records;
+    // A read transaction for each worker's UDP and TCP threads, one for each admin
+    // connection (an export holds one while it streams), and the admin thread's own.
+    const unsigned workers = rdnsd::server::server_options(config).workers;
+    so.max_readers =
+        std::max(so.max_readers, 2 * workers + unsigned(config.admin.max_connections) + 16);
     store = rdnsd::zonestore::Store::open(so);
     if (store->migrated_from() != 0)
       log("store " + so.path + ": migrated from schema version " +

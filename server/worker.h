@@ -1,6 +1,8 @@
 #pragma once
-// One query worker: a thread with its own uv_loop_t, sockets, buffers and read
-// transaction. Internal to the server component.
+// One query worker: its own sockets, and two threads, each with its own buffers, answer
+// core and read transaction. The UDP thread drains the UDP sockets in batches and sleeps
+// in poll() only when they are all empty; the TCP thread runs a uv_loop_t. Internal to
+// the server component.
 #include <sys/socket.h>
 #include <uv.h>
 
@@ -17,12 +19,10 @@ namespace rdnsd::server {
 
 struct TcpConn;
 
-// A UDP socket polled by libuv and drained by hand in recvmmsg/sendmmsg batches.
+// A UDP socket, drained by the worker's UDP thread in recvmmsg/sendmmsg batches.
 struct UdpSocket {
-  uv_poll_t poll;
   int fd = -1;
   bool pktinfo = false;  // wildcard address: replies name their source (IP_PKTINFO)
-  Worker* worker = nullptr;
 };
 
 struct TcpListener {
@@ -44,8 +44,9 @@ class Worker {
   void start();
   void stop();  // thread-safe; joins
 
-  // UDP (udp.cpp)
-  void drain_udp(UdpSocket& sock);
+  // UDP (udp.cpp), on the UDP thread
+  void run_udp();
+  bool drain_udp(UdpSocket& sock);  // false if nothing was waiting
   // TCP (tcp.cpp)
   void accept_tcp(TcpListener& listener);
   void tcp_read(TcpConn& conn, ssize_t nread);
@@ -63,18 +64,25 @@ class Worker {
 
   const ServerOptions& options_;
   std::atomic<uint32_t>& tcp_connections_;
+  std::vector<int> tcp_fds_;
+
+  // The TCP thread's loop, answer core and read transaction.
   LmdbSource source_;
   dns::Answerer answerer_;
   uv_loop_t loop_;
   uv_async_t stop_async_;
   bool loop_ready_ = false;
   std::thread thread_;
-  std::vector<int> udp_fds_, tcp_fds_;
-  std::vector<std::unique_ptr<UdpSocket>> udp_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   std::unordered_set<TcpConn*> conns_;
 
-  // UDP batch buffers, made once.
+  // The UDP thread's sockets, answer core, read transaction and batch buffers, made
+  // once. An eventfd wakes its poll() to stop.
+  std::vector<UdpSocket> udp_;
+  LmdbSource udp_source_;
+  dns::Answerer udp_answerer_;
+  std::thread udp_thread_;
+  int udp_stop_fd_ = -1;
   size_t tx_size_;
   std::vector<uint8_t> rx_, tx_;
   std::vector<mmsghdr> rmsgs_, smsgs_;

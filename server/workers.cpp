@@ -1,6 +1,7 @@
 #include "workers.h"
 
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <stdexcept>
@@ -35,6 +36,8 @@ Worker::Worker(const zonestore::Store& store, const ServerOptions& options,
       tcp_connections_(tcp_connections),
       source_(store),
       answerer_(options_.answer, source_),
+      udp_source_(store),
+      udp_answerer_(options_.answer, udp_source_),
       tx_size_(std::max<size_t>(512, options.answer.udp_payload)),
       rx_(kBatch * kRxSize),
       tx_(kBatch * tx_size_),
@@ -49,23 +52,19 @@ Worker::Worker(const zonestore::Store& store, const ServerOptions& options,
 
 Worker::~Worker() {
   stop();
-  for (int fd : udp_fds_) close(fd);
+  for (const UdpSocket& sock : udp_) close(sock.fd);
   for (int fd : tcp_fds_) close(fd);
+  if (udp_stop_fd_ >= 0) close(udp_stop_fd_);
 }
 
 void Worker::open_sockets() {
   for (const auto& addr : options_.listen) {
-    udp_fds_.push_back(open_listen_socket(addr, SOCK_DGRAM));
+    udp_.push_back({open_listen_socket(addr, SOCK_DGRAM), is_wildcard(addr)});
     tcp_fds_.push_back(open_listen_socket(addr, SOCK_STREAM));
   }
 }
 
 namespace {
-
-void on_udp_readable(uv_poll_t* handle, int status, int) {
-  auto* sock = static_cast<UdpSocket*>(handle->data);
-  if (status == 0) sock->worker->drain_udp(*sock);
-}
 
 void on_tcp_connection(uv_stream_t* server, int status) {
   auto* listener = static_cast<TcpListener*>(server->data);
@@ -80,16 +79,6 @@ void Worker::start() {
   stop_async_.data = this;
   uv_async_init(&loop_, &stop_async_,
                 [](uv_async_t* a) { static_cast<Worker*>(a->data)->shutdown(); });
-  for (size_t i = 0; i < udp_fds_.size(); ++i) {
-    auto sock = std::make_unique<UdpSocket>();
-    sock->fd = udp_fds_[i];
-    sock->pktinfo = is_wildcard(options_.listen[i]);
-    sock->worker = this;
-    sock->poll.data = sock.get();
-    uv_poll_init(&loop_, &sock->poll, sock->fd);
-    uv_poll_start(&sock->poll, UV_READABLE, on_udp_readable);
-    udp_.push_back(std::move(sock));
-  }
   for (int fd : tcp_fds_) {
     auto listener = std::make_unique<TcpListener>();
     listener->worker = this;
@@ -102,18 +91,28 @@ void Worker::start() {
     tcp_.push_back(std::move(listener));
   }
   tcp_fds_.clear();  // owned by libuv now
+  udp_stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (udp_stop_fd_ < 0) throw std::runtime_error("eventfd failed");
   thread_ = std::thread([this] { run(); });
+  udp_thread_ = std::thread([this] { run_udp(); });
 }
 
 void Worker::run() {
   // Named so that an operator (or bench/) can pin the answering threads apart from the
   // admin thread: ps -L, taskset -p TID.
-  pthread_setname_np(pthread_self(), "rdnsd-worker");
+  pthread_setname_np(pthread_self(), "rdnsd-tcp");
   uv_run(&loop_, UV_RUN_DEFAULT);
   uv_loop_close(&loop_);
 }
 
 void Worker::stop() {
+  if (udp_thread_.joinable()) {
+    const uint64_t one = 1;
+    if (write(udp_stop_fd_, &one, sizeof one) < 0) {
+      // An eventfd write fails only if its counter would overflow: already signalled.
+    }
+    udp_thread_.join();
+  }
   if (!thread_.joinable()) return;
   uv_async_send(&stop_async_);
   thread_.join();
@@ -121,10 +120,6 @@ void Worker::stop() {
 
 // On the worker's thread: close every handle; the loop ends when all close callbacks ran.
 void Worker::shutdown() {
-  for (auto& sock : udp_) {
-    uv_poll_stop(&sock->poll);
-    uv_close(reinterpret_cast<uv_handle_t*>(&sock->poll), nullptr);
-  }
   for (auto& listener : tcp_) uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), nullptr);
   std::vector<TcpConn*> open(conns_.begin(), conns_.end());
   for (TcpConn* conn : open) tcp_close(*conn);
