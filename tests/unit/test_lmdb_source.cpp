@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "names.h"
 #include "test_store_fixture.h"
@@ -115,5 +117,49 @@ TEST_CASE("LmdbSource: records, empty non-terminals and names that hold nothing"
   src.end();
   REQUIRE(src.begin());
   CHECK(look(src, rev("192.0.2.1")).node == dns::FindNode::NxDomain);
+  src.end();
+}
+
+TEST_CASE("LmdbSource: lookups in a store of many pages, before and after writes") {
+  Fixture fx;  // zones 192.0.2.0/24 and 2001:db8::/32
+  // 20,000 IPv6 records spread over the zone: a tree of three levels, hundreds of pages.
+  auto address = [](uint32_t i) {
+    char text[64];
+    const uint32_t h = i * 2654435761u;
+    snprintf(text, sizeof text, "2001:db8:%x:%x::%x", h >> 16, h & 0xffff, i);
+    return std::string(text);
+  };
+  constexpr uint32_t kRecords = 20000;
+  std::vector<Op> ops;
+  for (uint32_t i = 0; i < kRecords; ++i)
+    ops.push_back(op_set(set_op(address(i), "h" + std::to_string(i) + ".example.")));
+  fx.store->apply(ops, T0);
+  for (uint32_t i = 1; i < 256; i += 2)
+    fx.store->set(set_op("192.0.2." + std::to_string(i), "v4-" + std::to_string(i) + ".example."),
+                  T0);
+
+  server::LmdbSource src(*fx.store);
+  REQUIRE(src.begin());
+  for (uint32_t i = 0; i < kRecords; i += 7) {
+    CAPTURE(i);
+    REQUIRE(look(src, rev(address(i))).target == "h" + std::to_string(i) + ".example.");
+  }
+  for (uint32_t i = 0; i < 256; ++i) {
+    CAPTURE(i);
+    const std::string target = i % 2 ? "v4-" + std::to_string(i) + ".example." : "";
+    REQUIRE(look(src, rev("192.0.2." + std::to_string(i))).target == target);
+  }
+  CHECK(look(src, rev("2001:db8:1:2:3::1")).node == dns::FindNode::NxDomain);
+  src.end();
+
+  for (uint32_t i = 0; i < kRecords; i += 97) fx.store->unset({address(i)}, T0 + 1);
+  fx.store->set(set_op(address(kRecords), "new.example."), T0 + 1);
+  REQUIRE(src.begin());
+  for (uint32_t i = 0; i < kRecords; i += 97) {
+    CAPTURE(i);
+    CHECK(look(src, rev(address(i))).node == dns::FindNode::NxDomain);
+    CHECK(look(src, rev(address(i + 1))).target == "h" + std::to_string(i + 1) + ".example.");
+  }
+  CHECK(look(src, rev(address(kRecords))).target == "new.example.");
   src.end();
 }
