@@ -58,12 +58,14 @@ void Worker::run_udp() {
   pthread_setname_np(pthread_self(), "rdnsd-udp");
   std::vector<pollfd> fds{{udp_stop_fd_, POLLIN, 0}};
   for (const UdpSocket& sock : udp_) fds.push_back({sock.fd, POLLIN, 0});
-  for (;;) {
+  // stop() sets the flag (seen between turns, even while queries keep arriving) and
+  // signals the eventfd (which wakes the poll()).
+  while (!udp_stopping_.load(std::memory_order_relaxed)) {
     bool busy = false;
     for (UdpSocket& sock : udp_) busy |= drain_udp(sock);
     if (busy) continue;
     int rc = poll(fds.data(), fds.size(), -1);
-    if (rc > 0 && fds[0].revents != 0) return;  // stop()
+    if (rc > 0 && fds[0].revents != 0) return;
   }
 }
 

@@ -83,6 +83,7 @@ class Worker {
   dns::Answerer udp_answerer_;
   std::thread udp_thread_;
   int udp_stop_fd_ = -1;
+  std::atomic<bool> udp_stopping_{false};
   size_t tx_size_;
   std::vector<uint8_t> rx_, tx_;
   std::vector<mmsghdr> rmsgs_, smsgs_;

@@ -107,6 +107,7 @@ void Worker::run() {
 
 void Worker::stop() {
   if (udp_thread_.joinable()) {
+    udp_stopping_.store(true, std::memory_order_relaxed);
     const uint64_t one = 1;
     if (write(udp_stop_fd_, &one, sizeof one) < 0) {
       // An eventfd write fails only if its counter would overflow: already signalled.
