@@ -60,10 +60,16 @@ fcrdns::Mode fcrdns_value(const Reader& r, const YAML::Node& node, const std::st
   return *mode;
 }
 
-// A list of NS host names (a single name is a list of one), none repeated.
+constexpr size_t kMaxNs = 32;
+
+// A list of NS host names (a single name is a list of one), none repeated, at most kMaxNs.
 std::vector<std::string> ns_list(const Reader& r, const YAML::Node& node, const std::string& path) {
   const auto entries = r.strings(node, path);
   if (entries.empty()) r.fail(node, path + " must list at least one name server");
+  // As the admin socket's zone-add allows; a referral to more would not fit a UDP answer.
+  if (entries.size() > kMaxNs)
+    r.fail(node, path + " lists " + std::to_string(entries.size()) + " name servers, more than " +
+                     std::to_string(kMaxNs));
   std::vector<std::string> out;
   std::map<std::string, int> seen;
   for (size_t i = 0; i < entries.size(); ++i) {

@@ -463,6 +463,9 @@ TEST_CASE("errors in zone names and SOA") {
   const std::string soa = "    soa: {rname: hostmaster.example.net.}\n";
   check_error(z + soa, 8, "zone 192.0.2.0/24 has no NS names (set ns or zone-defaults.ns)");
   check_error(z + "    ns: []\n" + soa, 9, "zones[0].ns must list at least one name server");
+  std::string many = "    ns: [";
+  for (int i = 0; i < 33; ++i) many += (i ? ", ns" : "ns") + std::to_string(i) + ".example.net.";
+  check_error(z + many + "]\n" + soa, 9, "zones[0].ns lists 33 name servers, more than 32");
   check_error(z + "    ns: [ns1.example.net., ns_2.example.net.]\n" + soa, 9,
               "zones[0].ns[1] 'ns_2.example.net.' is not a valid host name");
   check_error(z + "    ns:\n      - ns1.example.net\n      - NS1.example.net.\n" + soa, 11,
