@@ -139,7 +139,7 @@ void parse_info(const Reader& r, const YAML::Node& server, const char* key, bool
 ServerConf parse_server(const Reader& r, const YAML::Node& node) {
   r.check_map(node, "server",
               {"listen", "workers", "identity", "version", "nsid", "udp-payload",
-               "tcp-idle-timeout", "tcp-max-connections"});
+               "udp-receive-buffer", "tcp-idle-timeout", "tcp-max-connections"});
   ServerConf s;
   auto listen = child(node, "listen");
   if (!listen) r.fail(node, "server.listen is required (e.g. listen: [\"127.0.0.1:53\"])");
@@ -151,6 +151,11 @@ ServerConf parse_server(const Reader& r, const YAML::Node& node) {
   parse_info(r, node, "nsid", s.nsid_enabled, s.nsid, "");
   if (auto v = child(node, "udp-payload"))
     s.udp_payload = uint16_t(r.integer(*v, "server.udp-payload", 512, 4096));
+  if (auto v = child(node, "udp-receive-buffer")) {
+    s.udp_receive_buffer = r.size(*v, "server.udp-receive-buffer", 0, 1ull << 30);
+    if (s.udp_receive_buffer != 0 && s.udp_receive_buffer < (64u << 10))
+      r.fail(*v, "server.udp-receive-buffer must be 0 (the system's default) or 64K..1G");
+  }
   if (auto v = child(node, "tcp-idle-timeout"))
     s.tcp_idle_timeout_ms = uint32_t(r.integer(*v, "server.tcp-idle-timeout", 1, 3600000));
   if (auto v = child(node, "tcp-max-connections"))

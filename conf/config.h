@@ -116,6 +116,9 @@ struct ServerConf {
   uint16_t udp_payload = 1232;           // `udp-payload`: 512..4096 (RFC 6891)
   uint32_t tcp_idle_timeout_ms = 10000;  // `tcp-idle-timeout`: ms, 1..3600000
   uint32_t tcp_max_connections = 1024;   // `tcp-max-connections`: 1..1000000
+  // `udp-receive-buffer`: bytes (K/M/G suffixes), 64 KiB..1 GiB, or 0 for the system's
+  // default (net.core.rmem_default).
+  uint64_t udp_receive_buffer = 0;
 
   bool operator==(const ServerConf&) const = default;
 };

@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
     workers.stop();
     return 1;
   }
+  for (const std::string& note : workers.notes()) log(note);
   std::string where;
   for (const auto& l : config.server.listen) where += " " + l.text;
   log("ready: answering on" + where + " (udp+tcp), admin socket " + config.admin.socket);

@@ -4,7 +4,9 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -39,6 +41,22 @@ void set_option(int fd, int level, int name, const conf::ListenAddr& a, int type
   if (setsockopt(fd, level, name, &one, sizeof one) != 0) fail(a, type, "setsockopt", errno, fd);
 }
 
+// SO_RCVBUFFORCE passes net.core.rmem_max but needs CAP_NET_ADMIN; SO_RCVBUF is capped
+// there. The kernel keeps twice the size asked for (bookkeeping included) and reports
+// that, so a buffer read back below twice the request was capped.
+void set_receive_buffer(int fd, const conf::ListenAddr& a, int type, size_t bytes,
+                        std::string* note) {
+  const int want = int(std::min<size_t>(bytes, size_t(INT32_MAX / 2)));
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0)
+    fail(a, type, "setsockopt SO_RCVBUF", errno, fd);
+  const size_t got = receive_buffer_of(fd) / 2;
+  if (note && got < size_t(want))
+    *note = std::string(type == SOCK_DGRAM ? "udp " : "tcp ") + a.text + ": receive buffer " +
+            std::to_string(got) + " bytes, not the " + std::to_string(want) +
+            " asked for (net.core.rmem_max caps it; raise that, or give rdnsd CAP_NET_ADMIN)";
+}
+
 }  // namespace
 
 bool is_wildcard(const conf::ListenAddr& a) {
@@ -56,7 +74,8 @@ void check_address_free(const conf::ListenAddr& a, int type) {
   close(fd);
 }
 
-int open_listen_socket(const conf::ListenAddr& a, int type) {
+int open_listen_socket(const conf::ListenAddr& a, int type, size_t receive_buffer,
+                       std::string* note) {
   sockaddr_storage ss;
   socklen_t len = fill_address(a, ss);
   int fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -70,9 +89,17 @@ int open_listen_socket(const conf::ListenAddr& a, int type) {
     else
       set_option(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, a, type);
   }
+  if (receive_buffer > 0) set_receive_buffer(fd, a, type, receive_buffer, note);
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) fail(a, type, "bind", errno, fd);
   if (type == SOCK_STREAM && listen(fd, 1024) != 0) fail(a, type, "listen", errno, fd);
   return fd;
+}
+
+size_t receive_buffer_of(int fd) {
+  int got = 0;
+  socklen_t len = sizeof got;
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) != 0 || got < 0) return 0;
+  return size_t(got);
 }
 
 }  // namespace rdnsd::server

@@ -39,8 +39,9 @@ class Worker {
   Worker(const zonestore::Store& store, const ServerOptions& options,
          std::atomic<uint32_t>& tcp_connections);
   ~Worker();
-  // Opens this worker's sockets (throws std::runtime_error) on the caller's thread.
-  void open_sockets();
+  // Opens this worker's sockets (throws std::runtime_error) on the caller's thread; adds
+  // to `notes` what could not be set up as asked (a smaller receive buffer).
+  void open_sockets(std::vector<std::string>& notes);
   void start();
   void stop();  // thread-safe; joins
 

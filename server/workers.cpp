@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -27,6 +28,7 @@ ServerOptions server_options(const conf::Config& config) {
   o.answer.tcp_idle_timeout_ms = config.server.tcp_idle_timeout_ms;
   o.tcp_idle_timeout_ms = config.server.tcp_idle_timeout_ms;
   o.tcp_max_connections = config.server.tcp_max_connections;
+  o.udp_receive_buffer = size_t(config.server.udp_receive_buffer);
   return o;
 }
 
@@ -57,9 +59,13 @@ Worker::~Worker() {
   if (udp_stop_fd_ >= 0) close(udp_stop_fd_);
 }
 
-void Worker::open_sockets() {
+void Worker::open_sockets(std::vector<std::string>& notes) {
   for (const auto& addr : options_.listen) {
-    udp_.push_back({open_listen_socket(addr, SOCK_DGRAM), is_wildcard(addr)});
+    std::string note;
+    udp_.push_back({open_listen_socket(addr, SOCK_DGRAM, options_.udp_receive_buffer, &note),
+                    is_wildcard(addr)});
+    if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end())
+      notes.push_back(note);
     tcp_fds_.push_back(open_listen_socket(addr, SOCK_STREAM));
   }
 }
@@ -141,7 +147,7 @@ void Workers::start() {
   }
   for (unsigned i = 0; i < options_.workers; ++i) {
     auto w = std::make_unique<Worker>(store_, options_, tcp_connections_);
-    w->open_sockets();
+    w->open_sockets(notes_);
     workers_.push_back(std::move(w));
   }
   for (auto& w : workers_) w->start();

@@ -1,9 +1,9 @@
 #pragma once
-// The query side of rdnsd: `workers` threads, each with its own uv_loop_t, its own UDP
-// socket and TCP listener on every listen address (bound with SO_REUSEPORT, so the
-// kernel spreads queries and connections over the workers), its own answer buffers and
-// its own LMDB read transaction. Threads share nothing but the store and an atomic
-// count of TCP connections.
+// The query side of rdnsd: `workers` workers, each with its own UDP socket and TCP
+// listener on every listen address (bound with SO_REUSEPORT, so the kernel spreads
+// queries and connections over the workers) and two threads: one answers UDP, one runs a
+// uv_loop_t for TCP, each with its own answer buffers and LMDB read transaction. Threads
+// share nothing but the store and an atomic count of TCP connections.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -21,6 +21,7 @@ struct ServerOptions {
   dns::AnswerConfig answer;
   uint32_t tcp_idle_timeout_ms = 10000;  // RFC 7766 section 6.2.3
   uint32_t tcp_max_connections = 1024;   // over all workers
+  size_t udp_receive_buffer = 0;         // SO_RCVBUF of each UDP socket; 0: the system's
 };
 
 ServerOptions server_options(const conf::Config& config);
@@ -41,12 +42,15 @@ class Workers {
   // Stops every worker: each closes its handles and its loop ends; then joins. Safe to
   // call more than once.
   void stop();
+  // What start() could not set up as asked, for the log (one line per listen address).
+  const std::vector<std::string>& notes() const { return notes_; }
 
  private:
   const zonestore::Store& store_;
   ServerOptions options_;
   std::atomic<uint32_t> tcp_connections_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::string> notes_;
 };
 
 }  // namespace rdnsd::server

@@ -125,6 +125,7 @@ TEST_CASE("bad values are refused with their line") {
   check_refused(edit(2, "  listen: [\"127.0.0.1\"]"), {2}, {"127.0.0.1"});
   check_refused(edit(2, "  listen: [\"[::1]:99999\"]"), {2}, {"99999"});
   check_refused(edit(3, "  workers: many"), {3}, {"workers", "many"});
+  check_refused(edit(3, "  udp-receive-buffer: 1000"), {3}, {"udp-receive-buffer", "64k"});
   check_refused(edit(10, "    ns: [\"not a name\"]"), {10}, {"not a name"});
   check_refused(append("    ttl: -5\n"), {12}, {"ttl", "-5"});
   check_refused(append("    ttl: 2147483648\n"), {12}, {"ttl", "2147483648"});
@@ -180,4 +181,21 @@ TEST_CASE("relative paths in the config resolve against the config file's folder
   auto ctl = run({RDNSCTL_BIN, "--socket", d.dir() + "/ctl.sock", "zones"});
   INFO(ctl.describe());
   CHECK(ctl.ok());
+}
+
+TEST_CASE("server.udp-receive-buffer: rdnsd answers with it, and logs a buffer it could not get") {
+  RdnsdOptions o;
+  o.server = {"udp-receive-buffer: 2M"};
+  Rdnsd d(o);
+  auto r = d.dig({"-x", "192.0.2.1"});
+  INFO(r.describe());
+  CHECK(r.status == "NOERROR");
+  // As root (CAP_NET_ADMIN) the buffer is forced to 2 MiB and nothing is logged; else it
+  // is capped at net.core.rmem_max and the log says how large it is.
+  const std::string logs = d.stderr_text();
+  const size_t at = logs.find("receive buffer ");
+  if (at != std::string::npos)
+    CHECK(logs.find("udp 127.0.0.1:" + std::to_string(d.port()) + ": receive buffer ") !=
+          std::string::npos);
+  CHECK(logs.find("ready: answering on") != std::string::npos);
 }

@@ -245,6 +245,7 @@ TEST_CASE("server options") {
       "  udp-payload: 4096\n"
       "  tcp-idle-timeout: 3600000\n"
       "  tcp-max-connections: 1\n"
+      "  udp-receive-buffer: 4M\n"
       "store: {path: db, map-size: 1G}\n"
       "admin: {socket: sock, mode: 600}\n");
   REQUIRE(c.server.listen.size() == 1);
@@ -260,6 +261,7 @@ TEST_CASE("server options") {
   CHECK(c.server.udp_payload == 4096);
   CHECK(c.server.tcp_idle_timeout_ms == 3600000);
   CHECK(c.server.tcp_max_connections == 1);
+  CHECK(c.server.udp_receive_buffer == 4u << 20);
   CHECK(c.store.map_size == 1ull << 30);
   CHECK(c.admin.mode == 0600);
 
@@ -332,6 +334,12 @@ TEST_CASE("errors in the server section") {
               "server.tcp-idle-timeout must be 1..3600000, got 0");
   check_error(server(listen + "  tcp-max-connections: 1000001\n"), 3,
               "server.tcp-max-connections must be 1..1000000");
+  CHECK(load(server(listen + "  udp-receive-buffer: 0\n")).server.udp_receive_buffer == 0);
+  CHECK(load(server(listen)).server.udp_receive_buffer == 0);
+  check_error(server(listen + "  udp-receive-buffer: 1000\n"), 3,
+              "server.udp-receive-buffer must be 0 (the system's default) or 64K..1G");
+  check_error(server(listen + "  udp-receive-buffer: 2G\n"), 3, "server.udp-receive-buffer");
+  check_error(server(listen + "  udp-receive-buffer: lots\n"), 3, "server.udp-receive-buffer");
 }
 
 TEST_CASE("errors in listen addresses") {
