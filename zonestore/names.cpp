@@ -10,14 +10,6 @@
 namespace rdnsd::names {
 namespace {
 
-// `lead` + `text`, built by appending: GCC 12 at -O3 misreads an operator+ chain that
-// starts with a literal as an overlapping memcpy (-Wrestrict).
-std::string joined(const char* lead, std::string_view text) {
-  std::string out(lead);
-  out.append(text);
-  return out;
-}
-
 void set_why(std::string* why, std::string text) {
   if (why) *why = std::move(text);
 }
@@ -129,12 +121,12 @@ std::string format_ip(const IpAddress& addr) {
 std::optional<Prefix> parse_prefix(std::string_view text, std::string* why) {
   size_t slash = text.find('/');
   if (slash == std::string_view::npos) {
-    set_why(why, joined("'", text) + "' is not a prefix (expected ADDRESS/LENGTH)");
+    set_why(why, "'" + std::string(text) + "' is not a prefix (expected ADDRESS/LENGTH)");
     return std::nullopt;
   }
   auto addr = parse_ip(text.substr(0, slash));
   if (!addr) {
-    set_why(why, joined("'", text.substr(0, slash)) + "' is not an IP address");
+    set_why(why, "'" + std::string(text.substr(0, slash)) + "' is not an IP address");
     return std::nullopt;
   }
   std::string_view len_text = text.substr(slash + 1);
@@ -149,13 +141,13 @@ std::optional<Prefix> parse_prefix(std::string_view text, std::string* why) {
   }
   unsigned max = addr->family == 4 ? 32 : 128;
   if (len > max) {
-    set_why(why, joined("prefix length '", len_text) + "' must be 0.." + std::to_string(max));
+    set_why(why, "prefix length '" + std::string(len_text) + "' must be 0.." + std::to_string(max));
     return std::nullopt;
   }
   Prefix p{*addr, len};
   for (unsigned bit = len; bit < max; ++bit) {
     if (p.addr.bytes[bit / 8] & (0x80 >> (bit % 8))) {
-      set_why(why, joined("'", text) + "' has host bits set (did you mean " + format_ip([&] {
+      set_why(why, "'" + std::string(text) + "' has host bits set (did you mean " + format_ip([&] {
                      IpAddress a = *addr;
                      for (unsigned b = len; b < max; ++b) a.bytes[b / 8] &= ~(0x80 >> (b % 8));
                      return a;
@@ -300,7 +292,7 @@ std::optional<std::string> text_to_wire(std::string_view text, std::string* why)
   std::string label;
   auto flush = [&]() -> bool {
     if (label.empty()) {
-      set_why(why, joined("empty label in '", text) + "'");
+      set_why(why, "empty label in '" + std::string(text) + "'");
       return false;
     }
     if (label.size() > kMaxLabel) {
@@ -319,7 +311,7 @@ std::optional<std::string> text_to_wire(std::string_view text, std::string* why)
           std::isdigit((unsigned char)text[i + 2]) && std::isdigit((unsigned char)text[i + 3])) {
         int v = (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
         if (v > 255) {
-          set_why(why, joined("bad escape in '", text) + "'");
+          set_why(why, "bad escape in '" + std::string(text) + "'");
           return std::nullopt;
         }
         label += char(v);
@@ -327,7 +319,7 @@ std::optional<std::string> text_to_wire(std::string_view text, std::string* why)
       } else if (i + 1 < text.size()) {
         label += text[++i];
       } else {
-        set_why(why, joined("dangling backslash in '", text) + "'");
+        set_why(why, "dangling backslash in '" + std::string(text) + "'");
         return std::nullopt;
       }
     } else if (c == '.') {
@@ -480,20 +472,20 @@ bool is_hostname(std::string_view text, std::string* why) {
   for_each_label(text, [&](std::string_view l) {
     if (!ok) return;
     if (l.empty()) {
-      set_why(why, joined("'", text) + "' has an empty label");
+      set_why(why, "'" + std::string(text) + "' has an empty label");
       ok = false;
     } else if (l.size() > kMaxLabel) {
-      set_why(why, joined("label '", l.substr(0, 20)) + "...' is longer than 63 characters");
+      set_why(why, "label '" + std::string(l.substr(0, 20)) + "...' is longer than 63 characters");
       ok = false;
     } else if (l.front() == '-' || l.back() == '-') {
-      set_why(why, joined("label '", l) + "' starts or ends with a hyphen");
+      set_why(why, "label '" + std::string(l) + "' starts or ends with a hyphen");
       ok = false;
     } else {
       for (char c : l) {
         bool good =
             (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
         if (!good) {
-          set_why(why, joined("label '", l) +
+          set_why(why, "label '" + std::string(l) +
                            "' has a character other than letters, digits and hyphens");
           ok = false;
           return;
@@ -507,7 +499,7 @@ bool is_hostname(std::string_view text, std::string* why) {
   std::string_view top = text.back() == '.' ? text.substr(0, text.size() - 1) : text;
   top = top.substr(top.rfind('.') + 1);
   if (top.find_first_not_of("0123456789") == std::string_view::npos) {
-    set_why(why, joined("'", text) + joined("' ends in the all-numeric label '", top) +
+    set_why(why, "'" + std::string(text) + "' ends in the all-numeric label '" + std::string(top) +
                      "'; a host name's last label has a letter");
     return false;
   }
