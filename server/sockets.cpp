@@ -51,10 +51,12 @@ void set_receive_buffer(int fd, const conf::ListenAddr& a, int type, size_t byte
       setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0)
     fail(a, type, "setsockopt SO_RCVBUF", errno, fd);
   const size_t got = receive_buffer_of(fd) / 2;
-  if (note && got < size_t(want))
-    *note = std::string(type == SOCK_DGRAM ? "udp " : "tcp ") + a.text + ": receive buffer " +
-            std::to_string(got) + " bytes, not the " + std::to_string(want) +
-            " asked for (net.core.rmem_max caps it; raise that, or give rdnsd CAP_NET_ADMIN)";
+  if (!note) return;
+  *note = std::string(type == SOCK_DGRAM ? "udp " : "tcp ") + a.text + ": receive buffer " +
+          std::to_string(got) + " bytes";
+  if (got < size_t(want))
+    *note += ", not the " + std::to_string(want) +
+             " asked for (net.core.rmem_max caps it; raise that, or give rdnsd CAP_NET_ADMIN)";
 }
 
 }  // namespace

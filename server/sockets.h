@@ -18,7 +18,8 @@ void check_address_free(const conf::ListenAddr& addr, int type);
 // for TCP). Throws std::runtime_error("ADDR: reason").
 // With `receive_buffer` (bytes, 0: the system's default) the socket's SO_RCVBUF is set
 // to it: with SO_RCVBUFFORCE where the process may (CAP_NET_ADMIN), else within
-// net.core.rmem_max. If the kernel gives less, `note` says so (for the log).
+// net.core.rmem_max; `note` says, for the log, the size the kernel gave, and when that
+// is less than asked, why.
 int open_listen_socket(const conf::ListenAddr& addr, int type, size_t receive_buffer = 0,
                        std::string* note = nullptr);
 // The receive buffer the kernel keeps for `fd` (SO_RCVBUF as read back: twice the

@@ -40,7 +40,7 @@ class Worker {
          std::atomic<uint32_t>& tcp_connections);
   ~Worker();
   // Opens this worker's sockets (throws std::runtime_error) on the caller's thread; adds
-  // to `notes` what could not be set up as asked (a smaller receive buffer).
+  // to `notes` the receive buffer each UDP socket got, when one was asked for.
   void open_sockets(std::vector<std::string>& notes);
   void start();
   void stop();  // thread-safe; joins

@@ -42,7 +42,7 @@ class Workers {
   // Stops every worker: each closes its handles and its loop ends; then joins. Safe to
   // call more than once.
   void stop();
-  // What start() could not set up as asked, for the log (one line per listen address).
+  // For the log: the UDP receive buffer each listen address got, when one was asked for.
   const std::vector<std::string>& notes() const { return notes_; }
 
  private:

@@ -49,6 +49,10 @@ void* operator new[](std::size_t size, std::align_val_t align) {
   if (void* p = counted_aligned_alloc(size, align)) return p;
   throw std::bad_alloc();
 }
+// Every replacement above allocates with malloc, so free is the matching release; GCC
+// cannot tell once it inlines them (-Wmismatched-new-delete at -O3).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept {
   std::free(p);
 }
@@ -73,6 +77,7 @@ void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
   std::free(p);
 }
+#pragma GCC diagnostic pop
 
 using namespace rdnsd::dns;
 using namespace rdnsd::dns::testing;
