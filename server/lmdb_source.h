@@ -1,8 +1,9 @@
 #pragma once
-// The answer core's RecordSource over the LMDB store: one per worker thread. It holds
-// one read transaction that begin() renews and end() resets, so a batch of queries sees
-// one consistent snapshot and the next batch sees every commit made before it (LMDB
-// MVCC: no cache, nothing stale). Nothing here allocates after construction.
+// The answer core's RecordSource over the LMDB store: one per answering thread (a
+// worker's UDP and TCP threads have one each). It holds one read transaction that
+// begin() renews and end() resets, so a batch of queries sees one consistent snapshot
+// and the next batch sees every commit made before it (LMDB MVCC: no cache, nothing
+// stale). Nothing here allocates after construction.
 #include <lmdb.h>
 
 #include "answer.h"
