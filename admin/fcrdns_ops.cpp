@@ -57,6 +57,36 @@ std::vector<Pending> pending_sets(const std::vector<zonestore::Zone>& zones,
   return out;
 }
 
+// A pending set whose target did not confirm, as its answer will say it.
+struct Unconfirmed {
+  size_t index;  // of the op in the request
+  bool refused;  // in a `require` zone: the set is refused (fcrdns_failed)
+  std::string text;
+};
+
+// The pending sets (in order) whose forward lookups `found` do not confirm them.
+std::vector<Unconfirmed> unconfirmed(const std::vector<Pending>& pending,
+                                     const std::vector<fcrdns::Forward>& found) {
+  std::vector<Unconfirmed> out;
+  for (size_t k = 0; k < pending.size(); ++k) {
+    const Pending& p = pending[k];
+    fcrdns::Verdict v = fcrdns::judge(p.address, p.target, found[k]);
+    if (v.state == fcrdns::State::Confirmed) continue;
+    const std::string ip = names::format_ip(p.address);
+    if (p.mode == fcrdns::Mode::Require)
+      out.push_back({p.index, true, "forward confirmation of " + ip + " failed: " + v.reason});
+    else
+      out.push_back({p.index, false, ip + " is not forward-confirmed: " + v.reason});
+  }
+  return out;
+}
+
+std::vector<std::string> targets_of(const std::vector<Pending>& pending) {
+  std::vector<std::string> targets;
+  for (const auto& p : pending) targets.push_back(p.target);
+  return targets;
+}
+
 std::string lower(std::string s) {
   for (char& c : s)
     if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
@@ -145,22 +175,14 @@ std::vector<std::string> Handler::confirm(const std::vector<const SetRequest*>& 
   if (zones.empty()) return {};
   std::vector<Pending> pending = pending_sets(zones, sets);
   if (pending.empty()) return {};
-  std::vector<std::string> targets;
-  for (const auto& p : pending) targets.push_back(p.target);
-  std::vector<fcrdns::Forward> found = resolve(targets);
   std::vector<std::string> warnings;
-  for (size_t k = 0; k < pending.size(); ++k) {
-    const Pending& p = pending[k];
-    fcrdns::Verdict v = fcrdns::judge(p.address, p.target, found[k]);
-    if (v.state == fcrdns::State::Confirmed) continue;
-    const std::string ip = names::format_ip(p.address);
-    if (p.mode == fcrdns::Mode::Require) {
-      StoreError e(code::kFcrdnsFailed, "forward confirmation of " + ip + " failed: " + v.reason);
-      if (batch) throw zonestore::BatchError(p.index, e);
+  for (Unconfirmed& u : unconfirmed(pending, resolve(targets_of(pending)))) {
+    if (u.refused) {
+      StoreError e(code::kFcrdnsFailed, u.text);
+      if (batch) throw zonestore::BatchError(u.index, e);
       throw e;
     }
-    warnings.push_back((batch ? "ops[" + std::to_string(p.index) + "]: " : std::string()) + ip +
-                       " is not forward-confirmed: " + v.reason);
+    warnings.push_back((batch ? "ops[" + std::to_string(u.index) + "]: " : std::string()) + u.text);
   }
   return warnings;
 }
@@ -181,19 +203,11 @@ std::vector<Handler::Confirmation> Handler::confirm_each(
     }
   }
   if (pending.empty()) return out;
-  std::vector<std::string> targets;
-  for (const auto& p : pending) targets.push_back(p.target);
-  std::vector<fcrdns::Forward> found = resolve(targets);
-  for (size_t k = 0; k < pending.size(); ++k) {
-    const Pending& p = pending[k];
-    fcrdns::Verdict v = fcrdns::judge(p.address, p.target, found[k]);
-    if (v.state == fcrdns::State::Confirmed) continue;
-    const std::string ip = names::format_ip(p.address);
-    if (p.mode == fcrdns::Mode::Require)
-      out[p.index].error =
-          StoreError(code::kFcrdnsFailed, "forward confirmation of " + ip + " failed: " + v.reason);
+  for (Unconfirmed& u : unconfirmed(pending, resolve(targets_of(pending)))) {
+    if (u.refused)
+      out[u.index].error = StoreError(code::kFcrdnsFailed, u.text);
     else
-      out[p.index].warnings.push_back(ip + " is not forward-confirmed: " + v.reason);
+      out[u.index].warnings.push_back(std::move(u.text));
   }
   return out;
 }

@@ -11,8 +11,12 @@ using zonestore::StoreError;
 
 namespace {
 
+// "internal error: WHAT", or "internal error" without `what` (an exception of no known
+// type).
 std::string internal_error(const char* what, const std::optional<Json>& tag) {
-  return encode_error(Error{code::kInternal, std::string("internal error: ") + what, {}}, tag);
+  return encode_error(
+      Error{code::kInternal, what ? std::string("internal error: ") + what : "internal error", {}},
+      tag);
 }
 
 std::string store_error(const StoreError& e, const std::optional<Json>& tag) {
@@ -83,7 +87,7 @@ Response Handler::respond(Prepared request) {
   } catch (const std::exception& e) {
     return {internal_error(e.what(), parsed.tag), nullptr};
   } catch (...) {
-    return {encode_error(Error{code::kInternal, "internal error", {}}, parsed.tag), nullptr};
+    return {internal_error(nullptr, parsed.tag), nullptr};
   }
 }
 
@@ -298,9 +302,7 @@ std::vector<std::string> Handler::respond_group(const std::vector<Prepared>& gro
       if (answers[i].empty()) answers[i] = internal_error(e.what(), group[i].parsed.tag);
   } catch (...) {
     for (size_t i = 0; i < group.size(); ++i)
-      if (answers[i].empty())
-        answers[i] =
-            encode_error(Error{code::kInternal, "internal error", {}}, group[i].parsed.tag);
+      if (answers[i].empty()) answers[i] = internal_error(nullptr, group[i].parsed.tag);
   }
   return answers;
 }

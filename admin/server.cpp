@@ -181,6 +181,9 @@ struct AdminServer::Impl {
 
   void accept();
   void refuse(Connection* c);
+  std::string busy_reason() const {
+    return "too many admin connections (limit " + std::to_string(options.max_connections) + ")";
+  }
   void log_refusals(bool force);
   void touch(Connection* c);
   uint64_t sweep_interval() const;
@@ -226,11 +229,7 @@ void AdminServer::Impl::accept() {
 
 // One error line, then the connection is closed; nothing it sends is read.
 void AdminServer::Impl::refuse(Connection* c) {
-  const std::string limit = std::to_string(options.max_connections);
-  send(c,
-       encode_error({code::kBusy, "too many admin connections (limit " + limit + ")", std::nullopt},
-                    std::nullopt) +
-           "\n");
+  send(c, encode_error({code::kBusy, busy_reason(), std::nullopt}, std::nullopt) + "\n");
   ++refusals;
   if (options.log) last_refused = peer_ids(&c->pipe);
   log_refusals(refusal_logged_at == 0);
@@ -244,8 +243,7 @@ void AdminServer::Impl::log_refusals(bool force) {
   if (!force && now - refusal_logged_at < 1000) return;
   if (options.log)
     options.log("admin socket: refused " + plural(refusals, "connection") + " (the last from " +
-                last_refused + "): too many admin connections (limit " +
-                std::to_string(options.max_connections) + ")");
+                last_refused + "): " + busy_reason());
   refusals = 0;
   refusal_logged_at = now;
 }

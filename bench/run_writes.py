@@ -375,6 +375,20 @@ class PacedWriter:
         return answered_then / secs, answered_then
 
 
+def probed_rounds(rounds, run, describe):
+    """`rounds` runs of run() (a dict of figures), each between two fdatasync probes of the
+    disk, each logged as describe(round, figures)."""
+    out = []
+    for rnd in range(1, rounds + 1):
+        B.wait_quiet()
+        r = {"fsync_before": B.fsync_probe()}
+        r.update(run())
+        r["fsync_after"] = B.fsync_probe()
+        B.log(describe(rnd, r))
+        out.append(r)
+    return out
+
+
 def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs, window):
     """Query rate with and without `rate` sets per second. The answering threads
     (rdnsd-udp, rdnsd-tcp) have the server core to themselves, as in the query benchmark; the admin
@@ -544,26 +558,16 @@ def main():
     sock = os.path.join(wd, "rdnsd.sock")
     try:
         if "single" not in skip:
-            doc["single"] = []
-            for rnd in range(args.rounds):
-                B.wait_quiet()
-                r = {"fsync_before": B.fsync_probe()}
-                r.update(single_sets(sock, rdnsd.port, args.ops, addrs))
-                r["fsync_after"] = B.fsync_probe()
-                B.log("single sets round %d: %.0f/s, p50 %.0f us, stale %d/%d; fdatasync p50 %.0f/%.0f us" % (
-                    rnd + 1, r["ops_per_s"], r["lat_p50_us"], r["visibility_stale"], r["visibility_checked"],
+            doc["single"] = probed_rounds(
+                args.rounds, lambda: single_sets(sock, rdnsd.port, args.ops, addrs),
+                lambda rnd, r: "single sets round %d: %.0f/s, p50 %.0f us, stale %d/%d; fdatasync p50 %.0f/%.0f us" % (
+                    rnd, r["ops_per_s"], r["lat_p50_us"], r["visibility_stale"], r["visibility_checked"],
                     r["fsync_before"]["p50_us"], r["fsync_after"]["p50_us"]))
-                doc["single"].append(r)
         if "pipelined" not in skip:
-            doc["pipelined"] = []
-            for rnd in range(args.rounds):
-                B.wait_quiet()
-                r = {"fsync_before": B.fsync_probe()}
-                r.update(pipelined_sets(sock, args.pipelined_ops, args.window, addrs))
-                r["fsync_after"] = B.fsync_probe()
-                B.log("pipelined sets round %d (window %d): %.0f/s, p50 %.0f us, p99 %.0f us, %d refused" % (
-                    rnd + 1, args.window, r["ops_per_s"], r["lat_p50_us"], r["lat_p99_us"], r["failed"]))
-                doc["pipelined"].append(r)
+            doc["pipelined"] = probed_rounds(
+                args.rounds, lambda: pipelined_sets(sock, args.pipelined_ops, args.window, addrs),
+                lambda rnd, r: "pipelined sets round %d (window %d): %.0f/s, p50 %.0f us, p99 %.0f us, %d refused" % (
+                    rnd, args.window, r["ops_per_s"], r["lat_p50_us"], r["lat_p99_us"], r["failed"]))
         if "sync" not in skip:
             doc["sync"] = sync_calls(rdnsd, sock, 200, addrs)
             B.log("sync calls for 200 sets: %s" % doc["sync"])

@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  const rdnsd::server::ServerOptions query_options = rdnsd::server::server_options(config);
   std::unique_ptr<rdnsd::zonestore::Store> store;
   try {
     rdnsd::zonestore::StoreOptions so;
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
     so.max_records = config.max_records;
     // A read transaction for each worker's UDP and TCP threads, one for each admin
     // connection (an export holds one while it streams), and the admin thread's own.
-    const unsigned workers = rdnsd::server::server_options(config).workers;
+    const unsigned workers = query_options.workers;
     so.max_readers =
         std::max(so.max_readers, 2 * workers + unsigned(config.admin.max_connections) + 16);
     store = rdnsd::zonestore::Store::open(so);
@@ -128,7 +129,7 @@ int main(int argc, char** argv) {
   ao.idle_timeout = std::chrono::seconds(config.admin.idle_timeout_s);
   ao.log = [](const std::string& text) { log(text); };  // on the admin thread
   rdnsd::admin::AdminServer admin(handler, config.admin.socket, config.admin.mode, ao);
-  rdnsd::server::Workers workers(*store, rdnsd::server::server_options(config));
+  rdnsd::server::Workers workers(*store, query_options);
   try {
     workers.start();
     admin.start();

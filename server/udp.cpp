@@ -6,7 +6,7 @@
 // one waits on its sockets. With a waiter (an epoll registration, as a libuv poll
 // handle keeps), every datagram sent or received runs that waiter's callback under the
 // socket's wait-queue lock, which the receiving and the sending CPU then both take: on
-// loopback that was a tenth of a busy worker's CPU time.
+// loopback that was 7.7% of a busy worker's CPU time (perf).
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
