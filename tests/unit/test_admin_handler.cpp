@@ -13,24 +13,16 @@
 
 #include "handler.h"
 #include "store.h"
+#include "test_tempdir.h"
 
 using namespace rdnsd;
 using admin::Json;
+using testing::TempDir;
 
 namespace {
 
 constexpr const char* kV4 = "2.0.192.in-addr.arpa.";
 constexpr const char* kV6 = "8.b.d.0.1.0.0.2.ip6.arpa.";
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char name[] = "/tmp/rdnsd-admin-XXXXXX";
-    if (!mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
-    path = name;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 zonestore::ZoneSettings config_zone(const char* prefix) {
   zonestore::ZoneSettings s;
@@ -42,7 +34,7 @@ zonestore::ZoneSettings config_zone(const char* prefix) {
 }
 
 struct Fixture {
-  TempDir dir;
+  TempDir dir{"admin"};
   std::time_t now = 1795000000;
   admin::Peer peer{"alice"};
   uint64_t global_limit = 0;

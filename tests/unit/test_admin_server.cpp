@@ -28,21 +28,13 @@
 #include "cli.h"
 #include "server.h"
 #include "store.h"
+#include "test_tempdir.h"
 
 using namespace rdnsd;
 using admin::Json;
+using testing::TempDir;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char name[] = "/tmp/rdnsd-admin-XXXXXX";
-    if (!mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
-    path = name;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 sockaddr_un address(const std::string& path) {
   sockaddr_un sa{};
@@ -125,7 +117,7 @@ zonestore::ZoneSettings config_zone(const char* prefix) {
 }
 
 struct Fixture {
-  TempDir dir;
+  TempDir dir{"admin"};
   std::string socket_path = dir.path + "/admin.sock";
   std::unique_ptr<zonestore::Store> store;
   std::unique_ptr<admin::Handler> handler;

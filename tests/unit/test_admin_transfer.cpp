@@ -22,24 +22,16 @@
 #include "master_file.h"
 #include "server.h"
 #include "store.h"
+#include "test_tempdir.h"
 
 using namespace rdnsd;
 using admin::Json;
+using testing::TempDir;
 
 namespace {
 
 constexpr const char* kV4 = "2.0.192.in-addr.arpa.";
 constexpr const char* kV6 = "8.b.d.0.1.0.0.2.ip6.arpa.";
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char name[] = "/tmp/rdnsd-transfer-XXXXXX";
-    if (!mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
-    path = name;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 zonestore::ZoneSettings config_zone(const char* prefix, uint64_t max_records = 0) {
   zonestore::ZoneSettings s;
@@ -52,7 +44,7 @@ zonestore::ZoneSettings config_zone(const char* prefix, uint64_t max_records = 0
 }
 
 struct Fixture {
-  TempDir dir;
+  TempDir dir{"transfer"};
   admin::Peer peer{"alice"};
   std::unique_ptr<zonestore::Store> store;
   std::unique_ptr<admin::Handler> handler;

@@ -14,25 +14,17 @@
 
 #include "handler.h"
 #include "store.h"
+#include "test_tempdir.h"
 
 using namespace rdnsd;
 using admin::Json;
+using testing::TempDir;
 
 namespace {
 
 constexpr const char* kRequire = "2.0.192.in-addr.arpa.";  // 192.0.2.0/24
 constexpr const char* kWarn = "100.51.198.in-addr.arpa.";  // 198.51.100.0/24
 constexpr const char* kOff = "113.0.203.in-addr.arpa.";    // 203.0.113.0/24
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char name[] = "/tmp/rdnsd-fcrdns-XXXXXX";
-    if (!mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
-    path = name;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 // Answers from a table (lower-case names); names not in it are NXDOMAIN. Records every
 // call.
@@ -79,7 +71,7 @@ zonestore::ZoneSettings zone(const char* prefix, fcrdns::Mode mode) {
 }
 
 struct Fixture {
-  TempDir dir;
+  TempDir dir{"fcrdns"};
   std::time_t now = 1795000000;
   admin::Peer peer{"alice"};
   std::shared_ptr<TableResolver> resolver = std::make_shared<TableResolver>();

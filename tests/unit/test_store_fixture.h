@@ -15,23 +15,13 @@
 #include "names.h"
 #include "serial.h"
 #include "store.h"
+#include "test_tempdir.h"
 
 namespace rdnsd::zonestore::testing {
 
 inline constexpr std::time_t T0 = 1700000000;  // 2023-11-14 22:13:20 UTC
 
-// A fresh directory, removed with everything in it at the end of the test.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/rdnsd-store-test-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using rdnsd::testing::TempDir;
 
 inline names::Prefix pfx(std::string_view text) {
   auto p = names::parse_prefix(text);
@@ -152,7 +142,7 @@ inline constexpr const char* kV6 = "8.b.d.0.1.0.0.2.ip6.arpa.";
 
 // A store with 192.0.2.0/24 and 2001:db8::/32 made by the config.
 struct Fixture {
-  TempDir dir;
+  TempDir dir{"store-test"};
   std::unique_ptr<Store> store;
   explicit Fixture(StoreOptions options = {}) {
     options.path = dir.path + "/db";

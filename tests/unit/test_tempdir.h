@@ -1,0 +1,28 @@
+#pragma once
+// A fresh folder under /tmp for one test, removed with everything in it at the end.
+#include <stdlib.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace rdnsd::testing {
+
+struct TempDir {
+  std::string path;
+  // `what` names the folder (/tmp/rdnsd-WHAT-XXXXXX), so a leftover says whose it is.
+  explicit TempDir(const std::string& what = "test") {
+    std::string tmpl = "/tmp/rdnsd-" + what + "-XXXXXX";
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp " + tmpl + " failed");
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+}  // namespace rdnsd::testing
