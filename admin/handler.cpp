@@ -233,7 +233,7 @@ Json Handler::batch(const BatchRequest& r, const Peer& peer) {
     }
     ops.push_back(std::move(op));
   }
-  zonestore::WriteResult w = store_.apply(ops, options_.clock());
+  zonestore::WriteResult w = store_.apply(ops, options_.clock(), {}, false, /*keep_records=*/false);
   written(w.serials);
   Json out;
   out["ops"] = r.ops.size();

@@ -157,7 +157,7 @@ Json Handler::import(const ImportRequest& r, const Peer& peer) {
       return true;
     };
     try {
-      w = store_.apply(c.ops, options_.clock(), skip, r.dry_run);
+      w = store_.apply(c.ops, options_.clock(), skip, r.dry_run, /*keep_records=*/false);
     } catch (const zonestore::BatchError& e) {
       throw zonestore::BatchError(c.record_of[e.index()], e);
     }

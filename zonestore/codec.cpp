@@ -2,6 +2,8 @@
 
 #include <sys/random.h>
 
+#include <array>
+
 namespace rdnsd::zonestore::codec {
 
 void check(int rc, const char* what) {
@@ -141,13 +143,21 @@ std::string encode_rr(uint32_t ttl, std::string_view target_wire) {
 }
 
 std::string new_uuid() {
-  std::string raw(16, '\0');
-  size_t got = 0;
-  while (got < raw.size()) {
-    ssize_t n = getrandom(raw.data() + got, raw.size() - got, 0);
-    if (n < 0) throw StoreError("internal", "getrandom failed");
-    got += size_t(n);
+  // The kernel's random bytes, fetched 4 KiB at a time: one getrandom call per record
+  // was 3-4% of a 100,000-record batch. Each UUID takes 16 bytes that no other gets.
+  thread_local std::array<char, 4096> pool;
+  thread_local size_t used = pool.size();
+  if (used == pool.size()) {
+    size_t got = 0;
+    while (got < pool.size()) {
+      ssize_t n = getrandom(pool.data() + got, pool.size() - got, 0);
+      if (n < 0) throw StoreError("internal", "getrandom failed");
+      got += size_t(n);
+    }
+    used = 0;
   }
+  std::string raw(pool.data() + used, 16);
+  used += 16;
   raw[6] = char((uint8_t(raw[6]) & 0x0f) | 0x40);
   raw[8] = char((uint8_t(raw[8]) & 0x3f) | 0x80);
   return raw;

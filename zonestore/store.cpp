@@ -160,6 +160,7 @@ struct Store::Batch {
   uint64_t records_before = 0;          // the store's record count when the batch began
   int64_t record_delta = 0;
   WriteResult result;
+  bool keep_records = true;  // fill result.records
   Batch(MDB_env* env, MDB_dbi info) : txn(env, true) { read_count(info); }
   // A batch nested in the write transaction `parent` (apply_each).
   Batch(MDB_env* env, MDB_dbi info, MDB_txn* parent) : txn(env, parent) { read_count(info); }
@@ -582,7 +583,7 @@ void Store::apply_set(Batch& b, const SetOp& op, std::time_t now) const {
   b.txn.put(rr_, mkey, codec::encode_rr(ttl, *names::text_to_wire(*target)));
   b.txn.put(meta_, mkey, codec::encode_meta(m));
   if (!old) b.txn.put(ids_, m.id, mkey);
-  b.result.records.push_back(make_record(addr, m, z.apex));
+  if (b.keep_records) b.result.records.push_back(make_record(addr, m, z.apex));
   ++(old ? b.result.replaced : b.result.created);
 }
 
@@ -640,8 +641,9 @@ bool skippable(const StoreError& e) {
 }  // namespace
 
 WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const SkipOp& skip,
-                         bool dry_run) {
+                         bool dry_run, bool keep_records) {
   Batch b(env_, info_);
+  b.keep_records = keep_records;
   for (size_t i = 0; i < ops.size(); ++i) {
     try {
       if (ops[i].kind == Op::Kind::Set)

@@ -223,9 +223,11 @@ class Store {
   // Throws BatchError with the index of the first failing op. With `skip`, an op that
   // fails its checks may be left out instead (see SkipOp); `skipped` counts them. With
   // `dry_run`, everything is checked and counted and then nothing is written (no
-  // serial step; `serials` holds the serials the write would have made).
+  // serial step; `serials` holds the serials the write would have made). Without
+  // `keep_records`, `records` stays empty: for callers that answer with counts only (a
+  // batch of 100,000 sets would otherwise build and drop 100,000 Records).
   WriteResult apply(const std::vector<Op>& ops, std::time_t now, const SkipOp& skip = {},
-                    bool dry_run = false);
+                    bool dry_run = false, bool keep_records = true);
   // Group commit: each op as if it were a set() or unset() of its own, in order, but
   // all in ONE write transaction with ONE durable commit. Each op runs in its own nested
   // transaction: it steps its zone's serial once, updates the record counts, and sees

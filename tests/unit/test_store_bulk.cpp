@@ -1,7 +1,9 @@
 // Unit tests of the store's whole-zone and many-record paths: add_zones, descriptions
-// kept on replace, apply with skipped ops and dry runs, and read_zone's snapshot.
+// kept on replace, apply with skipped ops, dry runs and without records, record ids, and
+// read_zone's snapshot.
 #include <doctest/doctest.h>
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -108,6 +110,51 @@ TEST_CASE("apply with skip leaves out ops that fail their checks, and only those
     CHECK(w.serials[0].serial == s4 + 1);
     CHECK(dump(*fx.store) == before);
   }
+}
+
+TEST_CASE("apply without keep_records writes the same and returns no records") {
+  Fixture fx;
+  std::vector<Op> ops = {op_set(set_op("192.0.2.5", "five.example.")),
+                         op_set(set_op("2001:db8::5", "five6.example.")),
+                         op_set(set_op("192.0.2.6", "six.example."))};
+  WriteResult with = fx.store->apply(ops, T0 + 10);
+  CHECK(with.records.size() == 3);
+  std::vector<Op> again = {op_set(set_op("192.0.2.5", "five-b.example.")),
+                           op_set(set_op("192.0.2.7", "seven.example."))};
+  uint32_t s4 = serial_of(*fx.store, kV4);
+  WriteResult w = fx.store->apply(again, T0 + 20, {}, false, /*keep_records=*/false);
+  CHECK(w.records.empty());
+  CHECK(w.created == 1);
+  CHECK(w.replaced == 1);
+  REQUIRE(w.serials.size() == 1);
+  CHECK(w.serials[0].serial == s4 + 1);
+  CHECK(serial_of(*fx.store, kV4) == s4 + 1);
+  CHECK(fx.store->record_count() == 4);
+  auto five = fx.store->get("192.0.2.5");
+  REQUIRE(five);
+  CHECK(five->target == "five-b.example.");
+  CHECK(five->id == with.records[0].id);  // a replace keeps the record's id
+  auto seven = fx.store->get("192.0.2.7");
+  REQUIRE(seven);
+  CHECK(seven->id.size() == 36);
+  CHECK(seven->id != five->id);
+}
+
+TEST_CASE("600 records get 600 distinct version 4 UUIDs") {
+  Fixture fx;
+  std::vector<Op> ops;
+  for (int i = 0; i < 600; ++i)
+    ops.push_back(op_set(set_op("2001:db8::" + std::to_string(i + 1), "h.example.")));
+  WriteResult w = fx.store->apply(ops, T0 + 10);
+  REQUIRE(w.records.size() == 600);
+  std::set<std::string> ids;
+  for (const auto& r : w.records) {
+    REQUIRE(r.id.size() == 36);
+    CHECK(r.id[14] == '4');                                          // version 4
+    CHECK(std::string("89ab").find(r.id[19]) != std::string::npos);  // RFC 9562 variant
+    ids.insert(r.id);
+  }
+  CHECK(ids.size() == 600);
 }
 
 TEST_CASE("read_zone: the zone and its records in address order, from one snapshot") {
