@@ -117,7 +117,7 @@ struct ZoneSerial {
   uint32_t serial;
 };
 struct WriteResult {
-  std::vector<Record> records;  // one per set, in order
+  std::vector<Record> records;  // one per set, in order (none from apply without keep_records)
   std::vector<ZoneSerial> serials;
   size_t created = 0, replaced = 0, removed = 0, skipped = 0;
 };
