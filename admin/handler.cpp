@@ -233,7 +233,8 @@ Json Handler::batch(const BatchRequest& r, const Peer& peer) {
     }
     ops.push_back(std::move(op));
   }
-  zonestore::WriteResult w = store_.apply(ops, options_.clock(), {}, false, /*keep_records=*/false);
+  zonestore::WriteResult w = store_.apply(ops, options_.clock(), /*skip=*/{}, /*dry_run=*/false,
+                                          /*keep_records=*/false);
   written(w.serials);
   Json out;
   out["ops"] = r.ops.size();
