@@ -119,7 +119,7 @@ int run_export(const Invocation& inv, std::ostream& out, std::ostream& err) {
   int fd = -1;
   try {
     fd = connect_socket(inv.socket);
-    send_line(fd, inv.socket, inv.request.dump(-1, ' ', false, Json::error_handler_t::replace));
+    send_line(fd, inv.socket, {inv.request.dump(-1, ' ', false, Json::error_handler_t::replace)});
   } catch (const ConnectError& e) {
     if (fd >= 0) close(fd);
     err << "rdnsctl: " << e.what() << "\n";

@@ -79,8 +79,8 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-Json read_batch(std::istream& in, const std::string& name, std::vector<size_t>* lines) {
-  Json ops = Json::array();
+std::string read_batch(std::istream& in, const std::string& name, std::vector<size_t>* lines) {
+  std::string ops = "[";
   std::string line;
   bool first = true;
   for (size_t n = 1; std::getline(in, line); ++n) {
@@ -92,9 +92,10 @@ Json read_batch(std::istream& in, const std::string& name, std::vector<size_t>* 
     };
     std::string why;
     if (text[0] == '{') {
-      Json op = Json::parse(text, nullptr, false);
-      if (op.is_discarded() || !op.is_object()) throw fail("not a JSON object");
-      ops.push_back(std::move(op));
+      // A valid JSON text that starts with '{' is one object.
+      if (!Json::accept(text)) throw fail("not a JSON object");
+      if (ops.size() > 1) ops += ',';
+      ops += text;
     } else {
       Json op = csv_op(text, why);
       if (!why.empty()) throw fail(why);
@@ -102,13 +103,15 @@ Json read_batch(std::istream& in, const std::string& name, std::vector<size_t>* 
         first = false;
         continue;
       }
-      ops.push_back(std::move(op));
+      if (ops.size() > 1) ops += ',';
+      ops += op.dump(-1, ' ', false, Json::error_handler_t::replace);
     }
     first = false;
     if (lines) lines->push_back(n);
   }
   if (in.bad()) throw UsageError("cannot read " + name);
-  if (ops.empty()) throw UsageError(name + ": no operations in it");
+  if (ops.size() == 1) throw UsageError(name + ": no operations in it");
+  ops += ']';
   return ops;
 }
 
@@ -117,12 +120,12 @@ namespace {
 // Fills in the batch's ops from its file; returns the file's name for messages.
 std::string load_batch(Invocation& inv, std::istream& in, std::vector<size_t>& lines) {
   if (inv.batch_file == "-") {
-    inv.request["ops"] = read_batch(in, "<stdin>", &lines);
+    inv.ops = read_batch(in, "<stdin>", &lines);
     return "<stdin>";
   }
   std::ifstream file(inv.batch_file);
   if (!file) throw UsageError("cannot read " + inv.batch_file + ": " + std::strerror(errno));
-  inv.request["ops"] = read_batch(file, inv.batch_file, &lines);
+  inv.ops = read_batch(file, inv.batch_file, &lines);
   return inv.batch_file;
 }
 
@@ -185,16 +188,25 @@ int run(const std::vector<std::string>& args, const char* env_socket, std::istre
     err << "rdnsctl: " << e.what() << "\nTry 'rdnsctl --help' for more information.\n";
     return kUsage;
   }
+  // A batch's line is the request object with its "ops" array as read_batch wrote it:
+  // `request`, then `inv.ops` and `tail`, sent one after another.
   std::string request = inv.request.dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (request.size() > kMaxLine) {
+  std::string_view tail;
+  if (!inv.ops.empty()) {
+    request.pop_back();
+    request += request.size() > 1 ? ",\"ops\":" : "\"ops\":";
+    tail = "}";
+  }
+  size_t size = request.size() + inv.ops.size() + tail.size();
+  if (size > kMaxLine) {
     bar.reset();
-    err << "rdnsctl: the request is " << request.size() << " bytes, more than the " << kMaxLine
+    err << "rdnsctl: the request is " << size << " bytes, more than the " << kMaxLine
         << " bytes the server takes in one request; split the " << inv.command << "\n";
     return kUsage;
   }
   std::string line;
   try {
-    line = round_trip(inv.socket, request);
+    line = round_trip(inv.socket, {request, inv.ops, tail});
   } catch (const ConnectError& e) {
     bar.reset();
     err << "rdnsctl: " << e.what() << "\n";

@@ -41,19 +41,22 @@ int connect_socket(const std::string& path) {
   return fd;
 }
 
-void send_line(int fd, const std::string& path, const std::string& line) {
-  std::string data = line + "\n";
-  for (size_t sent = 0; sent < data.size();) {
-    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw broken(path, std::string("failed while sending: ") + std::strerror(errno));
-    sent += size_t(n);
-  }
+void send_line(int fd, const std::string& path, std::initializer_list<std::string_view> pieces) {
+  auto send_all = [&](std::string_view data) {
+    for (size_t sent = 0; sent < data.size();) {
+      ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw broken(path, std::string("failed while sending: ") + std::strerror(errno));
+      sent += size_t(n);
+    }
+  };
+  for (std::string_view piece : pieces) send_all(piece);
+  send_all("\n");
 }
 
-std::string round_trip(const std::string& path, const std::string& line) {
+std::string round_trip(const std::string& path, std::initializer_list<std::string_view> pieces) {
   Fd s{connect_socket(path)};
-  send_line(s.fd, path, line);
+  send_line(s.fd, path, pieces);
   std::string answer;
   char buf[65536];
   for (;;) {

@@ -28,7 +28,7 @@ std::string usage_error(const std::vector<std::string>& args) {
 
 Json batch(const std::string& text, std::vector<size_t>* lines = nullptr) {
   std::istringstream in(text);
-  return read_batch(in, "ops.csv", lines);
+  return Json::parse(read_batch(in, "ops.csv", lines));
 }
 
 std::string batch_error(const std::string& text) {
@@ -183,6 +183,10 @@ TEST_CASE("batch files: JSON lines, CSV with quotes, a header, comments") {
   CHECK(ops[3] == Json{{"op", "unset"}, {"ip", "192.0.2.4"}});
   CHECK(ops[4]["ttl"] == "soon");
   CHECK(lines == std::vector<size_t>{3, 5, 6, 7, 8});
+  // JSON lines go to the server as written.
+  std::istringstream in("{ \"op\": \"unset\",\"ip\":\"192.0.2.4\" }\n192.0.2.1,a.example\n");
+  CHECK(read_batch(in, "ops", nullptr) ==
+        R"([{ "op": "unset","ip":"192.0.2.4" },{"op":"set","ip":"192.0.2.1","name":"a.example"}])");
 }
 
 TEST_CASE("bad batch files name the line") {
@@ -192,6 +196,11 @@ TEST_CASE("bad batch files name the line") {
   CHECK(batch_error("192.0.2.1,a.b\n192.0.2.2,a.b,1,x,y\n").find("ops.csv:2: expected") == 0);
   CHECK(batch_error("192.0.2.1,a.b,1,\"open\n") == "ops.csv:1: a quoted field is not closed");
   CHECK(batch_error("{\"op\":\n") == "ops.csv:1: not a JSON object");
+  CHECK(batch_error("{\"op\":\"unset\",\"ip\":\"192.0.2.4\"} x\n") ==
+        "ops.csv:1: not a JSON object");
+  CHECK(batch_error("{\"op\":\"unset\"}{\"op\":\"unset\"}\n") == "ops.csv:1: not a JSON object");
+  CHECK(batch_error("{\"op\":\"set\",\"name\":\"\xff.example\"}\n") ==
+        "ops.csv:1: not a JSON object");  // not UTF-8
   CHECK(batch_error("# nothing\n\n") == "ops.csv: no operations in it");
   std::ostringstream out, err;
   std::istringstream in;
