@@ -640,8 +640,51 @@ bool skippable(const StoreError& e) {
 
 }  // namespace
 
+namespace {
+
+// The order in which apply() may write `ops` in address order instead of as given: a
+// large batch of sets whose answer has no per-op part. Its outcome is the same in any
+// order that keeps the ops of each address in theirs: each address's record depends on
+// its own ops only, and, sets only ever adding records, a quota is exceeded in one order
+// exactly when in any other. Inserting in key order keeps the B-tree paths of `ptr` and
+// `meta` in the cache from one op to the next (a 100,000-set batch in random order: most
+// of its time was LMDB walking cold pages). Empty when the ops go as given.
+std::vector<uint32_t> address_order(const std::vector<Op>& ops, const SkipOp& skip,
+                                    bool keep_records) {
+  constexpr size_t kMinSorted = 256;
+  if (skip || keep_records || ops.size() < kMinSorted || ops.size() > UINT32_MAX) return {};
+  std::vector<std::pair<std::string, uint32_t>> keys;
+  keys.reserve(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].kind != Op::Kind::Set) return {};
+    auto addr = names::parse_ip(ops[i].set.address);
+    if (!addr) return {};  // refused below, at its own index
+    keys.emplace_back(codec::meta_key(*addr), uint32_t(i));
+  }
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<uint32_t> order;
+  order.reserve(keys.size());
+  for (const auto& k : keys) order.push_back(k.second);
+  return order;
+}
+
+}  // namespace
+
 WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const SkipOp& skip,
                          bool dry_run, bool keep_records) {
+  if (std::vector<uint32_t> order = address_order(ops, skip, keep_records); !order.empty()) {
+    try {
+      Batch b(env_, info_);
+      b.keep_records = false;
+      for (uint32_t i : order) apply_set(b, ops[i].set, now);
+      finish(b, now, dry_run);
+      return std::move(b.result);
+    } catch (const StoreError&) {
+      // Nothing was written. The ops go again as given, so that the refusal names the
+      // first failing op in the client's order, not in address order.
+    }
+  }
   Batch b(env_, info_);
   b.keep_records = keep_records;
   for (size_t i = 0; i < ops.size(); ++i) {

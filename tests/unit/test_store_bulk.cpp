@@ -140,6 +140,89 @@ TEST_CASE("apply without keep_records writes the same and returns no records") {
   CHECK(seven->id != five->id);
 }
 
+namespace {
+
+// dump() without the record ids, which are random.
+std::string dump_without_ids(const Store& s) {
+  std::string out = dump(s);
+  for (size_t at = out.find(" id="); at != std::string::npos; at = out.find(" id=", at))
+    out.erase(at, 4 + 36);
+  return out;
+}
+
+// 600 sets over both zones in no particular order, one address twice.
+std::vector<Op> shuffled_sets() {
+  std::vector<Op> ops;
+  for (int i = 0; i < 600; ++i) {
+    int n = (i * 7919) % 600;
+    std::string address =
+        n % 2 ? "192.0.2." + std::to_string(n % 250 + 1) : "2001:db8::" + std::to_string(n + 1);
+    ops.push_back(op_set(set_op(address, "h" + std::to_string(i) + ".example.")));
+  }
+  ops.push_back(op_set(set_op("2001:db8::1", "last.example.")));
+  return ops;
+}
+
+}  // namespace
+
+TEST_CASE("a large batch without records, written in address order, ends as in the given order") {
+  std::vector<Op> ops = shuffled_sets();
+  Fixture given, sorted;
+  WriteResult a = given.store->apply(ops, T0 + 10);  // with records: in the given order
+  WriteResult b = sorted.store->apply(ops, T0 + 10, {}, false, /*keep_records=*/false);
+  CHECK(b.created == a.created);
+  CHECK(b.replaced == a.replaced);
+  std::set<std::string> distinct;
+  for (const Op& op : ops) distinct.insert(op.set.address);
+  CHECK(a.created == distinct.size());
+  CHECK(a.replaced == ops.size() - distinct.size());
+  CHECK(dump_without_ids(*sorted.store) == dump_without_ids(*given.store));
+  CHECK(sorted.store->get("2001:db8::1")->target == "last.example.");
+
+  SUBCASE("a refusal names the first failing op in the given order") {
+    std::string before = dump(*sorted.store);
+    ops[450].set.target = "bad_name";
+    ops[30].set.address = "192.0.2.300";   // bad_address
+    ops[520].set.address = "203.0.113.1";  // not_in_zone
+    try {
+      sorted.store->apply(ops, T0 + 20, {}, false, false);
+      FAIL("applied");
+    } catch (const BatchError& e) {
+      CHECK(e.index() == 30);
+      CHECK(e.code() == "bad_address");
+    }
+    ops[30].set.address = "192.0.2.30";
+    try {
+      sorted.store->apply(ops, T0 + 20, {}, false, false);
+      FAIL("applied");
+    } catch (const BatchError& e) {
+      CHECK(e.index() == 450);
+      CHECK(e.code() == "bad_name");
+    }
+    CHECK(dump(*sorted.store) == before);
+  }
+  SUBCASE("a quota is refused at the op that crosses it in the given order") {
+    StoreOptions o;
+    o.max_records = 400;
+    Fixture limited(o);
+    std::string before = dump(*limited.store);
+    // The given order's 401st new record.
+    size_t created = 0, crossing = 0;
+    std::set<std::string> seen;
+    for (size_t i = 0; i < ops.size(); ++i)
+      if (seen.insert(ops[i].set.address).second && ++created == 401) crossing = i;
+    REQUIRE(crossing > 0);
+    try {
+      limited.store->apply(ops, T0 + 20, {}, false, false);
+      FAIL("applied");
+    } catch (const BatchError& e) {
+      CHECK(e.index() == crossing);
+      CHECK(e.code() == "quota_exceeded");
+    }
+    CHECK(dump(*limited.store) == before);
+  }
+}
+
 TEST_CASE("600 records get 600 distinct version 4 UUIDs") {
   Fixture fx;
   std::vector<Op> ops;
