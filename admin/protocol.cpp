@@ -17,11 +17,25 @@ struct Refused {
   throw Refused{Error{code, std::move(message), std::nullopt}};
 }
 
+// The elements of the request's top-level "ops" or "records" list, each read into its
+// request type as soon as the JSON parser has it and then dropped from the document: a
+// batch of 100,000 ops never sits in memory as 100,000 JSON objects at once.
+struct Streamed {
+  size_t count = 0;  // elements in the list (the last one, if the key came twice)
+  std::vector<std::variant<SetRequest, UnsetRequest>> ops;
+  std::vector<ImportRecord> records;
+  std::optional<Refused> first_error;  // of the element with the lowest index
+};
+
 // Reads the fields of one request object. `where` prefixes every message ("ops[3]: ")
 // so that a refusal inside a batch says which op it is about.
 class Fields {
  public:
-  Fields(const Json& object, std::string where) : object_(object), where_(std::move(where)) {}
+  Fields(const Json& object, std::string where, Streamed* streamed = nullptr)
+      : object_(object), where_(std::move(where)), streamed_(streamed) {}
+
+  // The streamed elements of the top-level list (parse_request always streams them).
+  Streamed& streamed() const { return *streamed_; }
 
   // Refuses any field not in `names` ("op" is always allowed, "tag" only at top level).
   void allow(std::initializer_list<std::string_view> names, bool tag) const {
@@ -107,6 +121,7 @@ class Fields {
  private:
   const Json& object_;
   std::string where_;
+  Streamed* streamed_;
 };
 
 SetRequest parse_set(const Fields& f, bool top) {
@@ -224,13 +239,14 @@ RequestBody parse_batch(const Fields& f) {
   const Json* ops = f.find("ops");
   if (!ops) f.fail(code::kBadRequest, "missing field 'ops'");
   if (!ops->is_array()) f.fail(code::kBadRequest, "'ops' must be a list of ops");
-  if (ops->empty()) f.fail(code::kBadRequest, "'ops' is empty");
-  if (ops->size() > kMaxBatch)
+  Streamed& s = f.streamed();
+  if (s.count == 0) f.fail(code::kBadRequest, "'ops' is empty");
+  if (s.count > kMaxBatch)
     f.fail(code::kBadRequest, "'ops' holds more than " + std::to_string(kMaxBatch) + " ops");
   BatchRequest r;
   r.actor = f.actor();
-  r.ops.reserve(ops->size());
-  for (size_t i = 0; i < ops->size(); ++i) r.ops.push_back(parse_batch_op((*ops)[i], i));
+  if (s.first_error) throw *s.first_error;
+  r.ops = std::move(s.ops);
   return r;
 }
 
@@ -278,16 +294,16 @@ RequestBody parse_import(const Fields& f) {
   const Json* records = f.find("records");
   if (!records) f.fail(code::kBadRequest, "missing field 'records'");
   if (!records->is_array()) f.fail(code::kBadRequest, "'records' must be a list of records");
-  if (records->empty()) f.fail(code::kBadRequest, "'records' is empty");
-  if (records->size() > kMaxBatch)
+  Streamed& s = f.streamed();
+  if (s.count == 0) f.fail(code::kBadRequest, "'records' is empty");
+  if (s.count > kMaxBatch)
     f.fail(code::kBadRequest,
            "'records' holds more than " + std::to_string(kMaxBatch) + " records");
   ImportRequest r;
   r.actor = f.actor();
   r.dry_run = f.boolean("dry_run").value_or(false);
-  r.records.reserve(records->size());
-  for (size_t i = 0; i < records->size(); ++i)
-    r.records.push_back(parse_import_record((*records)[i], i));
+  if (s.first_error) throw *s.first_error;
+  r.records = std::move(s.records);
   return r;
 }
 
@@ -323,13 +339,49 @@ std::string short_json_error(const std::string& what) {
   return pos == std::string::npos ? what : what.substr(pos + 2);
 }
 
-RequestBody parse_object(const Json& object) {
-  Fields f(object, "");
+RequestBody parse_object(const Json& object, Streamed& streamed) {
+  Fields f(object, "", &streamed);
   auto op = f.text("op", kMaxText);
   if (!op) f.fail(code::kBadRequest, "missing field 'op'");
   auto it = op_parsers().find(*op);
   if (it == op_parsers().end()) f.fail(code::kBadRequest, "unknown op '" + *op + "'");
   return it->second(f);
+}
+
+// The parser callback that streams the elements of a top-level "ops" or "records" list
+// into `s` (the list stays in the document, empty). Depths as nlohmann reports them: the
+// request object's keys and lists are at 1, the lists' elements end at 2.
+Json::parser_callback_t stream_lists(Streamed& s) {
+  enum class List { None, Ops, Records };
+  return [&s, key = std::string(), list = List::None](int depth, Json::parse_event_t event,
+                                                      Json& parsed) mutable {
+    using Event = Json::parse_event_t;
+    if (depth == 1) {
+      if (event == Event::key) {
+        key = parsed.get<std::string>();
+      } else if (event == Event::array_start) {
+        list = key == "ops" ? List::Ops : key == "records" ? List::Records : List::None;
+        if (list != List::None) s = Streamed{};  // a repeated key: the last one counts
+      } else if (event == Event::array_end) {
+        list = List::None;
+      }
+      return true;
+    }
+    bool element = depth == 2 && (event == Event::object_end || event == Event::array_end ||
+                                  event == Event::value);
+    if (!element || list == List::None) return true;
+    size_t i = s.count++;
+    if (s.first_error || i >= kMaxBatch) return false;  // refused anyway: only counted
+    try {
+      if (list == List::Ops)
+        s.ops.push_back(parse_batch_op(parsed, i));
+      else
+        s.records.push_back(parse_import_record(parsed, i));
+    } catch (const Refused& r) {
+      s.first_error = r;
+    }
+    return false;
+  };
 }
 
 }  // namespace
@@ -342,14 +394,15 @@ Parsed parse_request(std::string_view line) {
       refuse(code::kBadRequest,
              "request line is longer than " + std::to_string(kMaxLine) + " bytes");
     Json object;
+    Streamed streamed;
     try {
-      object = Json::parse(line);
+      object = Json::parse(line, stream_lists(streamed));
     } catch (const Json::parse_error& e) {
       refuse(code::kBadRequest, "malformed JSON: " + short_json_error(e.what()));
     }
     if (!object.is_object()) refuse(code::kBadRequest, "a request must be a JSON object");
     if (auto it = object.find("tag"); it != object.end()) out.tag = *it;
-    out.request = parse_object(object);
+    out.request = parse_object(object, streamed);
   } catch (const Refused& r) {
     out.error = r.error;
   }

@@ -204,6 +204,51 @@ TEST_CASE("batch refusals carry the index of the op") {
   CHECK(p.error.index == 0u);
 }
 
+TEST_CASE("batch and import lists are read element by element, with the same answers") {
+  // The first refused op is the one named, also when later ones are refused too.
+  Parsed p = parse(
+      R"({"op":"batch","ops":[{"op":"set","ip":"192.0.2.1","name":"a.b"},[1],{"op":"show"},7]})");
+  REQUIRE(!p.request);
+  CHECK(p.error.index == 1u);
+  CHECK(p.error.message == "ops[1]: an op must be a JSON object");
+  // Request-level refusals come before any op's.
+  p = parse(R"({"op":"batch","ops":[5],"bogus":1})");
+  CHECK(p.error.message == "unknown field 'bogus'");
+  CHECK_FALSE(p.error.index);
+  p = parse(R"({"op":"batch","actor":"","ops":[5]})");
+  CHECK(p.error.message == "'actor' must not be empty");
+  // A key given twice: the last one counts, as for any other field.
+  auto b = accepted<BatchRequest>(
+      R"({"op":"batch","ops":[{"op":"unset","ip":"192.0.2.9"},5],"ops":[{"op":"unset","ip":"192.0.2.1"},{"op":"unset","ip":"192.0.2.2"}]})");
+  REQUIRE(b.ops.size() == 2);
+  CHECK(std::get<UnsetRequest>(b.ops[1]).ip == "192.0.2.2");
+  CHECK(refused(R"({"op":"batch","ops":[{"op":"unset","ip":"192.0.2.1"}],"ops":7})") ==
+        code::kBadRequest);
+  // Lists deeper in the request are not ops: the tag comes back whole.
+  p = parse(R"({"op":"batch","tag":{"ops":[1,2]},"ops":[{"op":"unset","ip":"192.0.2.1"}]})");
+  REQUIRE(p.request);
+  CHECK(*p.tag == Json{{"ops", {1, 2}}});
+  // "ops" on a request that takes none is an unknown field, as before.
+  p = parse(R"({"op":"zones","ops":[{"op":"unset","ip":"192.0.2.1"}]})");
+  CHECK(p.error.message == "unknown field 'ops'");
+  // Too many ops: refused as such, whatever the ops are.
+  std::string many = R"({"op":"batch","ops":[)";
+  for (size_t i = 0; i <= kMaxBatch; ++i) many += i ? ",1" : "1";
+  p = parse(many + "]}");
+  CHECK(p.error.message == "'ops' holds more than " + std::to_string(kMaxBatch) + " ops");
+  CHECK_FALSE(p.error.index);
+  // An import's records, the same way.
+  auto im = accepted<ImportRequest>(
+      R"({"op":"import","records":[{"name":"1.2.0.192.in-addr.arpa.","type":"PTR","ttl":60,"data":"a.example."}]})");
+  REQUIRE(im.records.size() == 1);
+  CHECK(im.records[0].data == "a.example.");
+  p = parse(
+      R"({"op":"import","records":[{"name":"x.","type":"PTR","ttl":60},{"name":"y.","type":"PTR"}]})");
+  CHECK(p.error.index == 1u);
+  CHECK(p.error.message == "records[1]: missing field 'ttl'");
+  CHECK(refused(R"({"op":"import","records":[]})") == code::kBadRequest);
+}
+
 TEST_CASE("the tag is kept on success and on refusal") {
   Parsed p = parse(R"({"op":"zones","tag":{"req":17,"who":["a"]}})");
   REQUIRE(p.request);
