@@ -315,8 +315,9 @@ class Server:
         self.logfile = os.path.join(workdir, name + ".log")
         cmd = [tool("startwait"), "-p", str(port), "-q", probe, "-t", str(timeout), "-o", self.logfile, "--"]
         cmd += prio()
-        if cpus:
-            cmd += ["taskset", "-c", cpus]
+        # Without `cpus` the server may run on every core: said explicitly, or it would
+        # inherit startwait's load core.
+        cmd += ["taskset", "-c", cpus or "0-%d" % (os.cpu_count() - 1)]
         cmd += argv
         self.cmd = argv
         # startwait itself polls from the load core so it does not compete with the server.

@@ -5,7 +5,14 @@ query rate while writes are applied.
     bench/run_writes.sh [--rounds 3] [--ops 2000] [--ctl-runs 200] [--batch 100000]
                         [--pipelined-ops 20000] [--window 64]
                         [--knot-tx 10] [--knot-batch 10000] [--qps-seconds 10]
+                        [--pin]
     bench/run_writes.sh --report RESULTS.json
+
+rdnsd runs unpinned, as deployed, for tests 1-3: a durable set waits for the disk twice,
+and its thread wakes fastest on the core that takes the disk's interrupts. With --pin
+the whole process is held on core SERVER_CPU as in the query benchmarks (on a VM whose
+disk interrupts go to the other core that halves single-set throughput; see
+bench/RESULTS.md). Test 5 places its threads itself either way.
 
 On the standard set (a copy of rdnsd's store made for this run; knotd on the same zone
 files, zonefile-sync: -1):
@@ -46,6 +53,7 @@ import time
 import benchlib as B
 import run_qps
 
+PINNED_BEFORE_THE_OPTION = "core 0 (a run from before --pin)"
 SPLIT_BYTES = 1 << 20  # batch size of test 3c, for comparison with one big transaction
 V6_BASE = int(ipaddress.ip_address("2001:db8:1000::"))
 
@@ -433,7 +441,7 @@ def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs, w
 
 
 def summarize(doc):
-    out = []
+    out = ["rdnsd's CPUs for the write tests: %s" % doc.get("rdnsd_cpus", PINNED_BEFORE_THE_OPTION), ""]
     rows = []
     s = doc.get("single", [])
     if s:
@@ -535,6 +543,8 @@ def main():
     ap.add_argument("--qps-window", type=int, default=256,
                     help="queries outstanding in the query-rate-under-writes test")
     ap.add_argument("--skip", default="", help="comma list of: single,sync,pipelined,rdnsctl,batch,knot,qps")
+    ap.add_argument("--pin", action="store_true",
+                    help="hold rdnsd on core SERVER_CPU for tests 1-3 (default: unpinned)")
     ap.add_argument("--report")
     args = ap.parse_args()
     if not args.report:
@@ -554,7 +564,9 @@ def main():
     doc = {"machine": B.machine(), "priority": B.raise_priority(), "argv": sys.argv, "batch_records": args.batch,
            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     wd = B.fresh_dir(os.path.join(B.SCRATCH, "run", "writes", "rdnsd"))
-    rdnsd = B.start_rdnsd(wd, data, B.PORTS["rdnsd"], workers=1, store_dir=store)
+    doc["rdnsd_cpus"] = B.SERVER_CPU if args.pin else "any"
+    rdnsd = B.start_rdnsd(wd, data, B.PORTS["rdnsd"], workers=1, store_dir=store,
+                          cpus=B.SERVER_CPU if args.pin else None)
     sock = os.path.join(wd, "rdnsd.sock")
     try:
         if "single" not in skip:
