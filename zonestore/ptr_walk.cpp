@@ -1,0 +1,260 @@
+#include "ptr_walk.h"
+
+#include <atomic>
+#include <cstring>
+
+#include "store.h"
+
+namespace rdnsd::zonestore {
+namespace {
+
+// LMDB 0.9's data format (mdb.c): what the walker reads of it.
+constexpr size_t kPageSize = 4096;
+constexpr size_t kPageHeader = 16;  // pgno (8), pad (2), flags (2), lower (2), upper (2)
+constexpr size_t kNodeHeader = 8;   // lo (2), hi (2), flags (2), key size (2)
+constexpr uint16_t kBranch = 0x01, kLeaf = 0x02, kMetaPage = 0x08, kLeaf2 = 0x20;
+constexpr uint32_t kMagic = 0xBEEFC0DE;
+constexpr uint32_t kDataVersion = 1;
+// Offsets in a meta page, after the page header: magic (4), version (4), address (8),
+// map size (8), the free and main DB records (48 each), last page (8), txn id (8).
+constexpr size_t kMetaMagic = 0, kMetaVersion = 4, kMetaDbs = 24, kMetaLastPage = 120,
+                 kMetaTxnId = 128;
+constexpr size_t kDbRecord = 48;
+// Offsets in a DB record: pad (4), flags (2), depth (2), branch, leaf and overflow pages,
+// entries, root (8 each).
+constexpr size_t kDbPad = 0, kDbDepth = 6, kDbBranch = 8, kDbLeaf = 16, kDbOverflow = 24,
+                 kDbEntries = 32, kDbRoot = 40;
+constexpr unsigned kMaxDepth = 32;
+
+uint16_t u16(const char* p) noexcept {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+uint32_t u32(const char* p) noexcept {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+uint64_t u64(const char* p) noexcept {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// One page's nodes, every read checked against the page.
+struct Page {
+  const char* p;
+  uint16_t flags;
+  size_t count;
+
+  static bool open(const char* p, Page& out) noexcept {
+    uint16_t lower = u16(p + 12), upper = u16(p + 14);
+    if (lower < kPageHeader || lower > upper || upper > kPageSize) return false;
+    out = {p, u16(p + 10), (lower - kPageHeader) / 2};
+    return true;
+  }
+  // Node i's start, or nullptr if its header or key would leave the page.
+  const char* node(size_t i) const noexcept {
+    size_t at = u16(p + kPageHeader + 2 * i);
+    if (at < kPageHeader || at + kNodeHeader > kPageSize) return nullptr;
+    if (at + kNodeHeader + u16(p + at + 6) > kPageSize) return nullptr;
+    return p + at;
+  }
+};
+
+std::string_view node_key(const char* node) noexcept {
+  return {node + kNodeHeader, u16(node + 6)};
+}
+uint64_t node_child(const char* node) noexcept {
+  return uint64_t(u16(node)) | uint64_t(u16(node + 2)) << 16 | uint64_t(u16(node + 4)) << 32;
+}
+int compare(std::string_view a, std::string_view b) noexcept {
+  MDB_val x{a.size(), const_cast<char*>(a.data())}, y{b.size(), const_cast<char*>(b.data())};
+  return compare_address_keys(&x, &y);
+}
+// LMDB's default order (the main DB's): bytes, then length.
+int compare_bytes(std::string_view a, std::string_view b) noexcept {
+  int c = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
+  return c != 0 ? c : a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
+
+// In a branch page: the child to descend to for `key` (the last node whose key is <= it;
+// node 0 stands for everything below node 1), as LMDB's mdb_page_search_root picks it.
+bool branch_child(const Page& pg, std::string_view key, uint64_t& child,
+                  int (*cmp)(std::string_view, std::string_view)) noexcept {
+  if (pg.count == 0) return false;
+  size_t lo = 1, hi = pg.count, pick = 0;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const char* n = pg.node(mid);
+    if (!n) return false;
+    if (cmp(node_key(n), key) <= 0) {
+      pick = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  const char* n = pg.node(pick);
+  if (!n) return false;
+  child = node_child(n);
+  return true;
+}
+
+// In a leaf page: the node whose key is `key`. Returns false if the page cannot be read;
+// `node` is nullptr when the key is not there.
+bool leaf_node(const Page& pg, std::string_view key, const char*& node,
+               int (*cmp)(std::string_view, std::string_view)) noexcept {
+  node = nullptr;
+  size_t lo = 0, hi = pg.count;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const char* n = pg.node(mid);
+    if (!n) return false;
+    int c = cmp(node_key(n), key);
+    if (c == 0) {
+      node = n;
+      return true;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return true;
+}
+
+}  // namespace
+
+PtrWalker::PtrWalker(const Store& store) noexcept : dbi_(store.rr_dbi()) {}
+
+bool PtrWalker::snapshot(MDB_txn* txn) noexcept {
+  ready_ = false;
+  MDB_stat st;
+  if (mdb_stat(txn, dbi_, &st) != 0 || st.ms_psize != kPageSize || st.ms_depth == 0 ||
+      st.ms_depth > kMaxDepth)
+    return false;
+  if (!map_) {
+    // The map's start: any record's page, less its page number.
+    MDB_cursor* cur = nullptr;
+    MDB_val k, v;
+    bool got = mdb_cursor_open(txn, dbi_, &cur) == 0 && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0;
+    if (cur) mdb_cursor_close(cur);
+    if (!got) return false;
+    const char* pg = reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(v.mv_data) &
+                                                   ~uintptr_t(kPageSize - 1));
+    uint64_t pgno = u64(pg);
+    if (pgno == 0 || pgno > (uint64_t(1) << 40)) return false;
+    const char* base = pg - pgno * kPageSize;
+    const char* meta = base + kPageHeader;
+    if ((u16(base + 10) & kMetaPage) == 0 || u32(meta + kMetaMagic) != kMagic ||
+        u32(meta + kMetaVersion) != kDataVersion ||
+        u32(meta + kMetaDbs + kDbPad) != kPageSize)  // the free DB's pad is the page size
+      return false;
+    map_ = base;
+  }
+  // The meta page of this snapshot: the one that has its transaction id. A writer
+  // rewrites it only two commits later; reading its id before and after the fields tells
+  // that they belong together.
+  const uint64_t txnid = mdb_txn_id(txn);
+  uint64_t main_root = 0;
+  bool found = false;
+  for (int m = 0; m < 2 && !found; ++m) {
+    const char* meta = page(uint64_t(m)) + kPageHeader;
+    if (u64(meta + kMetaTxnId) != txnid) continue;
+    std::atomic_thread_fence(std::memory_order_acquire);
+    main_root = u64(meta + kMetaDbs + kDbRecord + kDbRoot);
+    last_page_ = u64(meta + kMetaLastPage);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    found = u64(meta + kMetaTxnId) == txnid;
+  }
+  if (!found || main_root < 2 || main_root > last_page_) return false;
+  // The `ptr` record in the main DB (the names of the named DBs, in LMDB's default order).
+  uint64_t pgno = main_root;
+  const char* record = nullptr;
+  for (unsigned level = 0; level < kMaxDepth && !record; ++level) {
+    Page pg;
+    if (pgno < 2 || pgno > last_page_ || !Page::open(page(pgno), pg)) return false;
+    if (pg.flags & kBranch) {
+      if (!branch_child(pg, "ptr", pgno, compare_bytes)) return false;
+    } else if ((pg.flags & (kLeaf | kLeaf2)) == kLeaf) {
+      const char* n = nullptr;
+      if (!leaf_node(pg, "ptr", n, compare_bytes) || !n) return false;
+      constexpr uint16_t kSubDb = 0x02;  // the node's data is a DB record
+      size_t at = size_t(n - pg.p) + kNodeHeader + u16(n + 6);
+      if ((u16(n + 4) & kSubDb) == 0 || u16(n) != kDbRecord || u16(n + 2) != 0 ||
+          at + kDbRecord > kPageSize)
+        return false;
+      record = pg.p + at;
+    } else {
+      return false;
+    }
+  }
+  if (!record) return false;
+  // It must be the record the transaction itself holds.
+  if (u16(record + kDbDepth) != st.ms_depth || u64(record + kDbBranch) != st.ms_branch_pages ||
+      u64(record + kDbLeaf) != st.ms_leaf_pages ||
+      u64(record + kDbOverflow) != st.ms_overflow_pages ||
+      u64(record + kDbEntries) != st.ms_entries)
+    return false;
+  root_ = u64(record + kDbRoot);
+  if (root_ < 2 || root_ > last_page_) return false;
+  depth_ = st.ms_depth;
+  ready_ = true;
+  return true;
+}
+
+void PtrWalker::find(Lookup* lookups, size_t n) const noexcept {
+  for (size_t i = 0; i < n; ++i) {
+    lookups[i].found = Found::Unknown;
+    lookups[i].pgno = root_;
+  }
+  if (!ready_) return;
+  // Level by level: every key's search in this level's page, then its child page
+  // prefetched (the header and the node offsets) while the other keys are searched.
+  bool active = true;
+  for (unsigned level = 0; level < depth_ && active; ++level) {
+    active = false;
+    const bool leaf_level = level + 1 == depth_;
+    for (size_t i = 0; i < n; ++i) {
+      Lookup& q = lookups[i];
+      if (q.pgno == 0) continue;  // finished
+      Page pg;
+      std::string_view key = q.key.view();
+      if (!Page::open(page(q.pgno), pg)) {
+        q.pgno = 0;
+        continue;
+      }
+      if (!leaf_level) {
+        uint64_t child = 0;
+        if ((pg.flags & (kBranch | kLeaf)) != kBranch || !branch_child(pg, key, child, compare) ||
+            child < 2 || child > last_page_) {
+          q.pgno = 0;
+          continue;
+        }
+        q.pgno = child;
+        __builtin_prefetch(page(child));
+        __builtin_prefetch(page(child) + 64);
+        active = true;
+        continue;
+      }
+      q.pgno = 0;
+      const char* node = nullptr;
+      if ((pg.flags & (kBranch | kLeaf | kLeaf2)) != kLeaf || !leaf_node(pg, key, node, compare))
+        continue;
+      if (!node) {
+        q.found = Found::No;
+        continue;
+      }
+      // A plain value in the page (no overflow page, no duplicates, no sub-DB).
+      size_t size = size_t(u16(node)) | size_t(u16(node + 2)) << 16;
+      size_t at = size_t(node - pg.p) + kNodeHeader + u16(node + 6);
+      if (u16(node + 4) != 0 || at + size > kPageSize) continue;
+      q.value = std::string_view(pg.p + at, size);
+      q.found = Found::Yes;
+    }
+  }
+}
+
+}  // namespace rdnsd::zonestore

@@ -1,0 +1,65 @@
+#pragma once
+// Exact lookups in the `ptr` tree read straight from LMDB's pages, many keys at once.
+//
+// LMDB looks a key up alone: one dependent memory access after another, page by page
+// and probe by probe. In a store far larger than the CPU caches most of those accesses
+// miss, and the answer path spends its time waiting for memory. The walker takes the keys
+// of a batch of queries and walks them down the tree together, level by level: while one
+// key's probes wait for memory, the CPU works on the others, and each key's next page is
+// prefetched as soon as it is known. Measured with bench/lookup_probe at 10M records:
+// about 2,000 ns per lookup through LMDB, about 900 ns walked 16 at a time.
+//
+// It reads LMDB's data file format (liblmdb 0.9, data version 1: page header, nodes,
+// meta pages) through the read-only map LMDB itself made, from the root that the read
+// transaction's snapshot holds. It never writes and never trusts what it reads: every
+// page number is checked against the snapshot's last page, every offset against the page,
+// and every walk against the tree's depth; anything unexpected makes that lookup
+// Unknown, and the caller asks LMDB instead. snapshot() refuses a store whose map or meta
+// pages do not look as expected, so a different LMDB only turns the walker off.
+#include <lmdb.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "names.h"
+
+namespace rdnsd::zonestore {
+
+class Store;
+
+class PtrWalker {
+ public:
+  enum class Found : uint8_t { Unknown, Yes, No };
+  struct Lookup {
+    names::AddressKey key;  // a full address (5 or 17 bytes)
+    Found found = Found::Unknown;
+    std::string_view value;  // Yes: the record's value (TTL, target), in the map
+    uint64_t pgno = 0;       // the walk's current page (internal)
+  };
+
+  // For the `ptr` DB of `store`. The map is found by the first snapshot() of a store
+  // with records; a page size other than 4096 makes every snapshot() false.
+  explicit PtrWalker(const Store& store) noexcept;
+
+  // Takes the root of `ptr` in the snapshot of the read transaction `txn`. False if the
+  // walker cannot be used with it (then find() must not be called until the next true).
+  bool snapshot(MDB_txn* txn) noexcept;
+
+  // Looks up every key of `lookups`, setting found (and value). Values stay valid while
+  // the transaction of the last snapshot() is.
+  void find(Lookup* lookups, size_t n) const noexcept;
+
+ private:
+  const char* map_ = nullptr;  // LMDB's read-only map of data.mdb (found on first use)
+  MDB_dbi dbi_;
+  // Of the current snapshot:
+  uint64_t root_ = 0;
+  uint64_t last_page_ = 0;
+  unsigned depth_ = 0;
+  bool ready_ = false;
+
+  const char* page(uint64_t pgno) const noexcept { return map_ + pgno * 4096; }
+};
+
+}  // namespace rdnsd::zonestore
