@@ -1,5 +1,6 @@
 #include "lmdb_source.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace rdnsd::server {
@@ -17,7 +18,7 @@ uint32_t be32(std::string_view v) {
 
 }  // namespace
 
-LmdbSource::LmdbSource(const zonestore::Store& store) : store_(store) {
+LmdbSource::LmdbSource(const zonestore::Store& store) : store_(store), walker_(store) {
   int rc = mdb_txn_begin(store.env(), nullptr, MDB_RDONLY, &txn_);
   if (rc == 0) rc = mdb_cursor_open(txn_, store.zones_dbi(), &zones_);
   if (rc == 0) rc = mdb_cursor_open(txn_, store.rr_dbi(), &rr_);
@@ -47,6 +48,8 @@ bool LmdbSource::begin() noexcept {
 }
 
 void LmdbSource::end() noexcept {
+  prefetched_ = 0;
+  hint_ = nullptr;
   if (!active_) return;
   mdb_txn_reset(txn_);
   active_ = false;
@@ -121,6 +124,15 @@ dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,
   names::AddressKey a;
   if (!active_ || !names::key_to_address_key(qkey, a)) return dns::FindNode::NxDomain;
   MDB_val k{a.size, a.bytes}, v;
+  if (a.units == a.full && hint_ && hint_->key.size == a.size &&
+      std::memcmp(hint_->key.bytes, a.bytes, a.size) == 0) {
+    if (hint_->found == zonestore::PtrWalker::Found::No || hint_->value.size() < 5)
+      return dns::FindNode::NxDomain;
+    ptr.ttl = be32(hint_->value);
+    ptr.target = hint_->value.substr(4);
+    has_ptr = true;
+    return dns::FindNode::Exists;
+  }
   if (a.units == a.full) {
     if (mdb_cursor_get(rr_, &k, &v, MDB_SET) != 0 || v.mv_size < 5) return dns::FindNode::NxDomain;
     std::string_view value = view(v);
@@ -133,6 +145,30 @@ dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,
   if (mdb_cursor_get(rr_, &k, &v, MDB_SET_RANGE) == 0 && names::address_key_covers(a, view(k)))
     return dns::FindNode::EmptyNonTerminal;
   return dns::FindNode::NxDomain;
+}
+
+void LmdbSource::prefetch(const names::AddressKey* keys, const bool* wanted, size_t n) noexcept {
+  prefetched_ = 0;
+  hint_ = nullptr;
+  if (!active_ || !walker_.snapshot(txn_)) return;
+  n = std::min(n, kMaxPrefetch);
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i) {
+    slot_[i] = -1;
+    if (!wanted[i]) continue;
+    lookups_[count].key = keys[i];
+    slot_[i] = int8_t(count++);
+  }
+  walker_.find(lookups_.data(), count);
+  prefetched_ = n;
+}
+
+void LmdbSource::use(size_t i) noexcept {
+  hint_ = nullptr;
+  if (i < prefetched_ && slot_[i] >= 0) {
+    const auto& l = lookups_[size_t(slot_[i])];
+    if (l.found != zonestore::PtrWalker::Found::Unknown) hint_ = &l;
+  }
 }
 
 }  // namespace rdnsd::server

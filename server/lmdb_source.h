@@ -6,7 +6,10 @@
 // stale). Nothing here allocates after construction.
 #include <lmdb.h>
 
+#include <array>
+
 #include "answer.h"
+#include "ptr_walk.h"
 #include "store.h"
 
 namespace rdnsd::server {
@@ -25,6 +28,15 @@ class LmdbSource final : public dns::RecordSource {
   dns::FindNode find_node(std::string_view qkey, dns::PtrView& ptr,
                           bool& has_ptr) noexcept override;
 
+  // For a batch of queries inside begin()/end(): looks up the PTR records of the full
+  // addresses `keys[i]` (where `wanted[i]`) all together, their walks down the tree
+  // interleaved (zonestore::PtrWalker), so that their memory misses overlap. Before the
+  // i-th query is answered, use(i) makes find_node() take that result instead of its own
+  // lookup. A lookup the walker could not make is made by LMDB as before.
+  static constexpr size_t kMaxPrefetch = 64;
+  void prefetch(const names::AddressKey* keys, const bool* wanted, size_t n) noexcept;
+  void use(size_t i) noexcept;
+
  private:
   const zonestore::Store& store_;
   MDB_txn* txn_ = nullptr;
@@ -33,6 +45,12 @@ class LmdbSource final : public dns::RecordSource {
   bool active_ = false;
   size_t apex_key_len_ = 0;  // of the zone found last
   size_t txn_id_ = 0;        // of the snapshot begin() took
+
+  zonestore::PtrWalker walker_;
+  std::array<zonestore::PtrWalker::Lookup, kMaxPrefetch> lookups_;
+  std::array<int8_t, kMaxPrefetch> slot_{};             // query -> lookups_ index, or -1
+  size_t prefetched_ = 0;                               // queries prefetch() covered
+  const zonestore::PtrWalker::Lookup* hint_ = nullptr;  // the result use() chose
 
   // The zone found last, copied out of the map, valid while the snapshot's transaction
   // id is the same (no commit since): most queries of a batch hit the same few zones,

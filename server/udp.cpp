@@ -89,9 +89,21 @@ bool Worker::drain_udp(UdpSocket& sock) {
 
     int out = 0;
     bool snapshot = udp_source_.begin();
+    if (snapshot) {
+      // The batch's record lookups first, all together (their memory misses overlap).
+      for (int i = 0; i < n; ++i) {
+        names::AddressKey& k = keys_[size_t(i)];
+        wanted_[size_t(i)] =
+            (rmsgs_[i].msg_hdr.msg_flags & MSG_TRUNC) == 0 &&
+            dns::peek_question(rx_.data() + size_t(i) * kRxSize, rmsgs_[i].msg_len, peek_) &&
+            names::key_to_address_key(peek_.key(), k) && k.units == k.full;
+      }
+      udp_source_.prefetch(keys_.data(), wanted_.data(), size_t(n));
+    }
     for (int i = 0; snapshot && i < n; ++i) {
       msghdr& q = rmsgs_[i].msg_hdr;
       if (q.msg_flags & MSG_TRUNC) continue;  // larger than any query we accept
+      udp_source_.use(size_t(i));
       uint8_t* reply = tx_.data() + size_t(out) * tx_size_;
       size_t len = udp_answerer_.answer(rx_.data() + size_t(i) * kRxSize, rmsgs_[i].msg_len, reply,
                                         tx_size_, dns::Transport::Udp);

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <thread>
@@ -32,7 +33,8 @@ struct TcpListener {
 
 class Worker {
  public:
-  static constexpr int kBatch = 64;         // datagrams per recvmmsg/sendmmsg
+  static constexpr int kBatch = 64;  // datagrams per recvmmsg/sendmmsg
+  static_assert(size_t(kBatch) <= LmdbSource::kMaxPrefetch);
   static constexpr size_t kRxSize = 4096;   // largest UDP query we read
   static constexpr size_t kTcpMax = 65535;  // largest DNS message
 
@@ -91,6 +93,10 @@ class Worker {
   std::vector<iovec> riov_, siov_;
   std::vector<sockaddr_storage> peers_;
   std::vector<std::array<char, 64>> rctl_, sctl_;
+  // A batch's lookup keys, read ahead of its answers (LmdbSource::prefetch).
+  dns::Query peek_;
+  std::array<names::AddressKey, kBatch> keys_;
+  std::array<bool, kBatch> wanted_{};
   // TCP answer scratch (2-byte length prefix + message), made once.
   std::vector<uint8_t> tcp_tx_;
 };

@@ -110,6 +110,15 @@ bool parse_sections(WireReader& r, Query& q) noexcept {
 
 }  // namespace
 
+bool peek_question(const uint8_t* data, size_t len, Query& q) noexcept {
+  if (len < kHeaderSize || (data[2] & flag::kQr) != 0 || data[4] != 0 || data[5] != 1) return false;
+  WireReader r(data + kHeaderSize, len - kHeaderSize);
+  if (!parse_qname(r, q)) return false;
+  q.qtype = r.u16();
+  q.qclass = r.u16();
+  return r.ok();
+}
+
 ParseResult parse_query(const uint8_t* data, size_t len, Query& q) noexcept {
   WireReader r(data, len);
   r.skip(2);  // ID

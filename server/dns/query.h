@@ -78,4 +78,8 @@ enum class ParseResult : uint8_t {
 // Parses `len` bytes (len >= kHeaderSize). Fields after the failing stage are unset.
 ParseResult parse_query(const uint8_t* data, size_t len, Query& query) noexcept;
 
+// Reads only what a lookup needs ahead of the answer: the key of the one question's name
+// (query.key()) and its type. False for anything parse_query would not take as far.
+bool peek_question(const uint8_t* data, size_t len, Query& query) noexcept;
+
 }  // namespace rdnsd::dns
