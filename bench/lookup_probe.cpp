@@ -6,7 +6,11 @@
 // latency with a dependent pointer chase over a buffer far larger than the caches, so a
 // lookup's cost can be read as "N memory misses".
 //
-//   lookup_probe STORE_DIR QUERY_FILE [SECONDS]
+//   lookup_probe STORE_DIR QUERY_FILE [SECONDS [WALK_BATCH]]
+//
+// With WALK_BATCH (> 0) the lookups are made as the answer path makes them for a batch
+// of UDP queries: WALK_BATCH keys at a time through zonestore::PtrWalker, each result
+// checked against LMDB's first (walk_mismatches must be 0).
 //
 // Prints: store=... lookups=... ns_per_lookup=... found=... ptr_pages=...
 //         chase_mib=... ns_per_miss=... misses_per_lookup=...
@@ -22,6 +26,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include "ptr_walk.h"
 
 namespace {
 
@@ -128,12 +134,54 @@ int main(int argc, char** argv) {
     MDB_val kv{k.size(), const_cast<char*>(k.data())}, v;
     found += mdb_cursor_get(cur, &kv, &v, MDB_SET) == 0;
   }
+  const size_t walk_batch = argc > 4 ? size_t(std::atoi(argv[4])) : 0;
+  rdnsd::zonestore::PtrWalker walker(dbi);
+  std::vector<rdnsd::zonestore::PtrWalker::Lookup> batch(walk_batch);
+  auto fill = [&](size_t from, size_t n) {
+    for (size_t j = 0; j < n; ++j) {
+      const auto& k = keys[(from + j) % keys.size()];
+      auto& key = batch[j].key;
+      std::memcpy(key.bytes, k.data(), k.size());
+      key.size = uint8_t(k.size());
+      key.units = key.full = k.size() == 5 ? 4 : 32;
+    }
+  };
+  size_t mismatches = 0;
+  if (walk_batch > 0) {
+    if (!walker.snapshot(txn)) {
+      std::fprintf(stderr, "the walker cannot read this store\n");
+      return 1;
+    }
+    for (size_t i = 0; i < keys.size(); i += walk_batch) {
+      size_t n = std::min(walk_batch, keys.size() - i);
+      fill(i, n);
+      walker.find(batch.data(), n);
+      for (size_t j = 0; j < n; ++j) {
+        MDB_val kv{keys[i + j].size(), const_cast<char*>(keys[i + j].data())}, v;
+        bool have = mdb_cursor_get(cur, &kv, &v, MDB_SET) == 0;
+        const auto& l = batch[j];
+        using F = rdnsd::zonestore::PtrWalker::Found;
+        bool same =
+            have ? l.found == F::Yes &&
+                       l.value == std::string_view(static_cast<const char*>(v.mv_data), v.mv_size)
+                 : l.found == F::No;
+        mismatches += !same;
+      }
+    }
+  }
   uint64_t lookups = 0;
   const auto t0 = Clock::now();
   const auto end =
       t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   while (Clock::now() < end) {
     for (size_t i = 0; i < keys.size() && i < 100000; ++i) {
+      if (walk_batch > 0) {
+        size_t n = std::min(walk_batch, std::min<size_t>(keys.size(), 100000) - i);
+        fill(lookups + i, n);
+        walker.find(batch.data(), n);
+        i += n - 1;
+        continue;
+      }
       const auto& k = keys[(lookups + i) % keys.size()];
       MDB_val kv{k.size(), const_cast<char*>(k.data())}, v;
       mdb_cursor_get(cur, &kv, &v, MDB_SET);
@@ -150,9 +198,9 @@ int main(int argc, char** argv) {
   std::printf(
       "store=%s\nkeys=%zu\nfound=%zu\nptr_depth=%u\nptr_leaf_pages=%zu\nptr_branch_pages=%zu\n"
       "lookups=%llu\nns_per_lookup=%.1f\nchase_mib=%zu\nns_per_miss=%.1f\n"
-      "misses_per_lookup=%.2f\n",
+      "misses_per_lookup=%.2f\nwalk_batch=%zu\nwalk_mismatches=%zu\n",
       argv[1], keys.size(), found, st.ms_depth, size_t(st.ms_leaf_pages),
       size_t(st.ms_branch_pages), static_cast<unsigned long long>(lookups), ns, chase_bytes >> 20,
-      miss, miss > 0 ? ns / miss : 0.0);
+      miss, miss > 0 ? ns / miss : 0.0, walk_batch, mismatches);
   return 0;
 }

@@ -18,7 +18,7 @@ uint32_t be32(std::string_view v) {
 
 }  // namespace
 
-LmdbSource::LmdbSource(const zonestore::Store& store) : store_(store), walker_(store) {
+LmdbSource::LmdbSource(const zonestore::Store& store) : store_(store), walker_(store.rr_dbi()) {
   int rc = mdb_txn_begin(store.env(), nullptr, MDB_RDONLY, &txn_);
   if (rc == 0) rc = mdb_cursor_open(txn_, store.zones_dbi(), &zones_);
   if (rc == 0) rc = mdb_cursor_open(txn_, store.rr_dbi(), &rr_);

@@ -127,8 +127,6 @@ bool leaf_node(const Page& pg, std::string_view key, const char*& node,
 
 }  // namespace
 
-PtrWalker::PtrWalker(const Store& store) noexcept : dbi_(store.rr_dbi()) {}
-
 bool PtrWalker::snapshot(MDB_txn* txn) noexcept {
   ready_ = false;
   MDB_stat st;
@@ -205,54 +203,117 @@ bool PtrWalker::snapshot(MDB_txn* txn) noexcept {
   return true;
 }
 
+namespace {
+
+enum Step : uint8_t { kOpen, kFirstProbe, kProbe, kDone };
+
+void prefetch_node(const Page& pg, size_t i) noexcept {
+  size_t at = u16(pg.p + kPageHeader + 2 * i);
+  if (at + 32 <= kPageSize) {
+    __builtin_prefetch(pg.p + at);
+    __builtin_prefetch(pg.p + at + 31);  // a node's header and key may cross a line
+  }
+}
+
+}  // namespace
+
 void PtrWalker::find(Lookup* lookups, size_t n) const noexcept {
   for (size_t i = 0; i < n; ++i) {
-    lookups[i].found = Found::Unknown;
-    lookups[i].pgno = root_;
+    Lookup& q = lookups[i];
+    q.found = Found::Unknown;
+    q.value = {};
+    q.pgno = root_;
+    q.level = 0;
+    q.step = ready_ ? kOpen : kDone;
   }
   if (!ready_) return;
-  // Level by level: every key's search in this level's page, then its child page
-  // prefetched (the header and the node offsets) while the other keys are searched.
-  bool active = true;
-  for (unsigned level = 0; level < depth_ && active; ++level) {
-    active = false;
-    const bool leaf_level = level + 1 == depth_;
+  for (size_t active = n; active > 0;) {
     for (size_t i = 0; i < n; ++i) {
       Lookup& q = lookups[i];
-      if (q.pgno == 0) continue;  // finished
+      if (q.step == kDone) continue;
+      const bool leaf = unsigned(q.level) + 1 == depth_;
+      const std::string_view key = q.key.view();
+      auto done = [&](Found f) {
+        q.found = f;
+        q.step = kDone;
+        --active;
+      };
       Page pg;
-      std::string_view key = q.key.view();
       if (!Page::open(page(q.pgno), pg)) {
-        q.pgno = 0;
+        done(Found::Unknown);
         continue;
       }
-      if (!leaf_level) {
-        uint64_t child = 0;
-        if ((pg.flags & (kBranch | kLeaf)) != kBranch || !branch_child(pg, key, child, compare) ||
-            child < 2 || child > last_page_) {
-          q.pgno = 0;
+      if (q.step == kOpen) {
+        // The page's header was prefetched with it; now its node offsets, and the node a
+        // branch falls back to.
+        if ((pg.flags & (kBranch | kLeaf | kLeaf2)) != (leaf ? kLeaf : kBranch) ||
+            (!leaf && pg.count == 0) || pg.count > 0xffff) {
+          done(Found::Unknown);
           continue;
         }
-        q.pgno = child;
-        __builtin_prefetch(page(child));
-        __builtin_prefetch(page(child) + 64);
-        active = true;
+        q.count = uint16_t(pg.count);
+        q.lo = leaf ? 0 : 1;
+        q.hi = q.count;
+        q.pick = 0;
+        for (size_t at = 64; at < kPageHeader + 2 * pg.count; at += 64)
+          __builtin_prefetch(pg.p + at);
+        if (!leaf) prefetch_node(pg, 0);
+        q.step = kFirstProbe;
         continue;
       }
-      q.pgno = 0;
-      const char* node = nullptr;
-      if ((pg.flags & (kBranch | kLeaf | kLeaf2)) != kLeaf || !leaf_node(pg, key, node, compare))
-        continue;
-      if (!node) {
-        q.found = Found::No;
+      if (q.count != pg.count) {  // the page is not what it was a step ago
+        done(Found::Unknown);
         continue;
       }
-      // A plain value in the page (no overflow page, no duplicates, no sub-DB).
-      size_t size = size_t(u16(node)) | size_t(u16(node + 2)) << 16;
-      size_t at = size_t(node - pg.p) + kNodeHeader + u16(node + 6);
-      if (u16(node + 4) != 0 || at + size > kPageSize) continue;
-      q.value = std::string_view(pg.p + at, size);
-      q.found = Found::Yes;
+      if (q.step == kProbe) {
+        // The probe whose node the last step prefetched.
+        size_t mid = q.lo + (q.hi - q.lo) / 2u;
+        const char* node = pg.node(mid);
+        if (!node) {
+          done(Found::Unknown);
+          continue;
+        }
+        int c = compare(node_key(node), key);
+        if (leaf && c == 0) {
+          // A plain value in the page (no overflow page, no duplicates, no sub-DB).
+          size_t size = size_t(u16(node)) | size_t(u16(node + 2)) << 16;
+          size_t at = size_t(node - pg.p) + kNodeHeader + u16(node + 6);
+          if (u16(node + 4) != 0 || at + size > kPageSize) {
+            done(Found::Unknown);
+            continue;
+          }
+          q.value = std::string_view(pg.p + at, size);
+          __builtin_prefetch(pg.p + at + size - 1);  // the answer reads all of it
+          done(Found::Yes);
+          continue;
+        }
+        if (leaf ? c < 0 : c <= 0) {
+          if (!leaf) q.pick = uint16_t(mid);
+          q.lo = uint16_t(mid + 1);
+        } else {
+          q.hi = uint16_t(mid);
+        }
+      }
+      if (q.lo < q.hi) {  // the next probe: its node arrives while the others step
+        prefetch_node(pg, q.lo + (q.hi - q.lo) / 2u);
+        q.step = kProbe;
+        continue;
+      }
+      if (leaf) {
+        done(Found::No);
+        continue;
+      }
+      const char* node = pg.node(q.pick);
+      uint64_t child = node ? node_child(node) : 0;
+      if (child < 2 || child > last_page_) {
+        done(Found::Unknown);
+        continue;
+      }
+      q.pgno = child;
+      ++q.level;
+      q.step = kOpen;
+      __builtin_prefetch(page(child));
+      __builtin_prefetch(page(child) + 64);
     }
   }
 }

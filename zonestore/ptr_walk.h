@@ -4,10 +4,10 @@
 // LMDB looks a key up alone: one dependent memory access after another, page by page
 // and probe by probe. In a store far larger than the CPU caches most of those accesses
 // miss, and the answer path spends its time waiting for memory. The walker takes the keys
-// of a batch of queries and walks them down the tree together, level by level: while one
-// key's probes wait for memory, the CPU works on the others, and each key's next page is
-// prefetched as soon as it is known. Measured with bench/lookup_probe at 10M records:
-// about 2,000 ns per lookup through LMDB, about 900 ns walked 16 at a time.
+// of a batch of queries and walks them down the tree together: each pass over the batch
+// takes every key one step (open a page, or one probe of its binary search) and
+// prefetches what that key's next step will read, so the memory accesses of one pass are
+// independent of each other and overlap, and each has a whole pass to arrive.
 //
 // It reads LMDB's data file format (liblmdb 0.9, data version 1: page header, nodes,
 // meta pages) through the read-only map LMDB itself made, from the root that the read
@@ -26,8 +26,6 @@
 
 namespace rdnsd::zonestore {
 
-class Store;
-
 class PtrWalker {
  public:
   enum class Found : uint8_t { Unknown, Yes, No };
@@ -35,12 +33,16 @@ class PtrWalker {
     names::AddressKey key;  // a full address (5 or 17 bytes)
     Found found = Found::Unknown;
     std::string_view value;  // Yes: the record's value (TTL, target), in the map
-    uint64_t pgno = 0;       // the walk's current page (internal)
+    // The walk's state (internal): the current page, its node count, the binary
+    // search's bounds and best branch node so far, the tree level and the step.
+    uint64_t pgno = 0;
+    uint16_t count = 0, lo = 0, hi = 0, pick = 0;
+    uint8_t level = 0, step = 0;
   };
 
-  // For the `ptr` DB of `store`. The map is found by the first snapshot() of a store
-  // with records; a page size other than 4096 makes every snapshot() false.
-  explicit PtrWalker(const Store& store) noexcept;
+  // For the `ptr` DB (Store::rr_dbi()). The map is found by the first snapshot() of a
+  // store with records; a page size other than 4096 makes every snapshot() false.
+  explicit PtrWalker(MDB_dbi ptr_dbi) noexcept : dbi_(ptr_dbi) {}
 
   // Takes the root of `ptr` in the snapshot of the read transaction `txn`. False if the
   // walker cannot be used with it (then find() must not be called until the next true).

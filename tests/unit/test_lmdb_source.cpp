@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -162,4 +163,67 @@ TEST_CASE("LmdbSource: lookups in a store of many pages, before and after writes
   }
   CHECK(look(src, rev(address(kRecords))).target == "new.example.");
   src.end();
+}
+
+TEST_CASE("LmdbSource: a batch's lookups made ahead give the answers of lookups made alone") {
+  Fixture fx;  // zones 192.0.2.0/24 and 2001:db8::/32
+  auto address = [](uint32_t i) {
+    char text[64];
+    const uint32_t h = i * 2654435761u;
+    snprintf(text, sizeof text, "2001:db8:%x:%x::%x", h >> 16, h & 0xffff, i);
+    return std::string(text);
+  };
+  std::vector<Op> ops;
+  for (uint32_t i = 0; i < 20000; i += 2)  // even i only: odd i are missing addresses
+    ops.push_back(op_set(set_op(address(i), "h" + std::to_string(i) + ".example.")));
+  fx.store->apply(ops, T0);
+  fx.store->set(set_op("192.0.2.7", "seven.example.", 70), T0);
+
+  server::LmdbSource ahead(*fx.store), alone(*fx.store);
+  // A batch of 64: records, missing addresses, an IPv4 record, and queries that are no
+  // full address (not prefetched).
+  std::vector<std::string> names;
+  for (uint32_t i = 0; names.size() < 60; i += 333) names.push_back(rev(address(i)));
+  names.push_back(rev("192.0.2.7"));
+  names.push_back(rev("192.0.2.8"));
+  names.push_back("8.b.d.0.1.0.0.2.ip6.arpa.");  // an empty non-terminal
+  names.push_back("2.0.192.in-addr.arpa.");      // the apex
+  std::vector<names::AddressKey> keys(names.size());
+  bool wanted[server::LmdbSource::kMaxPrefetch] = {};
+  for (size_t i = 0; i < names.size(); ++i)
+    wanted[i] =
+        names::key_to_address_key(key_of(names[i]), keys[i]) && keys[i].units == keys[i].full;
+  CHECK(std::count(wanted, wanted + names.size(), true) == 62);
+
+  auto same_answers = [&](const char* what) {
+    CAPTURE(what);
+    REQUIRE(ahead.begin());
+    REQUIRE(alone.begin());
+    ahead.prefetch(keys.data(), wanted, names.size());
+    for (size_t i = 0; i < names.size(); ++i) {
+      CAPTURE(names[i]);
+      ahead.use(i);
+      Looked a = look(ahead, names[i]), b = look(alone, names[i]);
+      CHECK(a.node == b.node);
+      CHECK(a.target == b.target);
+      CHECK(a.ttl == b.ttl);
+    }
+    // A query answered with another's result slot falls back to its own lookup.
+    ahead.use(0);
+    CHECK(look(ahead, names[1]).target == look(alone, names[1]).target);
+    ahead.end();
+    alone.end();
+  };
+  same_answers("as stored");
+  // After a commit the next batch sees it, ahead as alone.
+  fx.store->unset({address(0)}, T0 + 1);
+  fx.store->set(set_op(address(333), "changed.example."), T0 + 1);
+  same_answers("after a commit");
+  REQUIRE(ahead.begin());
+  ahead.prefetch(keys.data(), wanted, names.size());
+  ahead.use(0);
+  CHECK(look(ahead, names[0]).node == dns::FindNode::NxDomain);
+  ahead.use(1);
+  CHECK(look(ahead, names[1]).target == "changed.example.");
+  ahead.end();
 }

@@ -114,7 +114,7 @@ TEST_CASE("the walker finds what LMDB finds, and nothing else") {
   MDB_stat st;
   REQUIRE(mdb_stat(r.txn, fx.store->rr_dbi(), &st) == 0);
   CHECK(st.ms_depth >= 3);
-  PtrWalker w(*fx.store);
+  PtrWalker w(fx.store->rr_dbi());
   REQUIRE(w.snapshot(r.txn));
   for (size_t batch : {size_t(1), size_t(16), size_t(64)}) {
     CAPTURE(batch);
@@ -128,7 +128,7 @@ TEST_CASE("an old snapshot keeps its tree while later commits change the store")
   std::mt19937_64 rng(12);
   std::vector<std::string> keys = fill(*fx.store, rng);
   ReadTxn old(*fx.store);
-  PtrWalker w_old(*fx.store), w_new(*fx.store);
+  PtrWalker w_old(fx.store->rr_dbi()), w_new(fx.store->rr_dbi());
   REQUIRE(w_old.snapshot(old.txn));
   // More commits than LMDB has meta pages: the old snapshot's meta page is rewritten.
   std::vector<std::string> added;
@@ -155,7 +155,7 @@ TEST_CASE("an old snapshot keeps its tree while later commits change the store")
 TEST_CASE("the walker declines an empty tree and answers Unknown") {
   Fixture fx;
   ReadTxn r(*fx.store);
-  PtrWalker w(*fx.store);
+  PtrWalker w(fx.store->rr_dbi());
   CHECK_FALSE(w.snapshot(r.txn));
   PtrWalker::Lookup l;
   l.key = key_of(codec::meta_key(ip("192.0.2.1")));
