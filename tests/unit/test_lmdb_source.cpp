@@ -45,6 +45,14 @@ std::string rev(std::string_view address) {
   return names::reverse_name(ip(address));
 }
 
+// The i-th of a spread of IPv6 addresses in 2001:db8::/32.
+std::string address(uint32_t i) {
+  char text[64];
+  const uint32_t h = i * 2654435761u;
+  snprintf(text, sizeof text, "2001:db8:%x:%x::%x", h >> 16, h & 0xffff, i);
+  return std::string(text);
+}
+
 }  // namespace
 
 TEST_CASE("LmdbSource: records, empty non-terminals and names that hold nothing") {
@@ -124,12 +132,6 @@ TEST_CASE("LmdbSource: records, empty non-terminals and names that hold nothing"
 TEST_CASE("LmdbSource: lookups in a store of many pages, before and after writes") {
   Fixture fx;  // zones 192.0.2.0/24 and 2001:db8::/32
   // 20,000 IPv6 records spread over the zone: a tree of three levels, hundreds of pages.
-  auto address = [](uint32_t i) {
-    char text[64];
-    const uint32_t h = i * 2654435761u;
-    snprintf(text, sizeof text, "2001:db8:%x:%x::%x", h >> 16, h & 0xffff, i);
-    return std::string(text);
-  };
   constexpr uint32_t kRecords = 20000;
   std::vector<Op> ops;
   for (uint32_t i = 0; i < kRecords; ++i)
@@ -167,12 +169,6 @@ TEST_CASE("LmdbSource: lookups in a store of many pages, before and after writes
 
 TEST_CASE("LmdbSource: a batch's lookups made ahead give the answers of lookups made alone") {
   Fixture fx;  // zones 192.0.2.0/24 and 2001:db8::/32
-  auto address = [](uint32_t i) {
-    char text[64];
-    const uint32_t h = i * 2654435761u;
-    snprintf(text, sizeof text, "2001:db8:%x:%x::%x", h >> 16, h & 0xffff, i);
-    return std::string(text);
-  };
   std::vector<Op> ops;
   for (uint32_t i = 0; i < 20000; i += 2)  // even i only: odd i are missing addresses
     ops.push_back(op_set(set_op(address(i), "h" + std::to_string(i) + ".example.")));
