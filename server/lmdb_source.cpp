@@ -124,18 +124,15 @@ dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,
   names::AddressKey a;
   if (!active_ || !names::key_to_address_key(qkey, a)) return dns::FindNode::NxDomain;
   MDB_val k{a.size, a.bytes}, v;
-  if (a.units == a.full && hint_ && hint_->key.size == a.size &&
-      std::memcmp(hint_->key.bytes, a.bytes, a.size) == 0) {
-    if (hint_->found == zonestore::PtrWalker::Found::No || hint_->value.size() < 5)
-      return dns::FindNode::NxDomain;
-    ptr.ttl = be32(hint_->value);
-    ptr.target = hint_->value.substr(4);
-    has_ptr = true;
-    return dns::FindNode::Exists;
-  }
   if (a.units == a.full) {
-    if (mdb_cursor_get(rr_, &k, &v, MDB_SET) != 0 || v.mv_size < 5) return dns::FindNode::NxDomain;
-    std::string_view value = view(v);
+    // The batch's walk found it already (use()), or LMDB looks it up now.
+    std::string_view value;
+    if (hint_ && hint_->key.view() == a.view()) {
+      if (hint_->found == zonestore::PtrWalker::Found::Yes) value = hint_->value;
+    } else if (mdb_cursor_get(rr_, &k, &v, MDB_SET) == 0) {
+      value = view(v);
+    }
+    if (value.size() < 5) return dns::FindNode::NxDomain;
     ptr.ttl = be32(value);
     ptr.target = value.substr(4);
     has_ptr = true;

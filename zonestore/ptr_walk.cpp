@@ -79,17 +79,18 @@ int compare_bytes(std::string_view a, std::string_view b) noexcept {
   return c != 0 ? c : a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
 }
 
+// Lookups in the main DB (the named DBs' records, in LMDB's default order), for
+// snapshot(); find() walks `ptr` in steps of its own.
 // In a branch page: the child to descend to for `key` (the last node whose key is <= it;
 // node 0 stands for everything below node 1), as LMDB's mdb_page_search_root picks it.
-bool branch_child(const Page& pg, std::string_view key, uint64_t& child,
-                  int (*cmp)(std::string_view, std::string_view)) noexcept {
+bool branch_child(const Page& pg, std::string_view key, uint64_t& child) noexcept {
   if (pg.count == 0) return false;
   size_t lo = 1, hi = pg.count, pick = 0;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     const char* n = pg.node(mid);
     if (!n) return false;
-    if (cmp(node_key(n), key) <= 0) {
+    if (compare_bytes(node_key(n), key) <= 0) {
       pick = mid;
       lo = mid + 1;
     } else {
@@ -104,15 +105,14 @@ bool branch_child(const Page& pg, std::string_view key, uint64_t& child,
 
 // In a leaf page: the node whose key is `key`. Returns false if the page cannot be read;
 // `node` is nullptr when the key is not there.
-bool leaf_node(const Page& pg, std::string_view key, const char*& node,
-               int (*cmp)(std::string_view, std::string_view)) noexcept {
+bool leaf_node(const Page& pg, std::string_view key, const char*& node) noexcept {
   node = nullptr;
   size_t lo = 0, hi = pg.count;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     const char* n = pg.node(mid);
     if (!n) return false;
-    int c = cmp(node_key(n), key);
+    int c = compare_bytes(node_key(n), key);
     if (c == 0) {
       node = n;
       return true;
@@ -175,10 +175,10 @@ bool PtrWalker::snapshot(MDB_txn* txn) noexcept {
     Page pg;
     if (pgno < 2 || pgno > last_page_ || !Page::open(page(pgno), pg)) return false;
     if (pg.flags & kBranch) {
-      if (!branch_child(pg, "ptr", pgno, compare_bytes)) return false;
+      if (!branch_child(pg, "ptr", pgno)) return false;
     } else if ((pg.flags & (kLeaf | kLeaf2)) == kLeaf) {
       const char* n = nullptr;
-      if (!leaf_node(pg, "ptr", n, compare_bytes) || !n) return false;
+      if (!leaf_node(pg, "ptr", n) || !n) return false;
       constexpr uint16_t kSubDb = 0x02;  // the node's data is a DB record
       size_t at = size_t(n - pg.p) + kNodeHeader + u16(n + 6);
       if ((u16(n + 4) & kSubDb) == 0 || u16(n) != kDbRecord || u16(n + 2) != 0 ||
