@@ -28,6 +28,11 @@ struct AdminServerOptions {
   uint32_t max_connections = 64;  // connections open at once, at least 1
   // Close a connection idle this long; zero: never.
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(300);
+  // Longest wait of a set or unset from a streaming connection (one that sends more
+  // before its answers come: pipelining, or writing at its own pace) for others to share
+  // its durable commit. A client waiting for each answer is never made to wait. Zero:
+  // every group is committed in the loop turn that read it.
+  std::chrono::milliseconds commit_wait{2};
   // Told (on the server's thread) when a connection is refused for the limit or closed
   // for idleness; one line of text, without a newline. Refusals are told at most once a
   // second, with a count. Empty: not told.

@@ -177,7 +177,7 @@ StoreConf parse_store(const Reader& r, const YAML::Node& node, const std::string
 }
 
 AdminConf parse_admin(const Reader& r, const YAML::Node& node, const std::string& base_dir) {
-  r.check_map(node, "admin", {"socket", "mode", "max-connections", "idle-timeout"});
+  r.check_map(node, "admin", {"socket", "mode", "max-connections", "idle-timeout", "commit-wait"});
   AdminConf a;
   auto socket = child(node, "socket");
   if (!socket) r.fail(node, "admin.socket is required (e.g. socket: ./var/rdnsd.sock)");
@@ -191,6 +191,8 @@ AdminConf parse_admin(const Reader& r, const YAML::Node& node, const std::string
     a.max_connections = uint32_t(r.integer(*v, "admin.max-connections", 1, kMaxAdminConnections));
   if (auto v = child(node, "idle-timeout"))
     a.idle_timeout_s = uint32_t(r.integer(*v, "admin.idle-timeout", 0, kMaxAdminIdleTimeout));
+  if (auto v = child(node, "commit-wait"))
+    a.commit_wait_ms = uint32_t(r.integer(*v, "admin.commit-wait", 0, kMaxAdminCommitWait));
   return a;
 }
 

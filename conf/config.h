@@ -31,6 +31,8 @@ constexpr size_t kMaxSocketPath = 107;
 // Largest admin.max-connections and admin.idle-timeout (seconds: one day).
 constexpr uint32_t kMaxAdminConnections = 65535;
 constexpr uint32_t kMaxAdminIdleTimeout = 86400;
+// Largest admin.commit-wait (milliseconds).
+constexpr uint32_t kMaxAdminCommitWait = 1000;
 
 // One `server.listen` (or `fcrdns.resolver`) entry: "ADDR:PORT", IPv6 in brackets
 // ("[::1]:5353").
@@ -145,6 +147,10 @@ struct AdminConf {
   // `idle-timeout`: seconds, 0..kMaxAdminIdleTimeout; a connection that neither sends a
   // byte nor takes any of its pending answer for this long is closed. 0: never.
   uint32_t idle_timeout_s = 300;
+  // `commit-wait`: ms, 0..kMaxAdminCommitWait; how long a set or unset from a client that
+  // streams its writes (sends more before its answers come) may wait for others to share
+  // its durable commit. A client that waits for each answer is never delayed. 0: never.
+  uint32_t commit_wait_ms = 2;
 
   bool operator==(const AdminConf&) const = default;
 };

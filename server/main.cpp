@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
   rdnsd::admin::AdminServerOptions ao;
   ao.max_connections = config.admin.max_connections;
   ao.idle_timeout = std::chrono::seconds(config.admin.idle_timeout_s);
+  ao.commit_wait = std::chrono::milliseconds(config.admin.commit_wait_ms);
   ao.log = [](const std::string& text) { log(text); };  // on the admin thread
   rdnsd::admin::AdminServer admin(handler, config.admin.socket, config.admin.mode, ao);
   rdnsd::server::Workers workers(*store, query_options);

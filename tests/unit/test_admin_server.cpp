@@ -592,6 +592,96 @@ TEST_CASE(
   CHECK(b.answer()["record"]["ip"] == "192.0.2.75");
 }
 
+TEST_CASE(
+    "a streaming client's writes wait commit-wait to share a commit, a waiting client's do not") {
+  // The first commit is held in on_write while the client sends its next write, so that
+  // the server sees bytes that came before their answer: the connection streams.
+  std::promise<void> blocked, release;
+  std::shared_future<void> go = release.get_future().share();
+  int writes = 0;
+  admin::HandlerOptions h;
+  h.on_write = [&](const std::vector<zonestore::ZoneSerial>&) {
+    if (++writes == 1) {
+      blocked.set_value();
+      go.wait();
+    }
+  };
+  admin::AdminServerOptions o;
+  o.commit_wait = std::chrono::milliseconds(400);
+  Fixture f(h, o);
+  Conn a(f.socket_path), b(f.socket_path);
+  a.send_text(set_line("192.0.2.1", "s0.example", 0));
+  REQUIRE(blocked.get_future().wait_for(std::chrono::milliseconds(kWaitMs)) ==
+          std::future_status::ready);
+  const auto sent = Clock::now();
+  a.send_text(set_line("192.0.2.2", "s1.example", 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // in the socket before the answer
+  const size_t txn = last_txnid(*f.store);
+  release.set_value();
+  CHECK(a.answer()["tag"] == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  a.send_text(set_line("192.0.2.3", "s2.example", 2));  // joins the waiting group
+  Json one = a.answer(), two = a.answer();
+  const double waited = seconds_since(sent);
+  CHECK(one["tag"] == 1);
+  CHECK(two["tag"] == 2);
+  CHECK(one["ok"] == true);
+  CHECK(two["ok"] == true);
+  CHECK(waited >= 0.35);                   // 20 ms before the release, then the 400 ms wait
+  CHECK(last_txnid(*f.store) - txn == 1);  // s1 and s2: one commit (s0 was committed)
+
+  // b waits for each answer: its writes are committed at once, a's wait does not apply.
+  const auto started = Clock::now();
+  for (int i = 0; i < 5; ++i) {
+    b.send_text(set_line("192.0.2." + std::to_string(10 + i), "w.example", i));
+    Json w = b.answer();
+    CHECK(w["tag"] == i);
+    CHECK(w["ok"] == true);
+  }
+  CHECK(seconds_since(started) < 1.0);  // 2 s if each had waited
+
+  // A streamed write is committed early when another request needs it to be: b's show
+  // right behind a's set sees it, long before a's wait is over.
+  const auto shown_at = Clock::now();
+  a.send_text(set_line("192.0.2.4", "s3.example", 3));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  b.send_text(R"({"op":"show","ip":"192.0.2.4"})"
+              "\n");
+  CHECK(b.answer()["record"]["ptr"] == "s3.example.");
+  CHECK(a.answer()["tag"] == 3);
+  CHECK(seconds_since(shown_at) < 0.3);
+}
+
+TEST_CASE("with commit-wait 0 a streaming client's writes are committed at once") {
+  std::promise<void> blocked, release;
+  std::shared_future<void> go = release.get_future().share();
+  int writes = 0;
+  admin::HandlerOptions h;
+  h.on_write = [&](const std::vector<zonestore::ZoneSerial>&) {
+    if (++writes == 1) {
+      blocked.set_value();
+      go.wait();
+    }
+  };
+  admin::AdminServerOptions o;
+  o.commit_wait = std::chrono::milliseconds(0);
+  Fixture f(h, o);
+  Conn a(f.socket_path);
+  a.send_text(set_line("192.0.2.1", "s0.example", 0));
+  REQUIRE(blocked.get_future().wait_for(std::chrono::milliseconds(kWaitMs)) ==
+          std::future_status::ready);
+  a.send_text(set_line("192.0.2.2", "s1.example", 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  release.set_value();
+  CHECK(a.answer()["tag"] == 0);
+  const auto started = Clock::now();
+  Json one = a.answer();  // s1: read after the first commit, applied at once
+  CHECK(one["tag"] == 1);
+  a.send_text(set_line("192.0.2.3", "s2.example", 2));
+  CHECK(a.answer()["tag"] == 2);
+  CHECK(seconds_since(started) < 0.3);
+}
+
 TEST_CASE("whole lines of a client that leaves at once are still applied") {
   Fixture f;
   {

@@ -411,11 +411,14 @@ TEST_CASE("admin connection limit and idle timeout") {
   CHECK(d.admin.max_connections == 65535);
   CHECK(d.admin.idle_timeout_s == 86400);
   CHECK(load(head + "admin: {socket: sock, max-connections: 2, idle-timeout: 1}\n").admin ==
-        AdminConf{"/base/sock", 0660, 2, 1});
+        AdminConf{"/base/sock", 0660, 2, 1, 2});
+  CHECK(load(head + "admin: {socket: sock, commit-wait: 0}\n").admin.commit_wait_ms == 0);
+  CHECK(load(head + "admin: {socket: sock, commit-wait: 1000}\n").admin.commit_wait_ms == 1000);
   // Empty values count as absent: the defaults.
   const Config e = load(head + "admin:\n  socket: sock\n  max-connections:\n  idle-timeout:\n");
   CHECK(e.admin.max_connections == 64);
   CHECK(e.admin.idle_timeout_s == 300);
+  CHECK(e.admin.commit_wait_ms == 2);
 
   const std::string admin = head + "admin:\n  socket: sock\n";
   check_error(admin + "  max-connections: 0\n", 5, "admin.max-connections must be 1..65535, got 0");
@@ -432,8 +435,12 @@ TEST_CASE("admin connection limit and idle timeout") {
   check_error(admin + "  idle-timeout: 1.5\n", 5,
               "admin.idle-timeout must be an integer, got '1.5'");
   check_error(admin + "  idle-timeout: 5m\n", 5, "admin.idle-timeout must be an integer, got '5m'");
+  check_error(admin + "  commit-wait: 1001\n", 5, "admin.commit-wait must be 0..1000, got 1001");
+  check_error(admin + "  commit-wait: -1\n", 5, "admin.commit-wait must be 0..1000, got -1");
+  check_error(admin + "  commit-wait: 2ms\n", 5, "admin.commit-wait must be an integer, got '2ms'");
   check_error(admin + "  idle: 5\n", 5,
-              "unknown key 'idle' in admin (expected socket, mode, max-connections, idle-timeout)");
+              "unknown key 'idle' in admin (expected socket, mode, max-connections, idle-timeout, "
+              "commit-wait)");
 }
 
 TEST_CASE("errors in zone prefixes") {
