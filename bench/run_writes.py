@@ -33,8 +33,9 @@ files, zonefile-sync: -1):
  4. knotc: --knot-tx single-record transactions (zone-begin, zone-set, zone-commit, each
     a knotc run), and one transaction of --knot-batch zone-set lines piped into one knotc.
  5. queries under writes: rdnsd (1 worker, core SERVER_CPU) measured with loadgen while
-    idle of writes and while a client applies 1,000 sets per second (paced, one
-    connection, on the load core), interleaved, --rounds times each.
+    idle of writes and while writeload applies --rate (1,000) sets per second (paced, one
+    connection, one thread, on the load core; its CPU time is reported), interleaved,
+    --rounds times each.
 """
 import argparse
 import collections
@@ -47,7 +48,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import benchlib as B
@@ -332,55 +332,45 @@ def sync_calls(rdnsd, sock_path, n, addrs):
     return {"sets": n, "calls": calls}
 
 
-class PacedWriter:
-    """Sends `rate` sets per second over one admin connection without waiting for each
-    answer (a reader thread collects them), so that the rate does not depend on how
-    quickly the server's admin thread gets the shared core back."""
+class Writer:
+    """writeload (bench/writeload.cpp) applying `rate` sets per second over one admin
+    connection for `seconds`, paced and without waiting for each answer, so that the rate
+    does not depend on how quickly the server's admin thread gets the shared core back.
+    It runs on the load core at the load generator's priority; one thread, sleeping in
+    ppoll() between requests."""
 
-    def __init__(self, sock_path, rate, addrs):
-        self.c = B.AdminClient(sock_path)
-        self.rate, self.addrs = rate, addrs
-        self.stop_flag = threading.Event()
-        self.sent, self.answered, self.failed = 0, 0, 0
-        self.sender = threading.Thread(target=self.send_loop, daemon=True)
-        self.reader = threading.Thread(target=self.read_loop, daemon=True)
+    def __init__(self, binary, sock_path, rate, seconds, seed):
+        self.t0 = time.time()
+        self.proc = subprocess.Popen(
+            B.prio() + ["taskset", "-c", B.LOAD_CPU, binary, "-S", sock_path, "-r", str(rate),
+                        "-l", "%.2f" % seconds, "-s", str(seed)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    def start(self):
-        self.t0 = time.perf_counter()
-        self.reader.start()
-        self.sender.start()
-
-    def send_loop(self):
-        while not self.stop_flag.is_set():
-            due = self.t0 + self.sent / self.rate
-            now = time.perf_counter()
-            if due > now:
-                time.sleep(due - now)
-            ip, _ = self.addrs.next()
-            self.c.send('{"op":"set","ip":"%s","name":"q%d.example.com."}\n' % (ip, self.sent))
-            self.sent += 1
-
-    def read_loop(self):
-        while True:
-            try:
-                a = self.c.read_answer()
-            except (OSError, RuntimeError, ValueError):
-                return
-            self.answered += 1
-            if not a.get("ok"):
-                self.failed += 1
-            if self.stop_flag.is_set() and self.answered >= self.sent:
-                return
+    def running(self):
+        """Whether writeload has not ended yet (without reaping it: finish() needs its
+        resource usage)."""
+        return os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
 
     def finish(self):
-        """Stops sending; returns (answers per second over the sending time, answers)."""
-        self.stop_flag.set()
-        self.sender.join()
-        secs = time.perf_counter() - self.t0
-        answered_then = self.answered
-        self.reader.join(30)
-        self.c.close()
-        return answered_then / secs, answered_then
+        """Waits for writeload to end on its own; returns its key=value figures, with its
+        exit status, its CPU time (user+sys, from wait4) and its wall time added. nice and
+        taskset exec it, so the child's PID is writeload's."""
+        out, err = self.proc.stdout.read(), self.proc.stderr.read()
+        _, status, ru = os.wait4(self.proc.pid, 0)
+        wall = time.time() - self.t0
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        figures = {}
+        for line in out.splitlines():
+            k, _, v = line.partition("=")
+            try:
+                figures[k] = float(v)
+            except ValueError:
+                figures[k] = v
+        figures.update({"exit": self.proc.returncode, "stderr": err.strip()[-1000:],
+                        "cpu_s": ru.ru_utime + ru.ru_stime, "wall_s": wall})
+        return figures
 
 
 def probed_rounds(rounds, run, describe):
@@ -401,21 +391,23 @@ def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs, w
     """Query rate with and without `rate` sets per second. The answering threads
     (rdnsd-udp, rdnsd-tcp) have the server core to themselves, as in the query benchmark; the admin
     thread, which applies the writes, runs on the load core beside the load generator
-    and the writing client, as an operator would deploy it (workers on their cores, the
-    control plane elsewhere). So the load generator shares its core with the admin thread
-    and the writing client; with 64 queries outstanding it then stalls whenever they run
-    and cannot keep the worker busy, so this test keeps `window` queries outstanding
-    (default 256) in both modes."""
+    and the writing client (writeload), as an operator would deploy it (workers on their
+    cores, the control plane elsewhere). So the load generator shares its core with the
+    admin thread and the writing client; with 64 queries outstanding it then stalls
+    whenever they run and cannot keep the worker busy, so this test keeps `window` queries
+    outstanding (default 256) in both modes. writeload starts 0.5 s before the load
+    generator and is given 1.5 s more than it, so that it covers the whole measurement;
+    each run of it writes new addresses (a seed drawn from `addrs`)."""
     pinned = B.pin_rdnsd_threads(rdnsd.pid)
     B.log("    threads pinned: %s" % ", ".join("%s on CPU %s" % kv for kv in sorted(pinned.items())))
+    writeload = B.tool("writeload")
     runs = []
     for rnd in range(1, rounds + 1):
         for mode in ("idle", "writes"):
             B.wait_quiet()
             writer = None
             if mode == "writes":
-                writer = PacedWriter(sock_path, rate, addrs)
-                writer.start()
+                writer = Writer(writeload, sock_path, rate, seconds + 1.5, addrs.rng.getrandbits(63))
                 time.sleep(0.5)
             w0 = B.thread_cpu_seconds(rdnsd.pid, B.ANSWER_THREADS)
             a0 = B.thread_cpu_seconds(rdnsd.pid, "rdnsd-admin")
@@ -426,16 +418,29 @@ def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs, w
             res["qps_per_worker_cpu"] = (res.get("answered", 0) / res["worker_cpu_s"]
                                          if res["worker_cpu_s"] > 0 else 0)
             res["pinned"] = pinned
+            if writer:
+                res["writer_covered"] = writer.running()
             res["fsync_after"] = B.fsync_probe(20)
             if writer:
-                res["writes_per_s"], res["writes"] = writer.finish()
-                res["writes_sent"] = writer.sent
-                res["writes_failed"] = writer.failed
+                w = writer.finish()
+                res["writer"] = w
+                res["writes_per_s"] = w.get("writes_per_s", 0.0)
+                res["writes"] = int(w.get("answered", 0))
+                res["writes_sent"] = int(w.get("sent", 0))
+                res["writes_failed"] = int(w.get("failed", 0))
+                res["writer_cpu_s"] = w["cpu_s"]
             res.update({"server": "rdnsd", "tool": "loadgen", "mode": mode, "round": rnd})
             run_qps.show(res, rnd)
             if writer:
-                B.log("      writes applied: %.0f/s (%d sent, %d answered, %d refused)" % (
-                    res["writes_per_s"], res["writes_sent"], res["writes"], res["writes_failed"]))
+                B.log("      writes applied: %.0f/s (%d sent, %d answered, %d refused); writeload CPU %.3f s"
+                      " (%.1f%% of its %.1f s), exit %d" % (
+                          res["writes_per_s"], res["writes_sent"], res["writes"], res["writes_failed"],
+                          w["cpu_s"], 100.0 * w["cpu_s"] / w["wall_s"], w["wall_s"], w["exit"]))
+                if w["exit"] != 0 or w["stderr"]:
+                    B.log("      writeload: %s" % w["stderr"][-400:])
+                if not res["writer_covered"]:
+                    B.log("      writeload ended before the load generator did: the writes did not"
+                          " cover the whole measurement")
             runs.append(res)
     return runs
 
@@ -524,6 +529,10 @@ def summarize(doc):
                                      "unexpected rcodes", "steal %", "fdatasync p50 us after"], rows))
         if idle:
             out.append("\nQPS under writes / QPS without: %.2f" % (busy / idle))
+        wl = [r for r in q if r.get("writer_cpu_s") is not None and r.get("writer", {}).get("wall_s")]
+        if wl:
+            out.append("Writing client (writeload, on the load core): %s%% of a core" % B.span(
+                [100.0 * r["writer_cpu_s"] / r["writer"]["wall_s"] for r in wl], "{:.1f}"))
     return "\n".join(out)
 
 
