@@ -32,7 +32,7 @@ struct AdminServerOptions {
   // before its answers come: pipelining, or writing at its own pace) for others to share
   // its durable commit. A client waiting for each answer is never made to wait. Zero:
   // every group is committed in the loop turn that read it.
-  std::chrono::milliseconds commit_wait{2};
+  std::chrono::milliseconds commit_wait{5};
   // Told (on the server's thread) when a connection is refused for the limit or closed
   // for idleness; one line of text, without a newline. Refusals are told at most once a
   // second, with a count. Empty: not told.

@@ -419,9 +419,12 @@ def write_nsd_conf(workdir, data, port):
     return path
 
 
-def write_rdnsd_conf(workdir, data, port, workers, store_dir=None):
+def write_rdnsd_conf(workdir, data, port, workers, store_dir=None, admin=None):
+    """rdnsd's config for `data`; `admin`: more admin settings ({"commit-wait": 5})."""
     with open(os.path.join(data["dir"], "rdnsd.yaml.in")) as f:
         text = f.read()
+    for key, value in (admin or {}).items():
+        text = text.replace("\nadmin:\n", "\nadmin:\n  %s: %s\n" % (key, value), 1)
     text = text.replace("@PORT@", str(port)).replace("@WORKERS@", str(workers))
     text = text.replace("@DIR@/rdnsd.mdb", os.path.join(store_dir or workdir, "rdnsd.mdb"))
     text = text.replace("@DIR@", workdir)
@@ -442,8 +445,9 @@ def start_nsd(workdir, data, port, cpus=SERVER_CPU, timeout=600):
     return Server("nsd", port, ["/usr/sbin/nsd", "-d", "-c", conf], workdir, data["probe"], cpus, timeout)
 
 
-def start_rdnsd(workdir, data, port, workers=1, cpus=SERVER_CPU, store_dir=None, name="rdnsd", timeout=600):
-    conf = write_rdnsd_conf(workdir, data, port, workers, store_dir)
+def start_rdnsd(workdir, data, port, workers=1, cpus=SERVER_CPU, store_dir=None, name="rdnsd", timeout=600,
+                admin=None):
+    conf = write_rdnsd_conf(workdir, data, port, workers, store_dir, admin)
     return Server(name, port, [rdnsd_bin(), "-c", conf], workdir, data["probe"], cpus, timeout)
 
 

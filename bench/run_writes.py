@@ -446,7 +446,10 @@ def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs, w
 
 
 def summarize(doc):
-    out = ["rdnsd's CPUs for the write tests: %s" % doc.get("rdnsd_cpus", PINNED_BEFORE_THE_OPTION), ""]
+    out = ["rdnsd's CPUs for the write tests: %s" % doc.get("rdnsd_cpus", PINNED_BEFORE_THE_OPTION)]
+    if doc.get("commit_wait_ms") is not None:
+        out.append("rdnsd's admin.commit-wait: %d ms" % doc["commit_wait_ms"])
+    out.append("")
     rows = []
     s = doc.get("single", [])
     if s:
@@ -552,6 +555,8 @@ def main():
     ap.add_argument("--qps-window", type=int, default=256,
                     help="queries outstanding in the query-rate-under-writes test")
     ap.add_argument("--skip", default="", help="comma list of: single,sync,pipelined,rdnsctl,batch,knot,qps")
+    ap.add_argument("--commit-wait", type=int, default=None,
+                    help="rdnsd's admin.commit-wait in ms (default: rdnsd's own default)")
     ap.add_argument("--pin", action="store_true",
                     help="hold rdnsd on core SERVER_CPU for tests 1-3 (default: unpinned)")
     ap.add_argument("--report")
@@ -574,8 +579,10 @@ def main():
            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     wd = B.fresh_dir(os.path.join(B.SCRATCH, "run", "writes", "rdnsd"))
     doc["rdnsd_cpus"] = B.SERVER_CPU if args.pin else "any"
+    doc["commit_wait_ms"] = args.commit_wait
     rdnsd = B.start_rdnsd(wd, data, B.PORTS["rdnsd"], workers=1, store_dir=store,
-                          cpus=B.SERVER_CPU if args.pin else None)
+                          cpus=B.SERVER_CPU if args.pin else None,
+                          admin=None if args.commit_wait is None else {"commit-wait": args.commit_wait})
     sock = os.path.join(wd, "rdnsd.sock")
     try:
         if "single" not in skip:

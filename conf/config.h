@@ -150,7 +150,7 @@ struct AdminConf {
   // `commit-wait`: ms, 0..kMaxAdminCommitWait; how long a set or unset from a client that
   // streams its writes (sends more before its answers come) may wait for others to share
   // its durable commit. A client that waits for each answer is never delayed. 0: never.
-  uint32_t commit_wait_ms = 2;
+  uint32_t commit_wait_ms = 5;
 
   bool operator==(const AdminConf&) const = default;
 };

@@ -411,14 +411,14 @@ TEST_CASE("admin connection limit and idle timeout") {
   CHECK(d.admin.max_connections == 65535);
   CHECK(d.admin.idle_timeout_s == 86400);
   CHECK(load(head + "admin: {socket: sock, max-connections: 2, idle-timeout: 1}\n").admin ==
-        AdminConf{"/base/sock", 0660, 2, 1, 2});
+        AdminConf{"/base/sock", 0660, 2, 1, 5});
   CHECK(load(head + "admin: {socket: sock, commit-wait: 0}\n").admin.commit_wait_ms == 0);
   CHECK(load(head + "admin: {socket: sock, commit-wait: 1000}\n").admin.commit_wait_ms == 1000);
   // Empty values count as absent: the defaults.
   const Config e = load(head + "admin:\n  socket: sock\n  max-connections:\n  idle-timeout:\n");
   CHECK(e.admin.max_connections == 64);
   CHECK(e.admin.idle_timeout_s == 300);
-  CHECK(e.admin.commit_wait_ms == 2);
+  CHECK(e.admin.commit_wait_ms == 5);
 
   const std::string admin = head + "admin:\n  socket: sock\n";
   check_error(admin + "  max-connections: 0\n", 5, "admin.max-connections must be 1..65535, got 0");
