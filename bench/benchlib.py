@@ -93,7 +93,7 @@ def rdnsctl_bin():
 
 
 def tool(name):
-    """A bench tool (loadgen, echo_responder, startwait), built on demand."""
+    """A bench tool (loadgen, echo_responder, startwait, writeload), built on demand."""
     cands = [os.path.join(d, "bench", name) for d in _build_dirs()]
     cands.append(os.path.join(SCRATCH, "build", name))
     p = _first(cands)
@@ -102,7 +102,7 @@ def tool(name):
     out = os.path.join(SCRATCH, "build")
     subprocess.run(["cmake", "-S", BENCH, "-B", out, "-DCMAKE_BUILD_TYPE=Release"], check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", out, "-j2"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", out, "-j2", "--target", name], check=True, stdout=subprocess.DEVNULL)
     return os.path.join(out, name)
 
 

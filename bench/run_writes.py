@@ -46,6 +46,7 @@ import os
 import random
 import shutil
 import socket
+import signal
 import subprocess
 import sys
 import time
@@ -396,8 +397,9 @@ def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs, w
     admin thread and the writing client; with 64 queries outstanding it then stalls
     whenever they run and cannot keep the worker busy, so this test keeps `window` queries
     outstanding (default 256) in both modes. writeload starts 0.5 s before the load
-    generator and is given 1.5 s more than it, so that it covers the whole measurement;
-    each run of it writes new addresses (a seed drawn from `addrs`)."""
+    generator and is stopped (SIGINT) when the load generator is done, so that it covers
+    the whole measurement; each run of it writes new addresses (a seed drawn from
+    `addrs`)."""
     pinned = B.pin_rdnsd_threads(rdnsd.pid)
     B.log("    threads pinned: %s" % ", ".join("%s on CPU %s" % kv for kv in sorted(pinned.items())))
     writeload = B.tool("writeload")
@@ -407,7 +409,7 @@ def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs, w
             B.wait_quiet()
             writer = None
             if mode == "writes":
-                writer = Writer(writeload, sock_path, rate, seconds + 1.5, addrs.rng.getrandbits(63))
+                writer = Writer(writeload, sock_path, rate, seconds + 60, addrs.rng.getrandbits(63))
                 time.sleep(0.5)
             w0 = B.thread_cpu_seconds(rdnsd.pid, B.ANSWER_THREADS)
             a0 = B.thread_cpu_seconds(rdnsd.pid, "rdnsd-admin")
@@ -420,6 +422,7 @@ def queries_under_writes(rdnsd, data, sock_path, rounds, seconds, rate, addrs, w
             res["pinned"] = pinned
             if writer:
                 res["writer_covered"] = writer.running()
+                writer.proc.send_signal(signal.SIGINT)  # stop sending; it drains and reports
             res["fsync_after"] = B.fsync_probe(20)
             if writer:
                 w = writer.finish()

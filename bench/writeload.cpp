@@ -10,8 +10,9 @@
 // an answer before sending the next request: the answers (one JSON object per line, in
 // request order) are read as they arrive, so the rate does not depend on how quickly the
 // server's admin thread gets its core back. Between due times it sleeps in ppoll() on the
-// socket; it never spins. After SECONDS it stops sending and waits (at most 30 s) for the
-// answers still outstanding.
+// socket; it never spins. After SECONDS, or at SIGINT or SIGTERM (whichever comes first:
+// a caller that measures something else stops it when that ends), it stops sending and
+// waits (at most 30 s) for the answers still outstanding.
 //
 // Every address is new: 2001:db8:1000:: plus 80 random bits from a std::mt19937_64 seeded
 // with SEED (default 7), the /48 of the standard dataset's IPv6 records, whose 2^80 space
@@ -31,6 +32,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -175,6 +177,8 @@ class Histogram {
   uint64_t n_ = 0, sum_ = 0, max_ = 0;
 };
 
+volatile sig_atomic_t g_stop = 0;  // SIGINT or SIGTERM: stop sending
+
 class Writer {
  public:
   Writer(const Options& o, int fd)
@@ -188,11 +192,12 @@ class Writer {
     for (;;) {
       uint64_t now = now_ns();
       queue_due(now);
-      if (!flush() || !read_answers(now < end)) {
+      const bool running = now < end && !g_stop;
+      if (!flush() || !read_answers(running)) {
         run_ns_ = now_ns() - start_;
         return false;
       }
-      if (now >= end) break;
+      if (!running) break;
       uint64_t next = queued_ < total_ ? std::min(due_ns(queued_), end) : end;
       wait(next);
     }
@@ -361,6 +366,10 @@ class Writer {
 
 int main(int argc, char** argv) {
   Options o = parse_args(argc, argv);
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { g_stop = 1; };  // no SA_RESTART: ppoll returns at once
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
   int fd = connect_admin(o.socket);
   Writer w(o, fd);
   bool ok = w.run();
