@@ -3,6 +3,8 @@
 #include <sys/random.h>
 
 #include <array>
+#include <cstring>
+#include <ctime>
 
 namespace rdnsd::zonestore::codec {
 
@@ -143,9 +145,13 @@ std::string encode_rr(uint32_t ttl, std::string_view target_wire) {
 }
 
 std::string new_uuid() {
-  // The kernel's random bytes, fetched 4 KiB at a time: one getrandom call per record
-  // was 3-4% of a 100,000-record batch. Each UUID takes 16 bytes that no other gets.
-  thread_local std::array<char, 4096> pool;
+  // RFC 9562 version 7: the creation time (Unix ms, 48 bits) first, then random bits. New
+  // ids sort after the ids before them, so the `ids` entries of the writes of one commit
+  // go to the same last leaf of the tree instead of one random leaf each (a commit's
+  // pages are most of its cost). The random bits come from the kernel, fetched 4 KiB at
+  // a time: one getrandom call per record was 3-4% of a 100,000-record batch. Each UUID
+  // takes 10 bytes that no other gets.
+  thread_local std::array<char, 4000> pool;
   thread_local size_t used = pool.size();
   if (used == pool.size()) {
     size_t got = 0;
@@ -156,9 +162,14 @@ std::string new_uuid() {
     }
     used = 0;
   }
-  std::string raw(pool.data() + used, 16);
-  used += 16;
-  raw[6] = char((uint8_t(raw[6]) & 0x0f) | 0x40);
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const uint64_t ms = uint64_t(ts.tv_sec) * 1000u + uint64_t(ts.tv_nsec) / 1000000u;
+  std::string raw(16, '\0');
+  for (int i = 0; i < 6; ++i) raw[size_t(i)] = char(ms >> (40 - 8 * i));
+  std::memcpy(raw.data() + 6, pool.data() + used, 10);
+  used += 10;
+  raw[6] = char((uint8_t(raw[6]) & 0x0f) | 0x70);
   raw[8] = char((uint8_t(raw[8]) & 0x3f) | 0x80);
   return raw;
 }

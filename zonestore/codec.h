@@ -50,7 +50,7 @@ Meta decode_meta(std::string_view value);  // throws internal
 
 std::string encode_rr(uint32_t ttl, std::string_view target_wire);
 
-std::string new_uuid();  // 16 random bytes, RFC 9562 version 4 bits set
+std::string new_uuid();  // RFC 9562 version 7: Unix ms, then random bits
 std::string uuid_text(std::string_view raw);
 std::optional<std::string> uuid_raw(std::string_view text);
 

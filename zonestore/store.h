@@ -83,7 +83,7 @@ struct Record {
   std::string target;  // text, absolute
   uint32_t ttl = 0;
   std::string description;
-  std::string id;  // UUID text (RFC 9562 version 4)
+  std::string id;  // UUID text (RFC 9562 version 7)
   std::time_t created = 0;
   std::time_t modified = 0;
   std::string created_by;

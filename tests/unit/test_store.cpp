@@ -364,7 +364,7 @@ TEST_CASE("set creates a record") {
   CHECK(r.ttl == 7200);  // the zone's default
   CHECK(r.description == "rack 4");
   CHECK(std::regex_match(
-      r.id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+      r.id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
   CHECK(r.created == T0 + 10);
   CHECK(r.modified == T0 + 10);
   CHECK(r.created_by == "alice");

@@ -3,6 +3,7 @@
 // read_zone's snapshot.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <set>
 #include <string>
 #include <utility>
@@ -217,18 +218,29 @@ TEST_CASE("a large batch without records, written in address order, ends as in t
   }
 }
 
-TEST_CASE("600 records get 600 distinct version 4 UUIDs") {
+TEST_CASE("600 records get 600 distinct version 7 UUIDs that carry their creation time") {
   Fixture fx;
+  const auto ms_now = [] {
+    return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count());
+  };
+  const uint64_t before = ms_now();
   std::vector<Op> ops;
   for (int i = 0; i < 600; ++i)
     ops.push_back(op_set(set_op("2001:db8::" + std::to_string(i + 1), "h.example.")));
   WriteResult w = fx.store->apply(ops, T0 + 10);
+  const uint64_t after = ms_now();
   REQUIRE(w.records.size() == 600);
   std::set<std::string> ids;
   for (const auto& r : w.records) {
     REQUIRE(r.id.size() == 36);
-    CHECK(r.id[14] == '4');                                          // version 4
+    CHECK(r.id[14] == '7');                                          // version 7
     CHECK(std::string("89ab").find(r.id[19]) != std::string::npos);  // RFC 9562 variant
+    // The first 48 bits: Unix time in ms, when the record was made.
+    const uint64_t ms = std::stoull(r.id.substr(0, 8) + r.id.substr(9, 4), nullptr, 16);
+    CHECK(ms >= before);
+    CHECK(ms <= after);
     ids.insert(r.id);
   }
   CHECK(ids.size() == 600);
