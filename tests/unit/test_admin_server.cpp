@@ -214,6 +214,28 @@ bool works(Conn& c) {
   return l && Json::parse(*l)["ok"] == true;
 }
 
+// Holds the server's thread in on_write after the first commit until `release` is set, so
+// that what a client sends meanwhile waits in its socket.
+struct HeldFirstWrite {
+  std::promise<void> blocked, release;
+  std::shared_future<void> go = release.get_future().share();
+  int writes = 0;
+  admin::HandlerOptions options() {
+    admin::HandlerOptions h;
+    h.on_write = [this](const std::vector<zonestore::ZoneSerial>&) {
+      if (++writes == 1) {
+        blocked.set_value();
+        go.wait();
+      }
+    };
+    return h;
+  }
+  bool wait_blocked() {
+    return blocked.get_future().wait_for(std::chrono::milliseconds(kWaitMs)) ==
+           std::future_status::ready;
+  }
+};
+
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -596,28 +618,18 @@ TEST_CASE(
     "a streaming client's writes wait commit-wait to share a commit, a waiting client's do not") {
   // The first commit is held in on_write while the client sends its next write, so that
   // the server sees bytes that came before their answer: the connection streams.
-  std::promise<void> blocked, release;
-  std::shared_future<void> go = release.get_future().share();
-  int writes = 0;
-  admin::HandlerOptions h;
-  h.on_write = [&](const std::vector<zonestore::ZoneSerial>&) {
-    if (++writes == 1) {
-      blocked.set_value();
-      go.wait();
-    }
-  };
+  HeldFirstWrite held;
   admin::AdminServerOptions o;
   o.commit_wait = std::chrono::milliseconds(400);
-  Fixture f(h, o);
+  Fixture f(held.options(), o);
   Conn a(f.socket_path), b(f.socket_path);
   a.send_text(set_line("192.0.2.1", "s0.example", 0));
-  REQUIRE(blocked.get_future().wait_for(std::chrono::milliseconds(kWaitMs)) ==
-          std::future_status::ready);
+  REQUIRE(held.wait_blocked());
   const auto sent = Clock::now();
   a.send_text(set_line("192.0.2.2", "s1.example", 1));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));  // in the socket before the answer
   const size_t txn = last_txnid(*f.store);
-  release.set_value();
+  held.release.set_value();
   CHECK(a.answer()["tag"] == 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   a.send_text(set_line("192.0.2.3", "s2.example", 2));  // joins the waiting group
@@ -653,26 +665,16 @@ TEST_CASE(
 }
 
 TEST_CASE("with commit-wait 0 a streaming client's writes are committed at once") {
-  std::promise<void> blocked, release;
-  std::shared_future<void> go = release.get_future().share();
-  int writes = 0;
-  admin::HandlerOptions h;
-  h.on_write = [&](const std::vector<zonestore::ZoneSerial>&) {
-    if (++writes == 1) {
-      blocked.set_value();
-      go.wait();
-    }
-  };
+  HeldFirstWrite held;
   admin::AdminServerOptions o;
   o.commit_wait = std::chrono::milliseconds(0);
-  Fixture f(h, o);
+  Fixture f(held.options(), o);
   Conn a(f.socket_path);
   a.send_text(set_line("192.0.2.1", "s0.example", 0));
-  REQUIRE(blocked.get_future().wait_for(std::chrono::milliseconds(kWaitMs)) ==
-          std::future_status::ready);
+  REQUIRE(held.wait_blocked());
   a.send_text(set_line("192.0.2.2", "s1.example", 1));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  release.set_value();
+  held.release.set_value();
   CHECK(a.answer()["tag"] == 0);
   const auto started = Clock::now();
   Json one = a.answer();  // s1: read after the first commit, applied at once
