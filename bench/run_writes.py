@@ -335,7 +335,8 @@ def sync_calls(rdnsd, sock_path, n, addrs):
 
 class Writer:
     """writeload (bench/writeload.cpp) applying `rate` sets per second over one admin
-    connection for `seconds`, paced and without waiting for each answer, so that the rate
+    connection for at most `seconds`, or until stopped with SIGINT, paced and without
+    waiting for each answer, so that the rate
     does not depend on how quickly the server's admin thread gets the shared core back.
     It runs on the load core at the load generator's priority; one thread, sleeping in
     ppoll() between requests."""
@@ -353,7 +354,8 @@ class Writer:
         return os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
 
     def finish(self):
-        """Waits for writeload to end on its own; returns its key=value figures, with its
+        """Waits for writeload to end (after SIGINT it stops sending and collects the
+        answers still outstanding); returns its key=value figures, with its
         exit status, its CPU time (user+sys, from wait4) and its wall time added. nice and
         taskset exec it, so the child's PID is writeload's."""
         out, err = self.proc.stdout.read(), self.proc.stderr.read()
