@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "ptr_walk.h"
+#include "zonestore/ptr_walk.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // The loader's entry points and the server, store and admin sections.
-#include "config.h"
+#include "conf/config.h"
 
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "sections.h"
-#include "yaml_reader.h"
+#include "conf/sections.h"
+#include "conf/yaml_reader.h"
 
 namespace rdnsd::conf {
 namespace {

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "fcrdns_mode.h"
-#include "names.h"
-#include "serial.h"
+#include "zonestore/names/fcrdns_mode.h"
+#include "zonestore/names/names.h"
+#include "zonestore/names/serial.h"
 
 namespace rdnsd::conf {
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "config.h"
-#include "yaml_reader.h"
+#include "conf/config.h"
+#include "conf/yaml_reader.h"
 
 namespace rdnsd::conf::detail {
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "config.h"
+#include "conf/config.h"
 
 namespace rdnsd::conf::detail {
 

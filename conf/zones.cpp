@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "sections.h"
+#include "conf/sections.h"
 
 namespace rdnsd::conf::detail {
 namespace {

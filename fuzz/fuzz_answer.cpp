@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "test_answer_fixture.h"
+#include "tests/support/answer_fixture.h"
 
 using namespace rdnsd::dns;
 using namespace rdnsd::dns::testing;

@@ -5,7 +5,7 @@
 #
 # New inputs go to a scratch corpus under the build folder, never into the repository.
 # A crash leaves its input as build-fuzz/crash-* and makes the exit code non-zero: turn
-# it into a regression test (tests/unit/test_answer_malformed.cpp) and add it to the seed
+# it into a regression test (tests/unit/dns/test_answer_malformed.cpp) and add it to the seed
 # corpus. Environment: BUILD_DIR (default build-fuzz).
 set -euo pipefail
 

@@ -1,4 +1,4 @@
-#include "codec.h"
+#include "zonestore/codec.h"
 
 #include <sys/random.h>
 

@@ -1,9 +1,9 @@
-#include "ptr_walk.h"
+#include "zonestore/ptr_walk.h"
 
 #include <atomic>
 #include <cstring>
 
-#include "store.h"
+#include "zonestore/store.h"
 
 namespace rdnsd::zonestore {
 namespace {

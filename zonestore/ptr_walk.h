@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "names.h"
+#include "zonestore/names/names.h"
 
 namespace rdnsd::zonestore {
 

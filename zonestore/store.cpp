@@ -1,4 +1,4 @@
-#include "store.h"
+#include "zonestore/store.h"
 
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <map>
 
-#include "codec.h"
+#include "zonestore/codec.h"
 
 namespace rdnsd::zonestore {
 

@@ -22,9 +22,9 @@
 #include <variant>
 #include <vector>
 
-#include "fcrdns_mode.h"
-#include "names.h"
-#include "serial.h"
+#include "zonestore/names/fcrdns_mode.h"
+#include "zonestore/names/names.h"
+#include "zonestore/names/serial.h"
 
 namespace rdnsd::zonestore {
 

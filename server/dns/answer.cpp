@@ -1,7 +1,7 @@
 // The answer core, in stages like Knot's internet.c: the query is parsed and checked,
 // the class decides who answers (IN: the record source; CH: the server's identity), the
 // answer and authority stages write RRs, and finish() handles truncation and the OPT RR.
-#include "answer.h"
+#include "server/dns/answer.h"
 
 #include <algorithm>
 

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
-#include "query.h"
-#include "response.h"
-#include "source.h"
+#include "server/dns/query.h"
+#include "server/dns/response.h"
+#include "server/dns/source.h"
 
 namespace rdnsd::dns {
 

@@ -1,6 +1,6 @@
-#include "query.h"
+#include "server/dns/query.h"
 
-#include "wire.h"
+#include "server/dns/wire.h"
 
 namespace rdnsd::dns {
 namespace {

@@ -1,4 +1,4 @@
-#include "response.h"
+#include "server/dns/response.h"
 
 namespace rdnsd::dns {
 namespace {

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "query.h"
-#include "wire.h"
+#include "server/dns/query.h"
+#include "server/dns/wire.h"
 
 namespace rdnsd::dns {
 

@@ -1,0 +1,59 @@
+#include "admin/ops/views.h"
+
+#include <time.h>
+
+namespace rdnsd::admin {
+
+std::string rfc3339(std::time_t t) {
+  struct tm tm;
+  if (!gmtime_r(&t, &tm)) return "";
+  char buf[32];
+  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buf, n);
+}
+
+Json limit_json(uint64_t limit) {
+  return limit == 0 ? Json(nullptr) : Json(limit);
+}
+
+Json record_json(const zonestore::Record& r) {
+  return Json{{"id", r.id},
+              {"ip", names::format_ip(r.address)},
+              {"name", r.owner},
+              {"ptr", r.target},
+              {"ttl", r.ttl},
+              {"description", r.description},
+              {"zone", r.zone},
+              {"created", rfc3339(r.created)},
+              {"modified", rfc3339(r.modified)},
+              {"created_by", r.created_by},
+              {"modified_by", r.modified_by},
+              {"status", "active"}};
+}
+
+Json zone_json(const zonestore::Zone& z) {
+  const zonestore::ZoneSettings& s = z.settings;
+  Json soa = {{"mname", s.soa.mname}, {"rname", s.soa.rname},   {"refresh", s.soa.refresh},
+              {"retry", s.soa.retry}, {"expire", s.soa.expire}, {"minimum", s.soa.minimum},
+              {"ttl", s.soa.ttl}};
+  return Json{{"zone", z.apex},
+              {"prefix", names::format_prefix(s.prefix)},
+              {"serial", z.serial},
+              {"served", z.served},
+              {"origin", z.origin == zonestore::ZoneOrigin::Admin ? "admin" : "config"},
+              {"records", z.record_count},
+              {"ns", s.ns},
+              {"soa", std::move(soa)},
+              {"ttl", s.default_ttl},
+              {"serial_policy", serial::policy_name(s.policy)},
+              {"max_records", limit_json(s.max_records)},
+              {"fcrdns", fcrdns::mode_name(s.fcrdns)}};
+}
+
+Json serials_json(const std::vector<zonestore::ZoneSerial>& serials) {
+  Json out = Json::array();
+  for (const auto& s : serials) out.push_back(Json{{"zone", s.zone}, {"serial", s.serial}});
+  return out;
+}
+
+}  // namespace rdnsd::admin

@@ -1,0 +1,170 @@
+#pragma once
+// The admin protocol codec: JSON lines <-> typed requests and answers, with no I/O.
+//
+// One JSON object per line each way (docs/ADMIN-PROTOCOL.md). A request names its
+// operation in "op"; an answer is {"ok":true, ...} or
+// {"ok":false,"error":{"code":CODE,"message":TEXT[,"index":I]}}. An optional "tag" in a
+// request (any JSON value) is echoed in its answer.
+//
+// The codec checks shape and types only: unknown fields, missing fields, JSON types,
+// integer ranges (TTL, offset, limit, max_records) and byte lengths. Whether an address
+// parses or sits in a served zone, whether a name is a host name, is the store's call,
+// so every write is judged by one rule set. Nothing here throws: failures come back as
+// an Error with a stable code.
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "zonestore/names/fcrdns_mode.h"
+#include "zonestore/names/serial.h"
+
+namespace rdnsd::admin {
+
+// Answers keep the order their fields were written in ("ok" first).
+using Json = nlohmann::ordered_json;
+
+constexpr size_t kMaxLine = 64u << 20;   // bytes of one request line, newline excluded
+constexpr size_t kMaxActor = 64;         // bytes of "actor"
+constexpr size_t kMaxDescription = 255;  // bytes of "description" (UTF-8)
+constexpr size_t kMaxText = 1024;        // bytes of any other string field
+constexpr int64_t kMaxTtl = 2147483647;  // RFC 2181 section 8
+constexpr uint64_t kDefaultLimit = 100;  // list page size when "limit" is absent
+constexpr uint64_t kMaxLimit = 1000;     // largest list page
+constexpr size_t kMaxBatch = 1000000;    // ops in one batch, records in one import
+
+// The stable error codes (the "code" of an error answer).
+namespace code {
+inline constexpr const char* kBadRequest = "bad_request";
+inline constexpr const char* kBadAddress = "bad_address";
+inline constexpr const char* kNotInZone = "not_in_zone";
+inline constexpr const char* kBadName = "bad_name";
+inline constexpr const char* kBadTtl = "bad_ttl";
+inline constexpr const char* kBadDescription = "bad_description";
+inline constexpr const char* kNotFound = "not_found";
+inline constexpr const char* kConflict = "conflict";
+inline constexpr const char* kQuotaExceeded = "quota_exceeded";
+inline constexpr const char* kFcrdnsFailed = "fcrdns_failed";
+inline constexpr const char* kInternal = "internal";
+// Not an answer to a request: the line a connection over admin.max-connections gets
+// before it is closed.
+inline constexpr const char* kBusy = "busy";
+}  // namespace code
+
+struct Error {
+  std::string code;
+  std::string message;
+  std::optional<size_t> index;  // the failing op of a batch
+};
+
+// ---- requests ----
+
+struct SetRequest {
+  std::string ip;               // as given; the store parses it (bad_address, not_in_zone)
+  std::string name;             // PTR target as given (bad_name)
+  std::optional<uint32_t> ttl;  // absent: the zone's default TTL
+  std::optional<std::string> description;  // absent: empty when created, kept when replaced
+  std::optional<std::string> actor;        // absent: the peer's user name
+};
+struct UnsetRequest {
+  std::string ip;
+  std::optional<std::string> actor;  // absent: the peer's user name
+};
+struct ShowRequest {  // exactly one of the two
+  std::optional<std::string> ip;
+  std::optional<std::string> id;
+};
+struct ListRequest {
+  std::optional<std::string> zone;    // apex or prefix of a zone
+  std::optional<std::string> prefix;  // CIDR the addresses must fall in
+  std::optional<std::string> name;    // substring of the target, case-insensitive
+  uint64_t offset = 0;
+  uint64_t limit = kDefaultLimit;
+};
+struct ZonesRequest {};
+struct ZoneShowRequest {
+  std::string zone;  // apex or prefix
+};
+struct ZoneAddRequest {
+  std::string prefix;
+  std::optional<std::vector<std::string>> ns;
+  std::optional<std::string> mname, rname;
+  std::optional<uint32_t> ttl;  // default PTR TTL of the zone
+  std::optional<uint32_t> soa_ttl, refresh, retry, expire, minimum;
+  std::optional<serial::Policy> serial_policy;
+  std::optional<uint64_t> max_records;  // 0: no limit
+  std::optional<fcrdns::Mode> fcrdns;
+};
+struct ZoneRemoveRequest {
+  std::string zone;
+  bool force = false;
+};
+struct BatchRequest {
+  std::vector<std::variant<SetRequest, UnsetRequest>> ops;
+  std::optional<std::string> actor;  // for every set that names none
+};
+struct QuotaRequest {};
+// One resource record of a master file, as rdnsctl import read it (text forms as ldns
+// prints them). Whether it can become a record is the handler's call.
+struct ImportRecord {
+  std::string name;              // owner, absolute
+  std::string type;              // "PTR", "A", ...
+  std::string cls = "IN";        // "IN", "CH", ...
+  int64_t ttl = 0;               // 0..4294967295 as read; the store wants 0..2147483647
+  std::string data;              // RDATA text (the target of a PTR); may be empty
+  std::optional<uint64_t> line;  // line in the file, echoed in skips
+};
+struct ImportRequest {
+  std::vector<ImportRecord> records;
+  std::optional<std::string> actor;  // absent: the peer's user name
+  bool dry_run = false;              // check and count, change nothing
+};
+struct ExportRequest {
+  std::string zone;  // apex or prefix
+};
+struct CheckRequest {               // exactly one of the two
+  std::optional<std::string> ip;    // one record
+  std::optional<std::string> zone;  // every record of a zone (apex or prefix)
+};
+
+using RequestBody = std::variant<SetRequest, UnsetRequest, ShowRequest, ListRequest, ZonesRequest,
+                                 ZoneShowRequest, ZoneAddRequest, ZoneRemoveRequest, BatchRequest,
+                                 QuotaRequest, CheckRequest, ImportRequest, ExportRequest>;
+
+// The result of parsing one line. `tag` is set whenever the line was a JSON object with
+// a "tag", even if the rest of it was refused, so that the error answer echoes it too.
+struct Parsed {
+  std::optional<RequestBody> request;  // set on success
+  Error error;                         // meaningful when !request
+  std::optional<Json> tag;
+};
+
+// Parses one request line (without its newline; a trailing '\r' is ignored).
+Parsed parse_request(std::string_view line);
+
+// The op names, in the order of RequestBody's alternatives.
+const char* op_name(const RequestBody& request);
+
+// ---- answers ----
+
+// {"ok":true, <fields of body in order>, "tag":...} as one line without the newline.
+// Strings that are not valid UTF-8 are written with U+FFFD in their place.
+std::string encode_ok(const Json& body, const std::optional<Json>& tag);
+// {"ok":false,"error":{...},"tag":...} as one line without the newline.
+std::string encode_error(const Error& error, const std::optional<Json>& tag);
+
+// An answer as a client reads it.
+struct Answer {
+  bool ok = false;
+  Error error;  // when !ok
+  Json body;    // the whole answer object
+};
+// Parses an answer line; nullopt (with `why`) if it is not an answer object.
+std::optional<Answer> parse_answer(std::string_view line, std::string* why = nullptr);
+
+}  // namespace rdnsd::admin

@@ -1,0 +1,75 @@
+#pragma once
+// The admin socket: a Unix stream socket speaking the admin protocol (one JSON object per
+// line each way, docs/ADMIN-PROTOCOL.md), served by a libuv loop on its own thread.
+//
+// That thread is the only one that calls the Handler, so it is the store's single
+// writer. Requests on one connection are answered in order; any number of connections
+// may be open at once. Sets and unsets waiting together, on one connection or several,
+// are applied with one durable commit (group commit, docs/ADMIN-PROTOCOL.md) and
+// answered after it. A line longer than kMaxLine gets a bad_request answer and the
+// connection is closed. A client that disconnects mid-line leaves no trace; a last line
+// without its newline before a clean end of input (shutdown(SHUT_WR)) is still answered.
+//
+// Limits: at most max_connections are open at once; one more gets a `busy` error line
+// and is closed. A connection that has neither sent a byte nor taken any of its pending
+// answer bytes for idle_timeout is closed (one periodic sweep checks them all), which
+// also ends an export whose client stopped reading and releases its store snapshot.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "admin/ops/handler.h"
+
+namespace rdnsd::admin {
+
+struct AdminServerOptions {
+  uint32_t max_connections = 64;  // connections open at once, at least 1
+  // Close a connection idle this long; zero: never.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(300);
+  // Longest wait of a set or unset from a streaming connection (one that sends more
+  // before its answers come: pipelining, or writing at its own pace) for others to share
+  // its durable commit. A client waiting for each answer is never made to wait. Zero:
+  // every group is committed in the loop turn that read it.
+  std::chrono::milliseconds commit_wait{5};
+  // Told (on the server's thread) when a connection is refused for the limit or closed
+  // for idleness; one line of text, without a newline. Refusals are told at most once a
+  // second, with a count. Empty: not told.
+  std::function<void(const std::string&)> log;
+};
+
+class AdminServer {
+ public:
+  // `handler` must outlive the server. `mode` is the socket file's permission bits
+  // (e.g. 0660).
+  AdminServer(Handler& handler, std::string socket_path, uint32_t mode,
+              AdminServerOptions options = {});
+  ~AdminServer();  // stop()
+  AdminServer(const AdminServer&) = delete;
+  AdminServer& operator=(const AdminServer&) = delete;
+
+  // Creates the socket and starts the loop thread. A socket file left behind by a dead
+  // process (nothing answers on it) is replaced. Throws std::runtime_error naming the
+  // path and the reason if the path exists and is not a socket, if another process is
+  // listening on it, or if the socket cannot be made. Sets SIGPIPE to ignored if it was
+  // at its default (a peer that goes away must not kill the daemon). Call once.
+  void start();
+
+  // Closes the listener and every connection, waits for the loop thread to end and
+  // removes the socket file. Thread-safe and idempotent; must not be called from the
+  // loop thread itself (i.e. not from a Handler callback).
+  void stop();
+
+  const std::string& socket_path() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The user name of the peer of a connected Unix socket (SO_PEERCRED, getpwuid_r);
+// "uid:N" when the uid has no passwd entry, "unknown" when the credentials are missing.
+std::string peer_user(int fd);
+
+}  // namespace rdnsd::admin

@@ -1,0 +1,171 @@
+#include "server/net/lmdb_source.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace rdnsd::server {
+
+namespace {
+
+std::string_view view(const MDB_val& v) {
+  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+uint32_t be32(std::string_view v) {
+  return uint32_t(uint8_t(v[0])) << 24 | uint32_t(uint8_t(v[1])) << 16 |
+         uint32_t(uint8_t(v[2])) << 8 | uint32_t(uint8_t(v[3]));
+}
+
+}  // namespace
+
+LmdbSource::LmdbSource(const zonestore::Store& store) : store_(store), walker_(store.rr_dbi()) {
+  int rc = mdb_txn_begin(store.env(), nullptr, MDB_RDONLY, &txn_);
+  if (rc == 0) rc = mdb_cursor_open(txn_, store.zones_dbi(), &zones_);
+  if (rc == 0) rc = mdb_cursor_open(txn_, store.rr_dbi(), &rr_);
+  if (rc != 0) {
+    if (txn_) mdb_txn_abort(txn_);
+    throw zonestore::StoreError("internal", std::string("read transaction: ") + mdb_strerror(rc));
+  }
+  mdb_txn_reset(txn_);
+}
+
+LmdbSource::~LmdbSource() {
+  if (zones_) mdb_cursor_close(zones_);
+  if (rr_) mdb_cursor_close(rr_);
+  if (txn_) mdb_txn_abort(txn_);
+}
+
+bool LmdbSource::begin() noexcept {
+  if (active_) return true;
+  if (mdb_txn_renew(txn_) != 0) return false;
+  if (mdb_cursor_renew(txn_, zones_) != 0 || mdb_cursor_renew(txn_, rr_) != 0) {
+    mdb_txn_reset(txn_);
+    return false;
+  }
+  active_ = true;
+  txn_id_ = mdb_txn_id(txn_);
+  return true;
+}
+
+void LmdbSource::end() noexcept {
+  prefetched_ = 0;
+  hint_ = nullptr;
+  if (!active_) return;
+  mdb_txn_reset(txn_);
+  active_ = false;
+}
+
+bool LmdbSource::cached(std::string_view qkey, dns::ZoneView& zone,
+                        dns::FindZone& result) const noexcept {
+  if (cache_.txn_id == 0 || cache_.txn_id != txn_id_ || qkey.size() < cache_.apex_len ||
+      std::memcmp(qkey.data(), cache_.apex, cache_.apex_len) != 0)
+    return false;
+  zone = cache_.zone;
+  result = cache_.result;
+  return true;
+}
+
+void LmdbSource::remember(std::string_view apex_key, dns::FindZone result,
+                          const dns::ZoneView& zone) noexcept {
+  cache_.txn_id = 0;
+  const size_t names = zone.mname.size() + zone.rname.size() + zone.ns_block.size();
+  if (apex_key.size() > sizeof cache_.apex || names > sizeof cache_.names) return;
+  std::memcpy(cache_.apex, apex_key.data(), apex_key.size());
+  cache_.apex_len = apex_key.size();
+  char* p = cache_.names;
+  auto copy = [&p](std::string_view from) {
+    std::memcpy(p, from.data(), from.size());
+    std::string_view to(p, from.size());
+    p += from.size();
+    return to;
+  };
+  cache_.zone = zone;
+  cache_.zone.mname = copy(zone.mname);
+  cache_.zone.rname = copy(zone.rname);
+  cache_.zone.ns_block = copy(zone.ns_block);
+  cache_.result = result;
+  cache_.txn_id = txn_id_;
+}
+
+dns::FindZone LmdbSource::find_zone(std::string_view qkey, dns::ZoneView& zone) noexcept {
+  dns::FindZone result;
+  if (active_ && cached(qkey, zone, result)) {
+    apex_key_len_ = cache_.apex_len;
+    return result;
+  }
+  std::string_view apex_key, value;
+  zonestore::ZoneWire w;
+  if (!active_ || !zonestore::find_zone_for_key(zones_, qkey, apex_key, value) ||
+      !zonestore::decode_zone_wire(value, w))
+    return dns::FindZone::None;
+  zone.apex_key_len = apex_key.size();
+  zone.serial = w.serial;
+  zone.soa_ttl = w.soa_ttl;
+  zone.refresh = w.refresh;
+  zone.retry = w.retry;
+  zone.expire = w.expire;
+  zone.minimum = w.minimum;
+  zone.mname = w.mname;
+  zone.rname = w.rname;
+  zone.ns_count = w.ns_count;
+  zone.ns_block = w.ns_block;
+  apex_key_len_ = apex_key.size();
+  result = (w.flags & 1) ? dns::FindZone::Found : dns::FindZone::NotServed;
+  remember(apex_key, result, zone);
+  return result;
+}
+
+dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,
+                                    bool& has_ptr) noexcept {
+  has_ptr = false;
+  if (qkey.size() == apex_key_len_) return dns::FindNode::Exists;
+  // Records are keyed by address: a name that is not an address or an address prefix
+  // (a label that is no canonical octet or nibble) holds nothing and has nothing below.
+  names::AddressKey a;
+  if (!active_ || !names::key_to_address_key(qkey, a)) return dns::FindNode::NxDomain;
+  MDB_val k{a.size, a.bytes}, v;
+  if (a.units == a.full) {
+    // The batch's walk found it already (use()), or LMDB looks it up now.
+    std::string_view value;
+    if (hint_ && hint_->key.view() == a.view()) {
+      if (hint_->found == zonestore::PtrWalker::Found::Yes) value = hint_->value;
+    } else if (mdb_cursor_get(rr_, &k, &v, MDB_SET) == 0) {
+      value = view(v);
+    }
+    if (value.size() < 5) return dns::FindNode::NxDomain;
+    ptr.ttl = be32(value);
+    ptr.target = value.substr(4);
+    has_ptr = true;
+    return dns::FindNode::Exists;
+  }
+  // A shorter name: any record below it makes it an empty non-terminal (RFC 8020).
+  if (mdb_cursor_get(rr_, &k, &v, MDB_SET_RANGE) == 0 && names::address_key_covers(a, view(k)))
+    return dns::FindNode::EmptyNonTerminal;
+  return dns::FindNode::NxDomain;
+}
+
+void LmdbSource::prefetch(const names::AddressKey* keys, const bool* wanted, size_t n) noexcept {
+  prefetched_ = 0;
+  hint_ = nullptr;
+  if (!active_ || !walker_.snapshot(txn_)) return;
+  n = std::min(n, kMaxPrefetch);
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i) {
+    slot_[i] = -1;
+    if (!wanted[i]) continue;
+    lookups_[count].key = keys[i];
+    slot_[i] = int8_t(count++);
+  }
+  walker_.find(lookups_.data(), count);
+  prefetched_ = n;
+}
+
+void LmdbSource::use(size_t i) noexcept {
+  hint_ = nullptr;
+  if (i < prefetched_ && slot_[i] >= 0) {
+    const auto& l = lookups_[size_t(slot_[i])];
+    if (l.found != zonestore::PtrWalker::Found::Unknown) hint_ = &l;
+  }
+}
+
+}  // namespace rdnsd::server

@@ -1,0 +1,71 @@
+#pragma once
+// The answer core's RecordSource over the LMDB store: one per answering thread (a
+// worker's UDP and TCP threads have one each). It holds one read transaction that
+// begin() renews and end() resets, so a batch of queries sees one consistent snapshot
+// and the next batch sees every commit made before it (LMDB MVCC: no cache, nothing
+// stale). Nothing here allocates after construction.
+#include <lmdb.h>
+
+#include <array>
+
+#include "server/dns/answer.h"
+#include "zonestore/ptr_walk.h"
+#include "zonestore/store.h"
+
+namespace rdnsd::server {
+
+class LmdbSource final : public dns::RecordSource {
+ public:
+  // Throws zonestore::StoreError if a read transaction cannot be made.
+  explicit LmdbSource(const zonestore::Store& store);
+  ~LmdbSource() override;
+  LmdbSource(const LmdbSource&) = delete;
+  LmdbSource& operator=(const LmdbSource&) = delete;
+
+  bool begin() noexcept override;
+  void end() noexcept override;
+  dns::FindZone find_zone(std::string_view qkey, dns::ZoneView& zone) noexcept override;
+  dns::FindNode find_node(std::string_view qkey, dns::PtrView& ptr,
+                          bool& has_ptr) noexcept override;
+
+  // For a batch of queries inside begin()/end(): looks up the PTR records of the full
+  // addresses `keys[i]` (where `wanted[i]`) all together, their walks down the tree
+  // interleaved (zonestore::PtrWalker), so that their memory misses overlap. Before the
+  // i-th query is answered, use(i) makes find_node() take that result instead of its own
+  // lookup. A lookup the walker could not make is made by LMDB as before.
+  static constexpr size_t kMaxPrefetch = 64;
+  void prefetch(const names::AddressKey* keys, const bool* wanted, size_t n) noexcept;
+  void use(size_t i) noexcept;
+
+ private:
+  const zonestore::Store& store_;
+  MDB_txn* txn_ = nullptr;
+  MDB_cursor* zones_ = nullptr;
+  MDB_cursor* rr_ = nullptr;
+  bool active_ = false;
+  size_t apex_key_len_ = 0;  // of the zone found last
+  size_t txn_id_ = 0;        // of the snapshot begin() took
+
+  zonestore::PtrWalker walker_;
+  std::array<zonestore::PtrWalker::Lookup, kMaxPrefetch> lookups_;
+  std::array<int8_t, kMaxPrefetch> slot_{};             // query -> lookups_ index, or -1
+  size_t prefetched_ = 0;                               // queries prefetch() covered
+  const zonestore::PtrWalker::Lookup* hint_ = nullptr;  // the result use() chose
+
+  // The zone found last, copied out of the map, valid while the snapshot's transaction
+  // id is the same (no commit since): most queries of a batch hit the same few zones,
+  // and this saves their two cursor operations.
+  struct ZoneCache {
+    size_t txn_id = 0;  // 0: empty
+    dns::FindZone result = dns::FindZone::None;
+    dns::ZoneView zone;
+    size_t apex_len = 0;
+    char apex[256];
+    char names[2048];  // mname, rname and the NS block
+  } cache_;
+  bool cached(std::string_view qkey, dns::ZoneView& zone, dns::FindZone& result) const noexcept;
+  void remember(std::string_view apex_key, dns::FindZone result,
+                const dns::ZoneView& zone) noexcept;
+};
+
+}  // namespace rdnsd::server

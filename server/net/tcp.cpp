@@ -1,0 +1,185 @@
+// TCP (RFC 1035 section 4.2.2, RFC 7766): 2-byte length framing, pipelined queries
+// answered in order as soon as each is complete, messages split across reads, an idle
+// timeout, a connection limit over all workers, and back-pressure: while a client
+// does not read its answers, we stop reading its queries, and the idle timer still
+// runs, so a stuck client holds nothing but its own connection.
+#include <cstring>
+
+#include "server/net/worker.h"
+
+namespace rdnsd::server {
+
+struct TcpConn {
+  uv_tcp_t tcp;
+  uv_timer_t timer;
+  uv_write_t write_req;
+  Worker* worker = nullptr;
+  std::vector<uint8_t> in;  // unparsed bytes; grows to hold one whole message
+  size_t in_len = 0;
+  std::vector<uint8_t> out;       // framed answers not yet handed to libuv
+  std::vector<uint8_t> inflight;  // framed answers libuv is writing
+  bool writing = false;
+  bool reading = false;
+  bool closing = false;
+  bool counted = false;  // holds one of the connection-limit slots
+  int open_handles = 0;
+};
+
+namespace {
+
+constexpr size_t kInitialIn = 4096;
+constexpr size_t kOutHighWater = 256 * 1024;  // stop reading above this much unsent
+
+void on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  auto* c = static_cast<TcpConn*>(handle->data);
+  buf->base = reinterpret_cast<char*>(c->in.data() + c->in_len);
+  buf->len = c->in.size() - c->in_len;
+}
+
+void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+  auto* c = static_cast<TcpConn*>(stream->data);
+  c->worker->tcp_read(*c, nread);
+}
+
+void on_idle(uv_timer_t* timer) {
+  auto* c = static_cast<TcpConn*>(timer->data);
+  c->worker->tcp_close(*c);
+}
+
+void on_closed(uv_handle_t* handle) {
+  auto* c = static_cast<TcpConn*>(handle->data);
+  if (--c->open_handles == 0) c->worker->tcp_forget(c);
+}
+
+void on_written(uv_write_t* req, int status) {
+  auto* c = static_cast<TcpConn*>(req->data);
+  c->writing = false;
+  c->inflight.clear();
+  if (status != 0) {
+    c->worker->tcp_close(*c);
+    return;
+  }
+  c->worker->tcp_flush(*c);
+}
+
+void start_reading(TcpConn& c) {
+  if (c.reading || c.closing) return;
+  if (uv_read_start(reinterpret_cast<uv_stream_t*>(&c.tcp), on_alloc, on_read) == 0)
+    c.reading = true;
+}
+
+void stop_reading(TcpConn& c) {
+  if (!c.reading) return;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.tcp));
+  c.reading = false;
+}
+
+}  // namespace
+
+void Worker::accept_tcp(TcpListener& listener) {
+  auto* c = new TcpConn;
+  c->worker = this;
+  c->tcp.data = c;
+  c->timer.data = c;
+  c->write_req.data = c;
+  uv_tcp_init(&loop_, &c->tcp);
+  uv_timer_init(&loop_, &c->timer);
+  c->open_handles = 2;
+  conns_.insert(c);
+  if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener.tcp),
+                reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0) {
+    tcp_close(*c);
+    return;
+  }
+  if (tcp_connections_.fetch_add(1) >= options_.tcp_max_connections) {
+    tcp_connections_.fetch_sub(1);
+    tcp_close(*c);  // over the limit: close at once (RFC 7766 section 6.2.2)
+    return;
+  }
+  c->counted = true;
+  c->in.resize(kInitialIn);
+  uv_tcp_nodelay(&c->tcp, 1);
+  uv_timer_start(&c->timer, on_idle, options_.tcp_idle_timeout_ms, 0);
+  start_reading(*c);
+}
+
+void Worker::tcp_read(TcpConn& c, ssize_t nread) {
+  if (nread < 0) {
+    tcp_close(c);
+    return;
+  }
+  c.in_len += size_t(nread);
+  uv_timer_start(&c.timer, on_idle, options_.tcp_idle_timeout_ms, 0);
+  size_t pos = 0;
+  bool snapshot = false;
+  while (c.in_len - pos >= 2) {
+    size_t len = size_t(c.in[pos]) << 8 | c.in[pos + 1];
+    if (c.in_len - pos - 2 < len) break;
+    if (!snapshot) snapshot = source_.begin();
+    if (snapshot) answer_tcp(c.in.data() + pos + 2, len, c);
+    pos += 2 + len;
+  }
+  if (snapshot) source_.end();
+  if (pos > 0) {
+    std::memmove(c.in.data(), c.in.data() + pos, c.in_len - pos);
+    c.in_len -= pos;
+  }
+  // Make room for the whole of the next message (at most 2 + 65535 bytes).
+  if (c.in_len >= 2) {
+    size_t need = 2 + (size_t(c.in[0]) << 8 | c.in[1]);
+    if (need > c.in.size()) c.in.resize(need);
+  }
+  tcp_flush(c);
+}
+
+// Answers one query and appends it, framed, to the connection's output.
+size_t Worker::answer_tcp(const uint8_t* query, size_t len, TcpConn& c) {
+  size_t n = answerer_.answer(query, len, tcp_tx_.data() + 2, kTcpMax, dns::Transport::Tcp);
+  if (n == 0) return 0;
+  tcp_tx_[0] = uint8_t(n >> 8);
+  tcp_tx_[1] = uint8_t(n);
+  c.out.insert(c.out.end(), tcp_tx_.begin(), tcp_tx_.begin() + ptrdiff_t(n + 2));
+  return n;
+}
+
+void Worker::tcp_flush(TcpConn& c) {
+  if (c.closing) return;
+  if (!c.writing && !c.out.empty()) {
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(c.out.data()), unsigned(c.out.size()));
+    int sent = uv_try_write(reinterpret_cast<uv_stream_t*>(&c.tcp), &buf, 1);
+    size_t done = sent > 0 ? size_t(sent) : 0;
+    if (sent < 0 && sent != UV_EAGAIN) {
+      tcp_close(c);
+      return;
+    }
+    if (done < c.out.size()) {
+      c.inflight.assign(c.out.begin() + ptrdiff_t(done), c.out.end());
+      uv_buf_t rest =
+          uv_buf_init(reinterpret_cast<char*>(c.inflight.data()), unsigned(c.inflight.size()));
+      c.writing = true;
+      uv_write(&c.write_req, reinterpret_cast<uv_stream_t*>(&c.tcp), &rest, 1, on_written);
+    }
+    c.out.clear();
+  }
+  if (c.writing && c.out.size() + c.inflight.size() > kOutHighWater)
+    stop_reading(c);
+  else
+    start_reading(c);
+}
+
+void Worker::tcp_close(TcpConn& c) {
+  if (c.closing) return;
+  c.closing = true;
+  stop_reading(c);
+  uv_timer_stop(&c.timer);
+  if (c.counted) tcp_connections_.fetch_sub(1);
+  uv_close(reinterpret_cast<uv_handle_t*>(&c.tcp), on_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&c.timer), on_closed);
+}
+
+void Worker::tcp_forget(TcpConn* c) {
+  conns_.erase(c);
+  delete c;
+}
+
+}  // namespace rdnsd::server

@@ -1,0 +1,104 @@
+#pragma once
+// One query worker: its own sockets, and two threads, each with its own buffers, answer
+// core and read transaction. The UDP thread drains the UDP sockets in batches and sleeps
+// in poll() only when they are all empty; the TCP thread runs a uv_loop_t. Internal to
+// the server component.
+#include <sys/socket.h>
+#include <uv.h>
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "server/net/lmdb_source.h"
+#include "server/net/workers.h"
+
+namespace rdnsd::server {
+
+struct TcpConn;
+
+// A UDP socket, drained by the worker's UDP thread in recvmmsg/sendmmsg batches.
+struct UdpSocket {
+  int fd = -1;
+  bool pktinfo = false;  // wildcard address: replies name their source (IP_PKTINFO)
+};
+
+struct TcpListener {
+  uv_tcp_t tcp;
+  Worker* worker = nullptr;
+};
+
+class Worker {
+ public:
+  static constexpr int kBatch = 64;  // datagrams per recvmmsg/sendmmsg
+  static_assert(size_t(kBatch) <= LmdbSource::kMaxPrefetch);
+  static constexpr size_t kRxSize = 4096;   // largest UDP query we read
+  static constexpr size_t kTcpMax = 65535;  // largest DNS message
+
+  Worker(const zonestore::Store& store, const ServerOptions& options,
+         std::atomic<uint32_t>& tcp_connections);
+  ~Worker();
+  // Opens this worker's sockets (throws std::runtime_error) on the caller's thread; adds
+  // to `notes` the receive buffer each UDP socket got, when one was asked for.
+  void open_sockets(std::vector<std::string>& notes);
+  void start();
+  void stop();  // thread-safe; joins
+
+  // UDP (udp.cpp), on the UDP thread
+  void run_udp();
+  bool drain_udp(UdpSocket& sock);  // false if nothing was waiting
+  // TCP (tcp.cpp)
+  void accept_tcp(TcpListener& listener);
+  void tcp_read(TcpConn& conn, ssize_t nread);
+  void tcp_flush(TcpConn& conn);
+  void tcp_close(TcpConn& conn);
+  void tcp_forget(TcpConn* conn);
+
+  const ServerOptions& options() const { return options_; }
+  uv_loop_t* loop() { return &loop_; }
+
+ private:
+  void run();
+  void shutdown();
+  size_t answer_tcp(const uint8_t* query, size_t len, TcpConn& conn);
+
+  const ServerOptions& options_;
+  std::atomic<uint32_t>& tcp_connections_;
+  std::vector<int> tcp_fds_;
+
+  // The TCP thread's loop, answer core and read transaction.
+  LmdbSource source_;
+  dns::Answerer answerer_;
+  uv_loop_t loop_;
+  uv_async_t stop_async_;
+  bool loop_ready_ = false;
+  std::thread thread_;
+  std::vector<std::unique_ptr<TcpListener>> tcp_;
+  std::unordered_set<TcpConn*> conns_;
+
+  // The UDP thread's sockets, answer core, read transaction and batch buffers, made
+  // once. An eventfd wakes its poll() to stop.
+  std::vector<UdpSocket> udp_;
+  LmdbSource udp_source_;
+  dns::Answerer udp_answerer_;
+  std::thread udp_thread_;
+  int udp_stop_fd_ = -1;
+  std::atomic<bool> udp_stopping_{false};
+  size_t tx_size_;
+  std::vector<uint8_t> rx_, tx_;
+  std::vector<mmsghdr> rmsgs_, smsgs_;
+  std::vector<iovec> riov_, siov_;
+  std::vector<sockaddr_storage> peers_;
+  std::vector<std::array<char, 64>> rctl_, sctl_;
+  // A batch's lookup keys, read ahead of its answers (LmdbSource::prefetch).
+  dns::Query peek_;
+  std::array<names::AddressKey, kBatch> keys_;
+  std::array<bool, kBatch> wanted_{};
+  // TCP answer scratch (2-byte length prefix + message), made once.
+  std::vector<uint8_t> tcp_tx_;
+};
+
+}  // namespace rdnsd::server

@@ -1,0 +1,161 @@
+#include "server/net/workers.h"
+
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <thread>
+
+#include "server/net/sockets.h"
+#include "server/net/worker.h"
+
+namespace rdnsd::server {
+
+ServerOptions server_options(const conf::Config& config) {
+  ServerOptions o;
+  o.listen = config.server.listen;
+  o.workers = config.server.workers ? config.server.workers
+                                    : std::max(1u, std::thread::hardware_concurrency());
+  o.answer.udp_payload = config.server.udp_payload;
+  o.answer.identity_enabled = config.server.identity_enabled;
+  o.answer.identity = config.server.identity;
+  o.answer.version_enabled = config.server.version_enabled;
+  o.answer.version = config.server.version;
+  o.answer.nsid_enabled = config.server.nsid_enabled;
+  o.answer.nsid = config.server.nsid;
+  o.answer.tcp_idle_timeout_ms = config.server.tcp_idle_timeout_ms;
+  o.tcp_idle_timeout_ms = config.server.tcp_idle_timeout_ms;
+  o.tcp_max_connections = config.server.tcp_max_connections;
+  o.udp_receive_buffer = size_t(config.server.udp_receive_buffer);
+  return o;
+}
+
+Worker::Worker(const zonestore::Store& store, const ServerOptions& options,
+               std::atomic<uint32_t>& tcp_connections)
+    : options_(options),
+      tcp_connections_(tcp_connections),
+      source_(store),
+      answerer_(options_.answer, source_),
+      udp_source_(store),
+      udp_answerer_(options_.answer, udp_source_),
+      tx_size_(std::max<size_t>(512, options.answer.udp_payload)),
+      rx_(kBatch * kRxSize),
+      tx_(kBatch * tx_size_),
+      rmsgs_(kBatch),
+      smsgs_(kBatch),
+      riov_(kBatch),
+      siov_(kBatch),
+      peers_(kBatch),
+      rctl_(kBatch),
+      sctl_(kBatch),
+      tcp_tx_(2 + kTcpMax) {}
+
+Worker::~Worker() {
+  stop();
+  for (const UdpSocket& sock : udp_) close(sock.fd);
+  for (int fd : tcp_fds_) close(fd);
+  if (udp_stop_fd_ >= 0) close(udp_stop_fd_);
+}
+
+void Worker::open_sockets(std::vector<std::string>& notes) {
+  for (const auto& addr : options_.listen) {
+    std::string note;
+    udp_.push_back({open_listen_socket(addr, SOCK_DGRAM, options_.udp_receive_buffer, &note),
+                    is_wildcard(addr)});
+    if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end())
+      notes.push_back(note);
+    tcp_fds_.push_back(open_listen_socket(addr, SOCK_STREAM));
+  }
+}
+
+namespace {
+
+void on_tcp_connection(uv_stream_t* server, int status) {
+  auto* listener = static_cast<TcpListener*>(server->data);
+  if (status == 0) listener->worker->accept_tcp(*listener);
+}
+
+}  // namespace
+
+void Worker::start() {
+  if (uv_loop_init(&loop_) != 0) throw std::runtime_error("uv_loop_init failed");
+  loop_ready_ = true;
+  stop_async_.data = this;
+  uv_async_init(&loop_, &stop_async_,
+                [](uv_async_t* a) { static_cast<Worker*>(a->data)->shutdown(); });
+  for (int fd : tcp_fds_) {
+    auto listener = std::make_unique<TcpListener>();
+    listener->worker = this;
+    listener->tcp.data = listener.get();
+    uv_tcp_init(&loop_, &listener->tcp);
+    int rc = uv_tcp_open(&listener->tcp, fd);
+    if (rc == 0)
+      rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener->tcp), 1024, on_tcp_connection);
+    if (rc != 0) throw std::runtime_error(std::string("tcp listen: ") + uv_strerror(rc));
+    tcp_.push_back(std::move(listener));
+  }
+  tcp_fds_.clear();  // owned by libuv now
+  udp_stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (udp_stop_fd_ < 0) throw std::runtime_error("eventfd failed");
+  thread_ = std::thread([this] { run(); });
+  udp_thread_ = std::thread([this] { run_udp(); });
+}
+
+void Worker::run() {
+  // Named so that an operator (or bench/) can pin the answering threads apart from the
+  // admin thread: ps -L, taskset -p TID.
+  pthread_setname_np(pthread_self(), "rdnsd-tcp");
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  uv_loop_close(&loop_);
+}
+
+void Worker::stop() {
+  if (udp_thread_.joinable()) {
+    udp_stopping_.store(true, std::memory_order_relaxed);
+    const uint64_t one = 1;
+    if (write(udp_stop_fd_, &one, sizeof one) < 0) {
+      // An eventfd write fails only if its counter would overflow: already signalled.
+    }
+    udp_thread_.join();
+  }
+  if (!thread_.joinable()) return;
+  uv_async_send(&stop_async_);
+  thread_.join();
+}
+
+// On the worker's thread: close every handle; the loop ends when all close callbacks ran.
+void Worker::shutdown() {
+  for (auto& listener : tcp_) uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), nullptr);
+  std::vector<TcpConn*> open(conns_.begin(), conns_.end());
+  for (TcpConn* conn : open) tcp_close(*conn);
+  uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
+}
+
+Workers::Workers(const zonestore::Store& store, ServerOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+Workers::~Workers() {
+  stop();
+}
+
+void Workers::start() {
+  for (const auto& addr : options_.listen) {
+    check_address_free(addr, SOCK_DGRAM);
+    check_address_free(addr, SOCK_STREAM);
+  }
+  for (unsigned i = 0; i < options_.workers; ++i) {
+    auto w = std::make_unique<Worker>(store_, options_, tcp_connections_);
+    w->open_sockets(notes_);
+    workers_.push_back(std::move(w));
+  }
+  for (auto& w : workers_) w->start();
+}
+
+void Workers::stop() {
+  for (auto& w : workers_) w->stop();
+  workers_.clear();
+}
+
+}  // namespace rdnsd::server

@@ -1,0 +1,22 @@
+#pragma once
+// What the rdnsd main wires together, as functions that tests can call too.
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "conf/config.h"
+#include "zonestore/store.h"
+
+namespace rdnsd::server {
+
+// The store settings of a configured zone.
+zonestore::ZoneSettings zone_settings(const conf::ZoneConf& zone);
+// Makes the store serve exactly the config's zones (see Store::reconcile) and returns a
+// one-line summary for the log. Throws zonestore::StoreError ("conflict" when a config
+// zone overlaps a stored zone).
+std::string reconcile_zones(zonestore::Store& store, const conf::Config& config, std::time_t now);
+// Loads the config at `path`, or the built-in default config when `path` is empty
+// (relative paths then resolve against the working directory). Throws conf::ConfigError.
+conf::Config load_config(const std::string& path);
+
+}  // namespace rdnsd::server

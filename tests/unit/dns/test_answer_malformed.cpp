@@ -1,0 +1,252 @@
+// The answer core and malformed or unusual queries: drops, NOTIMP, FORMERR, skipped
+// sections, zone transfers.
+#include <doctest/doctest.h>
+
+#include "tests/support/answer_fixture.h"
+
+using namespace rdnsd::dns;
+using namespace rdnsd::dns::testing;
+
+TEST_CASE("dropped: QR set, or shorter than a header") {
+  Fixture f;
+  QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
+  b.qr = true;
+  CHECK(f.ask(b).empty());
+  auto query = q("2.2.0.192.in-addr.arpa.").build();
+  for (size_t len = 0; len < 12; ++len) {
+    std::vector<uint8_t> part(query.begin(), query.begin() + static_cast<long>(len));
+    CHECK(f.ask_raw(part).empty());
+  }
+  // An output buffer without room for the question.
+  CHECK(f.ask(q("2.2.0.192.in-addr.arpa."), Transport::Udp, 20).empty());
+  CHECK(f.ask(q("2.2.0.192.in-addr.arpa."), Transport::Udp, 11).empty());
+}
+
+TEST_CASE("opcodes other than QUERY are NOTIMP") {
+  Fixture f;
+  for (uint8_t opcode : {1, 2, 4, 5, 6, 15}) {
+    CAPTURE(int{opcode});
+    QueryBuilder b = q("2.0.192.in-addr.arpa.", kSoa);
+    b.opcode = opcode;
+    auto query = b.build();
+    Reply r = f.ask_raw(query);
+    REQUIRE(r.parsed());
+    CHECK(r.rcode() == LDNS_RCODE_NOTIMPL);
+    CHECK(r.opcode() == opcode);
+    CHECK_FALSE(r.aa());
+    CHECK(r.qd() == 1);
+    CHECK(r.an() == 0);
+    CHECK(question_echoed(r, query));
+  }
+  // No parsable question: header only.
+  QueryBuilder b = q("2.0.192.in-addr.arpa.", kSoa);
+  b.opcode = 4;
+  b.qdcount = 0;
+  Reply r = f.ask(b);
+  REQUIRE(r.parsed());
+  CHECK(r.rcode() == LDNS_RCODE_NOTIMPL);
+  CHECK(r.bytes.size() == 12);
+  // NOTIMP keeps the OPT.
+  b.qdcount = 1;
+  b.with_edns();
+  r = f.ask(b);
+  CHECK(r.rcode() == LDNS_RCODE_NOTIMPL);
+  CHECK(r.has_opt());
+}
+
+TEST_CASE("QDCOUNT other than 1 is FORMERR without a question") {
+  Fixture f;
+  QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
+  b.qdcount = 0;
+  Reply r = f.ask(b);
+  REQUIRE(r.parsed());
+  CHECK(r.rcode() == LDNS_RCODE_FORMERR);
+  CHECK(r.qd() == 0);
+  CHECK(r.bytes.size() == 12);
+
+  b.qdcount = 2;
+  r = f.ask(b);
+  REQUIRE(r.parsed());
+  CHECK(r.rcode() == LDNS_RCODE_FORMERR);
+  CHECK(r.qd() == 0);
+  CHECK(r.id() == 0xBEEF);
+
+  // No question but an OPT (a server-cookie request): the FORMERR carries an OPT
+  // (RFC 6891 section 6.1.1).
+  const std::vector<uint8_t> cookie_only = {0x30, 0x02, 0,    0,    0,    0, 0, 0, 0, 0, 0, 1,
+                                            0,    0,    0x29, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
+  r = f.ask_raw(cookie_only);
+  REQUIRE(r.parsed());
+  CHECK(r.rcode() == LDNS_RCODE_FORMERR);
+  CHECK(r.qd() == 0);
+  CHECK(r.has_opt());
+
+  // A bare header.
+  std::vector<uint8_t> header(12, 0);
+  r = f.ask_raw(header);
+  REQUIRE(r.parsed());
+  CHECK(r.rcode() == LDNS_RCODE_FORMERR);
+}
+
+TEST_CASE("malformed question names are FORMERR") {
+  Fixture f;
+  auto formerr = [&](std::string raw) {
+    QueryBuilder b;
+    b.raw_qname = std::move(raw);
+    Reply r = f.ask(b);
+    REQUIRE(r.parsed());
+    CHECK(r.rcode() == LDNS_RCODE_FORMERR);
+    CHECK(r.qd() == 0);
+    CHECK(r.bytes.size() == 12);
+  };
+  SUBCASE("compression pointer") {
+    formerr(
+        std::string("\x01"
+                    "2\xC0\x0C",
+                    4));
+  }
+  SUBCASE("pointer as the whole name") {
+    formerr(std::string("\xC0\x0C", 2));
+  }
+  SUBCASE("extended label type 0x40") {
+    formerr(
+        std::string("\x41"
+                    "abc",
+                    4));
+  }
+  SUBCASE("label type 0x80") {
+    formerr(
+        std::string("\x81"
+                    "a\x00",
+                    3));
+  }
+  SUBCASE("name longer than 255") {
+    std::string name;
+    for (int i = 0; i < 4; ++i) name += std::string(1, '\x3f') + std::string(63, 'a');
+    name.push_back('\0');  // 4 x 64 + 1 = 257
+    formerr(name);
+  }
+  SUBCASE("label running past the packet") {
+    std::vector<uint8_t> query = q("2.2.0.192.in-addr.arpa.").build();
+    query.resize(12);
+    query.push_back(40);
+    query.push_back('a');
+    CHECK(f.ask_raw(query).rcode() == LDNS_RCODE_FORMERR);
+  }
+  SUBCASE("no room for type and class") {
+    std::vector<uint8_t> query = q("2.2.0.192.in-addr.arpa.").build();
+    query.resize(query.size() - 1);
+    CHECK(f.ask_raw(query).rcode() == LDNS_RCODE_FORMERR);
+  }
+}
+
+TEST_CASE("names of exactly 255 octets are fine") {
+  Fixture f;
+  std::string name;
+  for (int i = 0; i < 3; ++i) name += std::string(1, '\x3f') + std::string(63, 'a');
+  name += std::string(1, '\x3d') + std::string(61, 'b');
+  name.push_back('\0');
+  REQUIRE(name.size() == 255);
+  QueryBuilder b;
+  b.raw_qname = name;
+  Reply r = f.ask(b);
+  REQUIRE(r.parsed());
+  CHECK(r.rcode() == LDNS_RCODE_REFUSED);
+  CHECK(r.qd() == 1);
+}
+
+TEST_CASE("other sections are skipped, bounded by the packet") {
+  Fixture f;
+  auto rr = [](std::vector<uint8_t> owner, uint16_t type, uint16_t rdlen) {
+    std::vector<uint8_t> b = std::move(owner);
+    put16(b, type);
+    put16(b, 1);
+    put32(b, 60);
+    put16(b, rdlen);
+    b.insert(b.end(), rdlen, 0xAB);
+    return b;
+  };
+  SUBCASE("a self-referencing pointer is skipped, not followed") {
+    QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
+    const size_t at = 12 + to_wire(b.qname).size() + 4;
+    b.extra = rr({0xC0, static_cast<uint8_t>(at)}, kA, 4);
+    b.ancount = 1;
+    Reply r = f.ask(b);
+    REQUIRE(!r.empty());
+    CHECK(r.rcode() == 0);
+    CHECK(r.an() == 1);
+  }
+  SUBCASE("compressed names and TSIG-like records in the additional section") {
+    QueryBuilder b = q("2.2.0.192.in-addr.arpa.").with_edns();
+    auto a = rr({3, 'f', 'o', 'o', 0xC0, 12}, kA, 4);
+    auto tsig = rr({0}, 250, 20);
+    b.extra = a;
+    b.extra.insert(b.extra.end(), tsig.begin(), tsig.end());
+    b.nscount = 1;
+    b.arcount = 1;
+    Reply r = f.ask(b);
+    REQUIRE(r.parsed());
+    CHECK(r.rcode() == 0);
+    CHECK(r.has_opt());
+  }
+  SUBCASE("bad label type in a skipped name") {
+    QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
+    b.extra = rr({0x41, 'x', 0}, kA, 4);
+    b.ancount = 1;
+    CHECK(f.ask(b).rcode() == LDNS_RCODE_FORMERR);
+  }
+  SUBCASE("RDATA past the end") {
+    QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
+    b.extra = rr({0}, kA, 4);
+    b.extra.resize(b.extra.size() - 1);
+    b.ancount = 1;
+    CHECK(f.ask(b).rcode() == LDNS_RCODE_FORMERR);
+  }
+  SUBCASE("counts larger than the packet") {
+    for (int section = 0; section < 3; ++section) {
+      QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
+      (section == 0 ? b.ancount : section == 1 ? b.nscount : b.arcount) = 65535;
+      auto query = b.build();
+      Reply r = f.ask_raw(query);
+      REQUIRE(r.parsed());
+      CHECK(r.rcode() == LDNS_RCODE_FORMERR);
+      CHECK(r.qd() == 1);
+      CHECK(r.an() == 0);
+      CHECK(question_echoed(r, query));
+    }
+    QueryBuilder b = q("2.2.0.192.in-addr.arpa.").with_edns();
+    b.arcount = 2;  // one OPT present, two more claimed
+    CHECK(f.ask(b).rcode() == LDNS_RCODE_FORMERR);
+  }
+  SUBCASE("trailing bytes after the counted records are ignored") {
+    QueryBuilder b = q("2.2.0.192.in-addr.arpa.").with_edns();
+    auto query = b.build();
+    query.insert(query.end(), {1, 2, 3, 4, 5, 0xC0});
+    Reply r = f.ask_raw(query);
+    REQUIRE(r.parsed());
+    CHECK(r.rcode() == 0);
+    CHECK(r.an() == 1);
+  }
+}
+
+TEST_CASE("zone transfers and MAILA/MAILB") {
+  Fixture f;
+  for (uint16_t type : {kAxfr, kIxfr}) {
+    CAPTURE(type);
+    Reply r = f.ask(q("2.0.192.in-addr.arpa.", type), Transport::Udp);
+    REQUIRE(r.parsed());
+    // AXFR over UDP is undefined (FORMERR); IXFR over UDP is valid (RFC 1995), not done.
+    CHECK(r.rcode() == (type == kAxfr ? LDNS_RCODE_FORMERR : LDNS_RCODE_NOTIMPL));
+    CHECK(r.an() == 0);
+    r = f.ask(q("2.0.192.in-addr.arpa.", type), Transport::Tcp);
+    REQUIRE(r.parsed());
+    CHECK(r.rcode() == LDNS_RCODE_REFUSED);
+    CHECK(r.an() == 0);
+  }
+  // Outside our zones a transfer is simply refused.
+  CHECK(f.ask(q("example.com.", kAxfr)).rcode() == LDNS_RCODE_REFUSED);
+  for (uint16_t type : {kMailb, uint16_t{254}}) {
+    Reply r = f.ask(q("2.2.0.192.in-addr.arpa.", type));
+    CHECK(r.rcode() == LDNS_RCODE_NOTIMPL);
+  }
+}
