@@ -17,13 +17,14 @@
 #include <vector>
 
 #include "zonestore/names/fcrdns_mode.h"
+#include "zonestore/names/limits.h"
 #include "zonestore/names/names.h"
 #include "zonestore/names/serial.h"
 
 namespace rdnsd::conf {
 
 // Inclusive upper bound of TTLs and SOA timers (RFC 2181 section 8).
-constexpr uint32_t kMaxTtl = 2147483647u;
+using limits::kMaxTtl;
 // Longest identity / version / NSID string (one RFC 1035 character-string).
 constexpr size_t kMaxInfoString = 255;
 // Longest admin socket path (sockaddr_un.sun_path less its NUL).

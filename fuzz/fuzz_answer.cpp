@@ -2,12 +2,15 @@
 //   control bit 0: TCP (else UDP); bit 1: a 512-byte output buffer; bit 2: NSID and the
 //   CHAOS names switched off.
 // Every answer must fit its buffer and limit, echo the ID with QR set, and parse with
-// ldns; anything else aborts.
+// ldns; a question the core parses must have the lookup key the store would make of it
+// (names::wire_to_key); anything else aborts.
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
 
+#include "server/dns/query.h"
 #include "tests/support/answer_fixture.h"
+#include "zonestore/names/names.h"
 
 using namespace rdnsd::dns;
 using namespace rdnsd::dns::testing;
@@ -41,6 +44,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   world.config.version_enabled = on;
   // A copy of exactly the query bytes, so that ASan sees any read past them.
   std::vector<uint8_t> query(data + 1, data + size);
+  Query parsed;
+  if (query.size() >= kHeaderSize &&
+      parse_query(query.data(), query.size(), parsed) != ParseResult::BadQuestion &&
+      parsed.qname_len > 0) {
+    std::string wire(reinterpret_cast<const char*>(query.data()) + kHeaderSize, parsed.qname_len);
+    check(parsed.key() == rdnsd::names::wire_to_key(wire));
+  }
   const size_t n =
       world.answerer.answer(query.data(), query.size(), world.out.data(), cap, transport);
   if (n == 0) return 0;

@@ -783,7 +783,8 @@ std::optional<names::Prefix> intersect(const names::Prefix& a, const names::Pref
 
 ListResult Store::list(const ListFilter& f) const {
   // A zero limit would return an empty page with next_offset == offset: a pager loops.
-  if (f.limit == 0 || f.limit > 1000) throw StoreError("bad_request", "limit must be 1..1000");
+  if (f.limit == 0 || f.limit > limits::kMaxListLimit)
+    throw StoreError("bad_request", "limit must be 1.." + std::to_string(limits::kMaxListLimit));
   std::optional<names::Prefix> range = f.prefix;
   if (f.zone) {
     auto z = zone(*f.zone);

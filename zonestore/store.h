@@ -23,14 +23,15 @@
 #include <vector>
 
 #include "zonestore/names/fcrdns_mode.h"
+#include "zonestore/names/limits.h"
 #include "zonestore/names/names.h"
 #include "zonestore/names/serial.h"
 
 namespace rdnsd::zonestore {
 
 constexpr uint32_t kSchemaVersion = 2;
-constexpr uint32_t kMaxTtl = 2147483647u;  // RFC 2181 section 8
-constexpr size_t kMaxDescription = 255;    // bytes of UTF-8
+using limits::kMaxDescription;
+using limits::kMaxTtl;
 
 class StoreError : public std::runtime_error {
  public:
@@ -148,7 +149,7 @@ struct ListFilter {
   std::optional<names::Prefix> prefix;       // addresses inside this prefix
   std::optional<std::string> name_contains;  // substring of the target, case-insensitive
   uint64_t offset = 0;
-  uint64_t limit = 100;
+  uint64_t limit = limits::kDefaultListLimit;
 };
 struct ListResult {
   std::vector<Record> records;  // sorted by address (IPv4 first, numeric order)

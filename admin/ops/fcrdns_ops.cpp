@@ -133,7 +133,7 @@ std::vector<zonestore::Record> zone_records(const zonestore::Store& store,
   std::vector<zonestore::Record> out;
   zonestore::ListFilter f;
   f.zone = apex;
-  f.limit = 1000;
+  f.limit = limits::kMaxListLimit;
   for (;;) {
     zonestore::ListResult page = store.list(f);
     std::move(page.records.begin(), page.records.end(), std::back_inserter(out));
@@ -221,11 +221,7 @@ Json Handler::check(const CheckRequest& r) {
     zone = store_.zone(record->zone);
     records.push_back(std::move(*record));
   } else {
-    if (r.zone->find('/') != std::string::npos) {
-      std::string why;
-      if (!names::parse_prefix(*r.zone, &why))
-        throw StoreError(code::kBadAddress, "'" + *r.zone + "': " + why);
-    }
+    check_zone_name(*r.zone);
     zone = store_.zone(*r.zone);
     if (!zone) throw StoreError(code::kNotFound, "no zone " + *r.zone);
     records = zone_records(store_, zone->apex);

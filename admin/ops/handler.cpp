@@ -135,6 +135,12 @@ void add_serials(Json& out, const std::vector<zonestore::ZoneSerial>& serials) {
 
 }  // namespace
 
+void check_zone_name(const std::string& name) {
+  if (name.find('/') == std::string::npos) return;
+  std::string why;
+  if (!names::parse_prefix(name, &why)) throw StoreError(code::kBadAddress, "'" + name + "': " + why);
+}
+
 std::string actor_of(const std::optional<std::string>& given, const Peer& peer) {
   if (given) return *given;
   return peer.user.empty() ? "unknown" : peer.user;

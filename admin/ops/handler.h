@@ -148,6 +148,10 @@ class Handler {
   mutable std::mutex defaults_mutex_;  // guards options_.zone_defaults and options_.resolver
 };
 
+// Refuses a zone named by a prefix that does not parse (StoreError bad_address, with
+// the reason); an apex name, or a prefix that names no zone, is the store's to judge.
+void check_zone_name(const std::string& name);
+
 // The actor a write records: the one the request names, else the peer's user name.
 std::string actor_of(const std::optional<std::string>& given, const Peer& peer);
 

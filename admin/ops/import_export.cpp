@@ -245,11 +245,7 @@ class ExportStream : public AnswerStream {
 
 std::unique_ptr<AnswerStream> Handler::export_zone(const ExportRequest& r,
                                                    std::optional<Json> tag) {
-  if (r.zone.find('/') != std::string::npos) {
-    std::string why;
-    if (!names::parse_prefix(r.zone, &why))
-      throw StoreError(code::kBadAddress, "'" + r.zone + "': " + why);
-  }
+  check_zone_name(r.zone);
   auto reader = store_.read_zone(r.zone);
   if (!reader) throw StoreError(code::kNotFound, "no zone " + r.zone);
   return std::make_unique<ExportStream>(std::move(reader), std::move(tag));

@@ -46,11 +46,7 @@ std::string domain_name(const std::string& text, const char* what) {
 }
 
 std::optional<zonestore::Zone> find_zone(zonestore::Store& store, const std::string& name) {
-  if (name.find('/') != std::string::npos) {
-    std::string why;
-    if (!names::parse_prefix(name, &why))
-      throw StoreError(code::kBadAddress, "'" + name + "': " + why);
-  }
+  check_zone_name(name);
   return store.zone(name);
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "zonestore/names/fcrdns_mode.h"
+#include "zonestore/names/limits.h"
 #include "zonestore/names/serial.h"
 
 namespace rdnsd::admin {
@@ -31,11 +32,11 @@ using Json = nlohmann::ordered_json;
 
 constexpr size_t kMaxLine = 64u << 20;   // bytes of one request line, newline excluded
 constexpr size_t kMaxActor = 64;         // bytes of "actor"
-constexpr size_t kMaxDescription = 255;  // bytes of "description" (UTF-8)
+using limits::kMaxDescription;        // bytes of "description" (UTF-8)
 constexpr size_t kMaxText = 1024;        // bytes of any other string field
-constexpr int64_t kMaxTtl = 2147483647;  // RFC 2181 section 8
-constexpr uint64_t kDefaultLimit = 100;  // list page size when "limit" is absent
-constexpr uint64_t kMaxLimit = 1000;     // largest list page
+constexpr int64_t kMaxTtl = limits::kMaxTtl;
+constexpr uint64_t kDefaultLimit = limits::kDefaultListLimit;  // when "limit" is absent
+constexpr uint64_t kMaxLimit = limits::kMaxListLimit;  // largest list page
 constexpr size_t kMaxBatch = 1000000;    // ops in one batch, records in one import
 
 // The stable error codes (the "code" of an error answer).
