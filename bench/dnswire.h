@@ -54,7 +54,7 @@ inline std::optional<std::string> make_query(std::string_view line, bool edns) {
   auto code = qtype_code(type);
   if (!code) return std::nullopt;
   std::string q(12, '\0');
-  q[5] = 1;  // QDCOUNT
+  q[5] = 1;             // QDCOUNT
   if (edns) q[11] = 1;  // ARCOUNT
   if (!append_name(q, name)) return std::nullopt;
   q.push_back(char(*code >> 8));
@@ -68,7 +68,9 @@ inline std::optional<std::string> make_query(std::string_view line, bool edns) {
   return q;
 }
 
-inline uint16_t get16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
+inline uint16_t get16(const uint8_t* p) {
+  return uint16_t(p[0] << 8 | p[1]);
+}
 
 // Length of the question section of a message whose question starts at offset 12, or 0
 // if it does not parse (uncompressed names only, as in a query echo).
@@ -84,9 +86,9 @@ inline size_t question_length(const uint8_t* msg, size_t len) {
 }
 
 inline const char* rcode_name(unsigned rc) {
-  static const char* names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-                                "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "RC11",
-                                "RC12", "RC13", "RC14", "RC15"};
+  static const char* names[] = {"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
+                                "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE", "RC11",
+                                "RC12",     "RC13",    "RC14",     "RC15"};
   return names[rc & 15];
 }
 

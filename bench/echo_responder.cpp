@@ -22,7 +22,9 @@ constexpr int kBatch = 64;
 constexpr int kBufSize = 4096;
 volatile sig_atomic_t g_stop = 0;
 
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+  g_stop = 1;
+}
 
 int open_socket(const char* addr, int port) {
   sockaddr_storage ss{};

@@ -105,18 +105,41 @@ Options parse_args(int argc, char** argv) {
   int c;
   while ((c = getopt(argc, argv, "s:p:d:x:l:c:w:Q:t:eb")) != -1) {
     switch (c) {
-      case 's': o.address = optarg; break;
-      case 'p': o.port = atoi(optarg); break;
-      case 'd': o.queries = optarg; break;
-      case 'x': o.expect = optarg; break;
-      case 'l': o.seconds = atof(optarg); break;
-      case 'c': o.sockets = atoi(optarg); break;
-      case 'w': o.window = atoi(optarg); break;
-      case 'Q': o.qps = atof(optarg); break;
-      case 't': o.timeout_ms = atoi(optarg); break;
-      case 'e': o.edns = true; break;
-      case 'b': o.spin = true; break;
-      default: usage();
+      case 's':
+        o.address = optarg;
+        break;
+      case 'p':
+        o.port = atoi(optarg);
+        break;
+      case 'd':
+        o.queries = optarg;
+        break;
+      case 'x':
+        o.expect = optarg;
+        break;
+      case 'l':
+        o.seconds = atof(optarg);
+        break;
+      case 'c':
+        o.sockets = atoi(optarg);
+        break;
+      case 'w':
+        o.window = atoi(optarg);
+        break;
+      case 'Q':
+        o.qps = atof(optarg);
+        break;
+      case 't':
+        o.timeout_ms = atoi(optarg);
+        break;
+      case 'e':
+        o.edns = true;
+        break;
+      case 'b':
+        o.spin = true;
+        break;
+      default:
+        usage();
     }
   }
   if (o.port <= 0 || o.port > 65535 || o.queries.empty() || o.seconds <= 0 || o.seconds > 3600 ||
@@ -143,7 +166,8 @@ QuerySet load_queries(const Options& o) {
       fprintf(stderr, "loadgen: %s:%zu: cannot parse '%s'\n", o.queries.c_str(), n, line.c_str());
       exit(2);
     }
-    qs.qlen.push_back(uint16_t(bench::question_length(reinterpret_cast<const uint8_t*>(q->data()), q->size())));
+    qs.qlen.push_back(
+        uint16_t(bench::question_length(reinterpret_cast<const uint8_t*>(q->data()), q->size())));
     qs.wire.push_back(std::move(*q));
   }
   if (qs.wire.empty()) {
@@ -198,8 +222,12 @@ std::vector<int> open_sockets(const Options& o) {
 class Generator {
  public:
   Generator(const Options& o, const QuerySet& qs, std::vector<int> fds)
-      : o_(o), qs_(qs), fds_(std::move(fds)), slots_(fds_.size() * 65536),
-        next_id_(fds_.size(), 0), ring_(size_t(1) << 22) {
+      : o_(o),
+        qs_(qs),
+        fds_(std::move(fds)),
+        slots_(fds_.size() * 65536),
+        next_id_(fds_.size(), 0),
+        ring_(size_t(1) << 22) {
     for (int i = 0; i < kBatch; ++i) {
       send_iov_[i].iov_base = send_buf_[i];
       recv_iov_[i] = {recv_buf_[i], kMaxMsg};
@@ -231,7 +259,8 @@ class Generator {
     double secs = double(run_ns_) / 1e9;
     printf("duration=%.3f\n", secs);
     printf("qps=%.0f\n", double(st_.answered_in_run) / secs);
-    printf("sent=%llu\nanswered=%llu\nlost=%llu\n", ull(st_.sent), ull(st_.answered), ull(st_.lost));
+    printf("sent=%llu\nanswered=%llu\nlost=%llu\n", ull(st_.sent), ull(st_.answered),
+           ull(st_.lost));
     printf("bad_id=%llu\nbad_question=%llu\nshort=%llu\n", ull(st_.bad_id), ull(st_.bad_question),
            ull(st_.short_msg));
     printf("unexpected_rcode=%llu\ntruncated=%llu\n", ull(st_.unexpected), ull(st_.truncated));
@@ -310,7 +339,8 @@ class Generator {
         slot.used = false;
         continue;
       }
-      ring_[(ring_head_ + ring_len_) % ring_.size()] = {uint32_t(s << 16 | unsigned(ids[i])), slot.gen};
+      ring_[(ring_head_ + ring_len_) % ring_.size()] = {uint32_t(s << 16 | unsigned(ids[i])),
+                                                        slot.gen};
       ++ring_len_;
     }
     if (size_t(sent) < built)
@@ -351,7 +381,8 @@ class Generator {
     }
     const std::string& q = qs_.wire[slot.query];
     size_t ql = qs_.qlen[slot.query];
-    if (ql == 0 || len < 12 + ql || bench::get16(m + 4) != 1 || memcmp(m + 12, q.data() + 12, ql) != 0) {
+    if (ql == 0 || len < 12 + ql || bench::get16(m + 4) != 1 ||
+        memcmp(m + 12, q.data() + 12, ql) != 0) {
       ++st_.bad_question;
       return;
     }
@@ -360,7 +391,8 @@ class Generator {
     unsigned rc = m[3] & 15;
     ++st_.rcodes[rc];
     if (m[2] & 0x02) ++st_.truncated;
-    if (!qs_.expect.empty() && qs_.expect[slot.query] != int8_t(rc)) note_unexpected(slot.query, rc);
+    if (!qs_.expect.empty() && qs_.expect[slot.query] != int8_t(rc))
+      note_unexpected(slot.query, rc);
     ++st_.answered;
     if (in_run) ++st_.answered_in_run;
     uint64_t lat = now - slot.sent_ns;

@@ -146,13 +146,26 @@ int main(int argc, char** argv) {
   int c;
   while ((c = getopt(argc, argv, "+s:p:q:r:t:o:")) != -1) {
     switch (c) {
-      case 's': addr = optarg; break;
-      case 'p': port = atoi(optarg); break;
-      case 'q': question = optarg; break;
-      case 'r': rcode = bench::rcode_number(optarg); break;
-      case 't': limit_s = atof(optarg); break;
-      case 'o': log = optarg; break;
-      default: usage();
+      case 's':
+        addr = optarg;
+        break;
+      case 'p':
+        port = atoi(optarg);
+        break;
+      case 'q':
+        question = optarg;
+        break;
+      case 'r':
+        rcode = bench::rcode_number(optarg);
+        break;
+      case 't':
+        limit_s = atof(optarg);
+        break;
+      case 'o':
+        log = optarg;
+        break;
+      default:
+        usage();
     }
   }
   if (optind >= argc || port <= 0 || !question || rcode < 0 || limit_s <= 0) usage();

@@ -127,68 +127,79 @@ bool leaf_node(const Page& pg, std::string_view key, const char*& node) noexcept
 
 }  // namespace
 
-bool PtrWalker::snapshot(MDB_txn* txn) noexcept {
-  ready_ = false;
-  MDB_stat st;
-  if (mdb_stat(txn, dbi_, &st) != 0 || st.ms_psize != kPageSize || st.ms_depth == 0 ||
-      st.ms_depth > kMaxDepth)
+// The map's start, from any record's page less its page number; its first meta page
+// must look as expected.
+bool PtrWalker::find_map(MDB_txn* txn) noexcept {
+  MDB_cursor* cur = nullptr;
+  MDB_val k, v;
+  bool got = mdb_cursor_open(txn, dbi_, &cur) == 0 && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0;
+  if (cur) mdb_cursor_close(cur);
+  if (!got) return false;
+  const char* pg = reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(v.mv_data) &
+                                                 ~uintptr_t(kPageSize - 1));
+  uint64_t pgno = u64(pg);
+  if (pgno == 0 || pgno > (uint64_t(1) << 40)) return false;
+  const char* base = pg - pgno * kPageSize;
+  const char* meta = base + kPageHeader;
+  if ((u16(base + 10) & kMetaPage) == 0 || u32(meta + kMetaMagic) != kMagic ||
+      u32(meta + kMetaVersion) != kDataVersion ||
+      u32(meta + kMetaDbs + kDbPad) != kPageSize)  // the free DB's pad is the page size
     return false;
-  if (!map_) {
-    // The map's start: any record's page, less its page number.
-    MDB_cursor* cur = nullptr;
-    MDB_val k, v;
-    bool got = mdb_cursor_open(txn, dbi_, &cur) == 0 && mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0;
-    if (cur) mdb_cursor_close(cur);
-    if (!got) return false;
-    const char* pg = reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(v.mv_data) &
-                                                   ~uintptr_t(kPageSize - 1));
-    uint64_t pgno = u64(pg);
-    if (pgno == 0 || pgno > (uint64_t(1) << 40)) return false;
-    const char* base = pg - pgno * kPageSize;
-    const char* meta = base + kPageHeader;
-    if ((u16(base + 10) & kMetaPage) == 0 || u32(meta + kMetaMagic) != kMagic ||
-        u32(meta + kMetaVersion) != kDataVersion ||
-        u32(meta + kMetaDbs + kDbPad) != kPageSize)  // the free DB's pad is the page size
-      return false;
-    map_ = base;
-  }
-  // The meta page of this snapshot: the one that has its transaction id. A writer
-  // rewrites it only two commits later; reading its id before and after the fields tells
-  // that they belong together.
-  const uint64_t txnid = mdb_txn_id(txn);
-  uint64_t main_root = 0;
-  bool found = false;
-  for (int m = 0; m < 2 && !found; ++m) {
+  map_ = base;
+  return true;
+}
+
+// The meta page of this snapshot: the one that has its transaction id. A writer
+// rewrites it only two commits later; reading its id before and after the fields tells
+// that they belong together. Sets last_page_ and the main DB's root.
+bool PtrWalker::read_meta(uint64_t txnid, uint64_t& main_root) noexcept {
+  for (int m = 0; m < 2; ++m) {
     const char* meta = page(uint64_t(m)) + kPageHeader;
     if (u64(meta + kMetaTxnId) != txnid) continue;
     std::atomic_thread_fence(std::memory_order_acquire);
     main_root = u64(meta + kMetaDbs + kDbRecord + kDbRoot);
     last_page_ = u64(meta + kMetaLastPage);
     std::atomic_thread_fence(std::memory_order_acquire);
-    found = u64(meta + kMetaTxnId) == txnid;
+    if (u64(meta + kMetaTxnId) != txnid) return false;
+    return main_root >= 2 && main_root <= last_page_;
   }
-  if (!found || main_root < 2 || main_root > last_page_) return false;
-  // The `ptr` record in the main DB (the names of the named DBs, in LMDB's default order).
+  return false;
+}
+
+// The `ptr` DB record in the main DB (the names of the named DBs, in LMDB's default
+// order), or nullptr.
+const char* PtrWalker::ptr_record(uint64_t main_root) const noexcept {
   uint64_t pgno = main_root;
-  const char* record = nullptr;
-  for (unsigned level = 0; level < kMaxDepth && !record; ++level) {
+  for (unsigned level = 0; level < kMaxDepth; ++level) {
     Page pg;
-    if (pgno < 2 || pgno > last_page_ || !Page::open(page(pgno), pg)) return false;
+    if (pgno < 2 || pgno > last_page_ || !Page::open(page(pgno), pg)) return nullptr;
     if (pg.flags & kBranch) {
-      if (!branch_child(pg, "ptr", pgno)) return false;
-    } else if ((pg.flags & (kLeaf | kLeaf2)) == kLeaf) {
-      const char* n = nullptr;
-      if (!leaf_node(pg, "ptr", n) || !n) return false;
-      constexpr uint16_t kSubDb = 0x02;  // the node's data is a DB record
-      size_t at = size_t(n - pg.p) + kNodeHeader + u16(n + 6);
-      if ((u16(n + 4) & kSubDb) == 0 || u16(n) != kDbRecord || u16(n + 2) != 0 ||
-          at + kDbRecord > kPageSize)
-        return false;
-      record = pg.p + at;
-    } else {
-      return false;
+      if (!branch_child(pg, "ptr", pgno)) return nullptr;
+      continue;
     }
+    if ((pg.flags & (kLeaf | kLeaf2)) != kLeaf) return nullptr;
+    const char* n = nullptr;
+    if (!leaf_node(pg, "ptr", n) || !n) return nullptr;
+    constexpr uint16_t kSubDb = 0x02;  // the node's data is a DB record
+    size_t at = size_t(n - pg.p) + kNodeHeader + u16(n + 6);
+    if ((u16(n + 4) & kSubDb) == 0 || u16(n) != kDbRecord || u16(n + 2) != 0 ||
+        at + kDbRecord > kPageSize)
+      return nullptr;
+    return pg.p + at;
   }
+  return nullptr;
+}
+
+bool PtrWalker::snapshot(MDB_txn* txn) noexcept {
+  ready_ = false;
+  MDB_stat st;
+  if (mdb_stat(txn, dbi_, &st) != 0 || st.ms_psize != kPageSize || st.ms_depth == 0 ||
+      st.ms_depth > kMaxDepth)
+    return false;
+  if (!map_ && !find_map(txn)) return false;
+  uint64_t main_root = 0;
+  if (!read_meta(mdb_txn_id(txn), main_root)) return false;
+  const char* record = ptr_record(main_root);
   if (!record) return false;
   // It must be the record the transaction itself holds.
   if (u16(record + kDbDepth) != st.ms_depth || u64(record + kDbBranch) != st.ms_branch_pages ||
@@ -215,6 +226,95 @@ void prefetch_node(const Page& pg, size_t i) noexcept {
   }
 }
 
+// The tree of one snapshot, as the steps of a walk read it.
+struct Tree {
+  const char* map;
+  uint64_t last_page;
+  unsigned depth;
+  const char* page(uint64_t pgno) const noexcept { return map + pgno * kPageSize; }
+};
+
+// Ends a lookup; true, for the callers' `return`.
+inline bool finish(PtrWalker::Lookup& q, PtrWalker::Found found) noexcept {
+  q.found = found;
+  q.step = kDone;
+  return true;
+}
+
+// The first step on a page: its header was prefetched with it; now its node offsets,
+// and the node a branch falls back to.
+inline bool open_page(PtrWalker::Lookup& q, const Page& pg, bool leaf) noexcept {
+  if ((pg.flags & (kBranch | kLeaf | kLeaf2)) != (leaf ? kLeaf : kBranch) ||
+      (!leaf && pg.count == 0) || pg.count > 0xffff)
+    return finish(q, PtrWalker::Found::Unknown);
+  q.count = uint16_t(pg.count);
+  q.lo = leaf ? 0 : 1;
+  q.hi = q.count;
+  q.pick = 0;
+  for (size_t at = 64; at < kPageHeader + 2 * pg.count; at += 64) __builtin_prefetch(pg.p + at);
+  if (!leaf) prefetch_node(pg, 0);
+  q.step = kFirstProbe;
+  return false;
+}
+
+// The probe whose node the last step prefetched: narrows the search, or finds the key
+// in a leaf (then the lookup is done).
+inline bool probe(PtrWalker::Lookup& q, const Page& pg, bool leaf) noexcept {
+  size_t mid = q.lo + (q.hi - q.lo) / 2u;
+  const char* node = pg.node(mid);
+  if (!node) return finish(q, PtrWalker::Found::Unknown);
+  int c = compare(node_key(node), q.key.view());
+  if (leaf && c == 0) {
+    // A plain value in the page (no overflow page, no duplicates, no sub-DB).
+    size_t size = size_t(u16(node)) | size_t(u16(node + 2)) << 16;
+    size_t at = size_t(node - pg.p) + kNodeHeader + u16(node + 6);
+    if (u16(node + 4) != 0 || at + size > kPageSize) return finish(q, PtrWalker::Found::Unknown);
+    q.value = std::string_view(pg.p + at, size);
+    __builtin_prefetch(pg.p + at + size - 1);  // the answer reads all of it
+    return finish(q, PtrWalker::Found::Yes);
+  }
+  if (leaf ? c < 0 : c <= 0) {
+    if (!leaf) q.pick = uint16_t(mid);
+    q.lo = uint16_t(mid + 1);
+  } else {
+    q.hi = uint16_t(mid);
+  }
+  return false;
+}
+
+// After a probe: the next probe (its node arrives while the other lookups step), or,
+// the search over, the child page of a branch (or not found in a leaf).
+inline bool next(const Tree& t, PtrWalker::Lookup& q, const Page& pg, bool leaf) noexcept {
+  if (q.lo < q.hi) {
+    prefetch_node(pg, q.lo + (q.hi - q.lo) / 2u);
+    q.step = kProbe;
+    return false;
+  }
+  if (leaf) return finish(q, PtrWalker::Found::No);
+  const char* node = pg.node(q.pick);
+  uint64_t child = node ? node_child(node) : 0;
+  if (child < 2 || child > t.last_page) return finish(q, PtrWalker::Found::Unknown);
+  q.pgno = child;
+  ++q.level;
+  q.step = kOpen;
+  __builtin_prefetch(t.page(child));
+  __builtin_prefetch(t.page(child) + 64);
+  return false;
+}
+
+// One step of one lookup (open a page, or one probe of its binary search); true once
+// the lookup is done.
+inline bool advance(const Tree& t, PtrWalker::Lookup& q) noexcept {
+  const bool leaf = unsigned(q.level) + 1 == t.depth;
+  Page pg;
+  if (!Page::open(t.page(q.pgno), pg)) return finish(q, PtrWalker::Found::Unknown);
+  if (q.step == kOpen) return open_page(q, pg, leaf);
+  if (q.count != pg.count)  // the page is not what it was a step ago
+    return finish(q, PtrWalker::Found::Unknown);
+  if (q.step == kProbe && probe(q, pg, leaf)) return true;
+  return next(t, q, pg, leaf);
+}
+
 }  // namespace
 
 void PtrWalker::find(Lookup* lookups, size_t n) const noexcept {
@@ -227,95 +327,11 @@ void PtrWalker::find(Lookup* lookups, size_t n) const noexcept {
     q.step = ready_ ? kOpen : kDone;
   }
   if (!ready_) return;
-  for (size_t active = n; active > 0;) {
-    for (size_t i = 0; i < n; ++i) {
-      Lookup& q = lookups[i];
-      if (q.step == kDone) continue;
-      const bool leaf = unsigned(q.level) + 1 == depth_;
-      const std::string_view key = q.key.view();
-      auto done = [&](Found f) {
-        q.found = f;
-        q.step = kDone;
-        --active;
-      };
-      Page pg;
-      if (!Page::open(page(q.pgno), pg)) {
-        done(Found::Unknown);
-        continue;
-      }
-      if (q.step == kOpen) {
-        // The page's header was prefetched with it; now its node offsets, and the node a
-        // branch falls back to.
-        if ((pg.flags & (kBranch | kLeaf | kLeaf2)) != (leaf ? kLeaf : kBranch) ||
-            (!leaf && pg.count == 0) || pg.count > 0xffff) {
-          done(Found::Unknown);
-          continue;
-        }
-        q.count = uint16_t(pg.count);
-        q.lo = leaf ? 0 : 1;
-        q.hi = q.count;
-        q.pick = 0;
-        for (size_t at = 64; at < kPageHeader + 2 * pg.count; at += 64)
-          __builtin_prefetch(pg.p + at);
-        if (!leaf) prefetch_node(pg, 0);
-        q.step = kFirstProbe;
-        continue;
-      }
-      if (q.count != pg.count) {  // the page is not what it was a step ago
-        done(Found::Unknown);
-        continue;
-      }
-      if (q.step == kProbe) {
-        // The probe whose node the last step prefetched.
-        size_t mid = q.lo + (q.hi - q.lo) / 2u;
-        const char* node = pg.node(mid);
-        if (!node) {
-          done(Found::Unknown);
-          continue;
-        }
-        int c = compare(node_key(node), key);
-        if (leaf && c == 0) {
-          // A plain value in the page (no overflow page, no duplicates, no sub-DB).
-          size_t size = size_t(u16(node)) | size_t(u16(node + 2)) << 16;
-          size_t at = size_t(node - pg.p) + kNodeHeader + u16(node + 6);
-          if (u16(node + 4) != 0 || at + size > kPageSize) {
-            done(Found::Unknown);
-            continue;
-          }
-          q.value = std::string_view(pg.p + at, size);
-          __builtin_prefetch(pg.p + at + size - 1);  // the answer reads all of it
-          done(Found::Yes);
-          continue;
-        }
-        if (leaf ? c < 0 : c <= 0) {
-          if (!leaf) q.pick = uint16_t(mid);
-          q.lo = uint16_t(mid + 1);
-        } else {
-          q.hi = uint16_t(mid);
-        }
-      }
-      if (q.lo < q.hi) {  // the next probe: its node arrives while the others step
-        prefetch_node(pg, q.lo + (q.hi - q.lo) / 2u);
-        q.step = kProbe;
-        continue;
-      }
-      if (leaf) {
-        done(Found::No);
-        continue;
-      }
-      const char* node = pg.node(q.pick);
-      uint64_t child = node ? node_child(node) : 0;
-      if (child < 2 || child > last_page_) {
-        done(Found::Unknown);
-        continue;
-      }
-      q.pgno = child;
-      ++q.level;
-      q.step = kOpen;
-      __builtin_prefetch(page(child));
-      __builtin_prefetch(page(child) + 64);
-    }
-  }
+  const Tree tree{map_, last_page_, depth_};
+  // Each pass takes every lookup that is not done one step.
+  for (size_t active = n; active > 0;)
+    for (size_t i = 0; i < n; ++i)
+      if (lookups[i].step != kDone && advance(tree, lookups[i])) --active;
 }
 
 }  // namespace rdnsd::zonestore

@@ -62,6 +62,10 @@ class PtrWalker {
   bool ready_ = false;
 
   const char* page(uint64_t pgno) const noexcept { return map_ + pgno * 4096; }
+  // The steps of snapshot().
+  bool find_map(MDB_txn* txn) noexcept;
+  bool read_meta(uint64_t txnid, uint64_t& main_root) noexcept;
+  const char* ptr_record(uint64_t main_root) const noexcept;
 };
 
 }  // namespace rdnsd::zonestore

@@ -126,7 +126,7 @@ void Answerer::answer_chaos() noexcept {
     return;
   }
   response_.set_aa(true);
-  response_.rr_begin(Response::kQnameOffset, rrtype::kTxt, rrclass::kCh, 0);
+  response_.rr_begin(MessageWriter::kQnameOffset, rrtype::kTxt, rrclass::kCh, 0);
   WireWriter& w = response_.wire();
   size_t done = 0;
   do {
@@ -185,7 +185,7 @@ void Answerer::answer_internet(Transport transport) noexcept {
 bool Answerer::stage_answer(bool at_apex, bool has_ptr) noexcept {
   const uint16_t qtype = query_.qtype;
   if (at_apex && (qtype == rrtype::kSoa || qtype == rrtype::kAny)) {
-    put_soa(Response::kQnameOffset, zone_.soa_ttl, Section::Answer);
+    put_soa(MessageWriter::kQnameOffset, zone_.soa_ttl, Section::Answer);
     return true;
   }
   if (at_apex && qtype == rrtype::kNs && zone_.ns_count > 0) {
@@ -232,7 +232,7 @@ void Answerer::put_ns_set() noexcept {
       return;
     }
     const std::string_view name = zone_.ns_block.substr(pos + 1, block[pos]);
-    response_.rr_begin(Response::kQnameOffset, rrtype::kNs, rrclass::kIn, zone_.soa_ttl);
+    response_.rr_begin(MessageWriter::kQnameOffset, rrtype::kNs, rrclass::kIn, zone_.soa_ttl);
     response_.rr_name(name);
     response_.rr_end(Section::Answer);
     pos += 1 + name.size();
@@ -240,7 +240,7 @@ void Answerer::put_ns_set() noexcept {
 }
 
 void Answerer::put_ptr() noexcept {
-  response_.rr_begin(Response::kQnameOffset, rrtype::kPtr, rrclass::kIn, ptr_.ttl);
+  response_.rr_begin(MessageWriter::kQnameOffset, rrtype::kPtr, rrclass::kIn, ptr_.ttl);
   response_.rr_name(ptr_.target);
   response_.rr_end(Section::Answer);
 }

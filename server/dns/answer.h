@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "server/dns/message_writer.h"
 #include "server/dns/query.h"
-#include "server/dns/response.h"
 #include "server/dns/source.h"
 
 namespace rdnsd::dns {
@@ -58,7 +58,7 @@ class Answerer {
   RecordSource& source_;
   // Per-query state, reset by answer().
   Query query_;
-  Response response_;
+  MessageWriter response_;
   ZoneView zone_;
   PtrView ptr_;
   size_t limit_ = 0;  // the answer's size limit, OPT included

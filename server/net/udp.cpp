@@ -71,75 +71,93 @@ void Worker::run_udp() {
 
 bool Worker::drain_udp(UdpSocket& sock) {
   for (int round = 0; round < kRoundsPerTurn; ++round) {
-    for (int i = 0; i < kBatch; ++i) {
-      riov_[i] = {rx_.data() + size_t(i) * kRxSize, kRxSize};
-      msghdr& h = rmsgs_[i].msg_hdr;
-      h = msghdr{};
-      h.msg_name = &peers_[i];
-      h.msg_namelen = sizeof(sockaddr_storage);
-      h.msg_iov = &riov_[i];
-      h.msg_iovlen = 1;
-      if (sock.pktinfo) {
-        h.msg_control = rctl_[i].data();
-        h.msg_controllen = rctl_[i].size();
-      }
-    }
-    int n = recvmmsg(sock.fd, rmsgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+    int n = receive_udp(sock);
     if (n <= 0) return round > 0;  // EAGAIN: drained; other errors: the next turn retries
-
     int out = 0;
-    bool snapshot = udp_source_.begin();
-    if (snapshot) {
-      // The batch's record lookups first, all together (their memory misses overlap).
-      for (int i = 0; i < n; ++i) {
-        names::AddressKey& k = keys_[size_t(i)];
-        wanted_[size_t(i)] =
-            (rmsgs_[i].msg_hdr.msg_flags & MSG_TRUNC) == 0 &&
-            dns::peek_question(rx_.data() + size_t(i) * kRxSize, rmsgs_[i].msg_len, peek_) &&
-            names::key_to_address_key(peek_.key(), k) && k.units == k.full;
-      }
-      udp_source_.prefetch(keys_.data(), wanted_.data(), size_t(n));
-    }
-    for (int i = 0; snapshot && i < n; ++i) {
-      msghdr& q = rmsgs_[i].msg_hdr;
-      if (q.msg_flags & MSG_TRUNC) continue;  // larger than any query we accept
-      udp_source_.use(size_t(i));
-      uint8_t* reply = tx_.data() + size_t(out) * tx_size_;
-      size_t len = udp_answerer_.answer(rx_.data() + size_t(i) * kRxSize, rmsgs_[i].msg_len, reply,
-                                        tx_size_, dns::Transport::Udp);
-      if (len == 0) continue;
-      siov_[out] = {reply, len};
-      msghdr& r = smsgs_[out].msg_hdr;
-      r = msghdr{};
-      r.msg_name = q.msg_name;
-      r.msg_namelen = q.msg_namelen;
-      r.msg_iov = &siov_[out];
-      r.msg_iovlen = 1;
-      if (sock.pktinfo) {
-        r.msg_control = sctl_[out].data();
-        r.msg_controllen = reply_control(q, sctl_[out].data(), sctl_[out].size());
-        if (r.msg_controllen == 0) r.msg_control = nullptr;
-      }
-      ++out;
+    if (udp_source_.begin()) {
+      prefetch_udp(n);
+      out = answer_udp(sock, n);
     }
     udp_source_.end();
-
-    for (int sent = 0; sent < out;) {
-      int k = sendmmsg(sock.fd, smsgs_.data() + sent, unsigned(out - sent), MSG_DONTWAIT);
-      if (k > 0) {
-        sent += k;
-      } else if (k < 0 && errno == EINTR) {
-        continue;
-      } else if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-        ++sent;  // this datagram can't be sent (e.g. unreachable peer): skip it
-      } else {
-        break;  // socket buffer full: UDP may drop
-      }
-    }
+    send_udp(sock, out);
     // A short batch drained the socket, but under load more queries arrive while it is
     // answered: the next round reads them without a poll.
   }
   return true;
+}
+
+// One recvmmsg batch into the receive slots; the datagram count, or <= 0.
+int Worker::receive_udp(UdpSocket& sock) {
+  for (int i = 0; i < kBatch; ++i) {
+    riov_[i] = {rx_.data() + size_t(i) * kRxSize, kRxSize};
+    msghdr& h = rmsgs_[i].msg_hdr;
+    h = msghdr{};
+    h.msg_name = &peers_[i];
+    h.msg_namelen = sizeof(sockaddr_storage);
+    h.msg_iov = &riov_[i];
+    h.msg_iovlen = 1;
+    if (sock.pktinfo) {
+      h.msg_control = rctl_[i].data();
+      h.msg_controllen = rctl_[i].size();
+    }
+  }
+  return recvmmsg(sock.fd, rmsgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+}
+
+// The batch's record lookups first, all together (their memory misses overlap).
+void Worker::prefetch_udp(int n) {
+  for (int i = 0; i < n; ++i) {
+    names::AddressKey& k = keys_[size_t(i)];
+    wanted_[size_t(i)] =
+        (rmsgs_[i].msg_hdr.msg_flags & MSG_TRUNC) == 0 &&
+        dns::peek_question(rx_.data() + size_t(i) * kRxSize, rmsgs_[i].msg_len, peek_) &&
+        names::key_to_address_key(peek_.key(), k) && k.units == k.full;
+  }
+  udp_source_.prefetch(keys_.data(), wanted_.data(), size_t(n));
+}
+
+// Answers the n received datagrams into the send slots; the number of replies.
+int Worker::answer_udp(UdpSocket& sock, int n) {
+  int out = 0;
+  for (int i = 0; i < n; ++i) {
+    msghdr& q = rmsgs_[i].msg_hdr;
+    if (q.msg_flags & MSG_TRUNC) continue;  // larger than any query we accept
+    udp_source_.use(size_t(i));
+    uint8_t* reply = tx_.data() + size_t(out) * tx_size_;
+    size_t len = udp_answerer_.answer(rx_.data() + size_t(i) * kRxSize, rmsgs_[i].msg_len, reply,
+                                      tx_size_, dns::Transport::Udp);
+    if (len == 0) continue;
+    siov_[out] = {reply, len};
+    msghdr& r = smsgs_[out].msg_hdr;
+    r = msghdr{};
+    r.msg_name = q.msg_name;
+    r.msg_namelen = q.msg_namelen;
+    r.msg_iov = &siov_[out];
+    r.msg_iovlen = 1;
+    if (sock.pktinfo) {
+      r.msg_control = sctl_[out].data();
+      r.msg_controllen = reply_control(q, sctl_[out].data(), sctl_[out].size());
+      if (r.msg_controllen == 0) r.msg_control = nullptr;
+    }
+    ++out;
+  }
+  return out;
+}
+
+// Sends the replies with sendmmsg; what the socket buffer cannot take is dropped (UDP).
+void Worker::send_udp(UdpSocket& sock, int out) {
+  for (int sent = 0; sent < out;) {
+    int k = sendmmsg(sock.fd, smsgs_.data() + sent, unsigned(out - sent), MSG_DONTWAIT);
+    if (k > 0) {
+      sent += k;
+    } else if (k < 0 && errno == EINTR) {
+      continue;
+    } else if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      ++sent;  // this datagram can't be sent (e.g. unreachable peer): skip it
+    } else {
+      break;  // socket buffer full: UDP may drop
+    }
+  }
 }
 
 }  // namespace rdnsd::server

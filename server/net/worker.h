@@ -49,7 +49,11 @@ class Worker {
 
   // UDP (udp.cpp), on the UDP thread
   void run_udp();
-  bool drain_udp(UdpSocket& sock);  // false if nothing was waiting
+  bool drain_udp(UdpSocket& sock);   // false if nothing was waiting
+  int receive_udp(UdpSocket& sock);  // the steps of one drain_udp round
+  void prefetch_udp(int n);
+  int answer_udp(UdpSocket& sock, int n);
+  void send_udp(UdpSocket& sock, int out);
   // TCP (tcp.cpp)
   void accept_tcp(TcpListener& listener);
   void tcp_read(TcpConn& conn, ssize_t nread);

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "server/dns/answer.h"
 #include "conf/config.h"
+#include "server/dns/answer.h"
 #include "zonestore/store.h"
 
 namespace rdnsd::server {

@@ -10,10 +10,10 @@
 #include <memory>
 #include <string>
 
-#include "server/rdnsd/daemon.h"
 #include "admin/ops/handler.h"
 #include "admin/socket/server.h"
 #include "server/net/workers.h"
+#include "server/rdnsd/daemon.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 // again.
 #include <sstream>
 
-#include "e2e.h"
+#include "tests/e2e/support/e2e.h"
 
 using namespace rdnsd::e2e;
 using nlohmann::json;

@@ -4,7 +4,7 @@
 #include <set>
 #include <thread>
 
-#include "e2e.h"
+#include "tests/e2e/support/e2e.h"
 
 using namespace rdnsd::e2e;
 using wire::Bytes;

@@ -17,13 +17,13 @@
 #include <string>
 #include <vector>
 
-#include "differential/generate_raw.h"
-#include "differential/invariants.h"
-#include "differential/outcome.h"
-#include "differential/rules.h"
-#include "differential/servers.h"
-#include "differential/zones.h"
-#include "e2e.h"
+#include "tests/e2e/differential/generate_raw.h"
+#include "tests/e2e/differential/invariants.h"
+#include "tests/e2e/differential/outcome.h"
+#include "tests/e2e/differential/rules.h"
+#include "tests/e2e/differential/servers.h"
+#include "tests/e2e/differential/zones.h"
+#include "tests/e2e/support/e2e.h"
 
 namespace rdnsd::e2e::diff {
 namespace {

@@ -14,7 +14,7 @@
 #include <memory>
 #include <thread>
 
-#include "e2e.h"
+#include "tests/e2e/support/e2e.h"
 
 using namespace rdnsd::e2e;
 using nlohmann::json;

@@ -2,7 +2,7 @@
 // or stalls the server, and a normal query is answered afterwards by the same process.
 #include <random>
 
-#include "e2e.h"
+#include "tests/e2e/support/e2e.h"
 
 using namespace rdnsd::e2e;
 using wire::Bytes;

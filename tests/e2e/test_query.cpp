@@ -1,6 +1,6 @@
 // What a resolver or a person with dig sees: positive, negative and refused answers over
 // UDP and TCP, the question echoed as sent, EDNS.
-#include "e2e.h"
+#include "tests/e2e/support/e2e.h"
 
 using namespace rdnsd::e2e;
 

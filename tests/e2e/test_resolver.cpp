@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "e2e.h"
+#include "tests/e2e/support/e2e.h"
 
 namespace rdnsd::e2e {
 namespace {

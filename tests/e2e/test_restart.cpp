@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "e2e.h"
+#include "tests/e2e/support/e2e.h"
 
 using namespace rdnsd::e2e;
 

@@ -5,7 +5,7 @@
 #include <regex>
 #include <sstream>
 
-#include "e2e.h"
+#include "tests/e2e/support/e2e.h"
 
 using namespace rdnsd::e2e;
 using nlohmann::json;

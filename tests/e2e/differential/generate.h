@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "queries.h"
-#include "zones.h"
+#include "tests/e2e/differential/queries.h"
+#include "tests/e2e/differential/zones.h"
 
 namespace rdnsd::e2e::diff {
 

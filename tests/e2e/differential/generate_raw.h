@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "generate.h"
+#include "tests/e2e/differential/generate.h"
 
 namespace rdnsd::e2e::diff {
 

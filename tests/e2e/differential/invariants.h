@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "outcome.h"
-#include "queries.h"
-#include "zones.h"
+#include "tests/e2e/differential/outcome.h"
+#include "tests/e2e/differential/queries.h"
+#include "tests/e2e/differential/zones.h"
 
 namespace rdnsd::e2e::diff {
 

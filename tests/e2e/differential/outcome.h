@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "e2e.h"
-#include "queries.h"
+#include "tests/e2e/differential/queries.h"
+#include "tests/e2e/support/e2e.h"
 
 namespace rdnsd::e2e::diff {
 

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "e2e.h"
-#include "zones.h"
+#include "tests/e2e/differential/zones.h"
+#include "tests/e2e/support/e2e.h"
 
 namespace rdnsd::e2e::diff {
 

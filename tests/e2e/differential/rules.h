@@ -31,8 +31,8 @@
 #include <string>
 #include <vector>
 
-#include "outcome.h"
-#include "zones.h"
+#include "tests/e2e/differential/outcome.h"
+#include "tests/e2e/differential/zones.h"
 
 namespace rdnsd::e2e::diff {
 

@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "e2e.h"
-#include "zones.h"
+#include "tests/e2e/differential/zones.h"
+#include "tests/e2e/support/e2e.h"
 
 namespace rdnsd::e2e::diff {
 

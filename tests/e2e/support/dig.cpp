@@ -1,4 +1,4 @@
-#include "dig.h"
+#include "tests/e2e/support/dig.h"
 
 #include <regex>
 #include <sstream>

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "process.h"
+#include "tests/e2e/support/process.h"
 
 namespace rdnsd::e2e {
 

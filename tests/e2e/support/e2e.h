@@ -3,10 +3,10 @@
 // commands, and raw DNS packets.
 #include <doctest/doctest.h>
 
-#include "dig.h"
-#include "process.h"
-#include "rdnsd.h"
-#include "wire.h"
+#include "tests/e2e/support/dig.h"
+#include "tests/e2e/support/process.h"
+#include "tests/e2e/support/rdnsd.h"
+#include "tests/e2e/support/wire.h"
 
 namespace rdnsd::e2e {
 

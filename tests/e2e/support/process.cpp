@@ -1,4 +1,4 @@
-#include "process.h"
+#include "tests/e2e/support/process.h"
 
 #include <fcntl.h>
 #include <poll.h>

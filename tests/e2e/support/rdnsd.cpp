@@ -1,4 +1,4 @@
-#include "rdnsd.h"
+#include "tests/e2e/support/rdnsd.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "dig.h"
-#include "process.h"
-#include "wire.h"
+#include "tests/e2e/support/dig.h"
+#include "tests/e2e/support/process.h"
+#include "tests/e2e/support/wire.h"
 
 namespace rdnsd::e2e {
 

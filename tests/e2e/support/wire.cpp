@@ -1,4 +1,4 @@
-#include "wire.h"
+#include "tests/e2e/support/wire.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

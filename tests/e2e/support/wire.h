@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "process.h"
+#include "tests/e2e/support/process.h"
 
 namespace rdnsd::e2e::wire {
 

@@ -11,9 +11,11 @@
 #include <string>
 
 #include "conf/config.h"
+#include "tests/support/tempdir.h"
 
 namespace fs = std::filesystem;
 using namespace rdnsd::conf;
+using rdnsd::testing::TempDir;
 
 namespace {
 
@@ -65,26 +67,6 @@ int line_starting(const std::string& text, const std::string& start) {
     if (line.rfind(start, 0) == 0) return n;
   return 0;
 }
-
-// A fresh folder under the temp dir, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "rdnsd-conf-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path p = path / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-};
 
 }  // namespace
 
@@ -181,16 +163,16 @@ TEST_CASE("the built-in default resolves paths against the working directory") {
 }
 
 TEST_CASE("relative paths resolve against the config file's folder") {
-  TempDir tmp;
+  TempDir tmp{"conf"};
   const std::string file = tmp.write("etc/rdnsd/rdnsd.yaml",
                                      "server: {listen: [\"127.0.0.1:53\"]}\n"
                                      "store: {path: ./var/../data/x.mdb}\n"
                                      "admin: {socket: ../run/s.sock}\n");
   const Config c = load_file(file);
-  const std::string base = (tmp.path / "etc/rdnsd").string();
+  const std::string base = (fs::path(tmp.path) / "etc/rdnsd").string();
   CHECK(c.base_dir == base);
   CHECK(c.store.path == base + "/data/x.mdb");
-  CHECK(c.admin.socket == (tmp.path / "etc/run/s.sock").string());
+  CHECK(c.admin.socket == (fs::path(tmp.path) / "etc/run/s.sock").string());
 
   // Absolute paths stay as they are.
   const Config abs = load(
@@ -622,8 +604,8 @@ TEST_CASE("ConfigError carries file, line and reason") {
 }
 
 TEST_CASE("a config file that cannot be read") {
-  TempDir tmp;
-  const std::string missing = (tmp.path / "nope.yaml").string();
+  TempDir tmp{"conf"};
+  const std::string missing = (fs::path(tmp.path) / "nope.yaml").string();
   try {
     load_file(missing);
     FAIL("no error");
@@ -631,8 +613,8 @@ TEST_CASE("a config file that cannot be read") {
     CHECK(e.line() == 0);
     CHECK(std::string(e.what()) == missing + ": cannot open: No such file or directory");
   }
-  CHECK_THROWS_WITH_AS(load_file(tmp.path.string()),
-                       (tmp.path.string() + ": cannot read: Is a directory").c_str(), ConfigError);
+  CHECK_THROWS_WITH_AS(load_file(tmp.path), (tmp.path + ": cannot read: Is a directory").c_str(),
+                       ConfigError);
   const std::string empty = tmp.write("empty.yaml", "");
   CHECK_THROWS_WITH_AS(load_file(empty), (empty + ": the configuration is empty").c_str(),
                        ConfigError);

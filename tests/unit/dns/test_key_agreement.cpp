@@ -43,8 +43,7 @@ std::string random_wire(std::mt19937& rng) {
     const int l = kind(rng) == 0 ? len(rng) : 1 + len(rng) % 3;
     if (wire.size() + 1 + size_t(l) + 1 > 255) break;
     wire += char(l);
-    for (int j = 0; j < l; ++j)
-      wire += kind(rng) == 0 ? char(byte(rng)) : kAlphabet[pick(rng)];
+    for (int j = 0; j < l; ++j) wire += kind(rng) == 0 ? char(byte(rng)) : kAlphabet[pick(rng)];
   }
   wire += '\0';
   return wire;
@@ -53,10 +52,11 @@ std::string random_wire(std::mt19937& rng) {
 }  // namespace
 
 TEST_CASE("the answer core's lookup key is the store's key of the same name") {
-  for (const char* text : {".", "arpa.", "in-addr.arpa.", "2.0.192.in-addr.arpa.",
-                           "1.2.0.192.IN-ADDR.ARPA.", "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
-                                                      "0.0.0.0.8.B.D.0.1.0.0.2.ip6.arpa.",
-                           "www.Example.NET.", "a\\.b.c.", "\\000.\\255.x."}) {
+  for (const char* text :
+       {".", "arpa.", "in-addr.arpa.", "2.0.192.in-addr.arpa.", "1.2.0.192.IN-ADDR.ARPA.",
+        "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+        "0.0.0.0.8.B.D.0.1.0.0.2.ip6.arpa.",
+        "www.Example.NET.", "a\\.b.c.", "\\000.\\255.x."}) {
     CAPTURE(text);
     auto wire = names::text_to_wire(text);
     REQUIRE(wire);

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "server/dns/message_writer.h"
 #include "server/dns/query.h"
-#include "server/dns/response.h"
 #include "server/dns/wire.h"
 
 using namespace rdnsd::dns;
@@ -154,7 +154,7 @@ TEST_CASE("parse_query builds the reversed lower-case key") {
   CHECK(parse_query(extra.data(), extra.size(), q) == ParseResult::BadSections);
 }
 
-TEST_CASE("Response compresses RDATA names against earlier names") {
+TEST_CASE("MessageWriter compresses RDATA names against earlier names") {
   std::vector<uint8_t> out(512);
   auto query =
       query_for(std::string("\x01"
@@ -163,12 +163,12 @@ TEST_CASE("Response compresses RDATA names against earlier names") {
                             8));
   Query q;
   REQUIRE(parse_query(query.data(), query.size(), q) == ParseResult::Ok);
-  Response r;
+  MessageWriter r;
   REQUIRE(r.begin(query.data(), out.data(), out.size()));
   REQUIRE(r.put_question(query.data(), q));
   const size_t start = r.wire().pos();
 
-  r.rr_begin(Response::kQnameOffset, 12, 1, 60);
+  r.rr_begin(MessageWriter::kQnameOffset, 12, 1, 60);
   const size_t rdata = r.wire().pos();
   r.rr_name(
       std::string("\x03"

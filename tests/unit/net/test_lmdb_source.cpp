@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "zonestore/names/names.h"
 #include "tests/support/store_fixture.h"
+#include "zonestore/names/names.h"
 
 using namespace rdnsd;
 using namespace rdnsd::zonestore;

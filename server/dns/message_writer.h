@@ -17,7 +17,7 @@ enum class Section : uint8_t { Answer = 0, Authority = 1, Additional = 2 };
 // a final root label, at most 255 octets in all (RFC 1035 section 3.1).
 bool valid_wire_name(std::string_view name) noexcept;
 
-class Response {
+class MessageWriter {
  public:
   // Offsets of names already in the answer, for RFC 1035 section 4.1.4 compression.
   // 128 slots hold every suffix of the longest ip6.arpa QNAME (34 labels) and plenty

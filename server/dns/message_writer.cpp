@@ -1,4 +1,4 @@
-#include "server/dns/response.h"
+#include "server/dns/message_writer.h"
 
 namespace rdnsd::dns {
 namespace {
@@ -35,7 +35,7 @@ bool valid_wire_name(std::string_view name) noexcept {
   return false;
 }
 
-bool Response::begin(const uint8_t* query, uint8_t* out, size_t cap) noexcept {
+bool MessageWriter::begin(const uint8_t* query, uint8_t* out, size_t cap) noexcept {
   if (cap < kHeaderSize) return false;
   w_.reset(out, cap);
   question_end_ = kHeaderSize;
@@ -51,7 +51,7 @@ bool Response::begin(const uint8_t* query, uint8_t* out, size_t cap) noexcept {
   return w_.ok();
 }
 
-bool Response::put_question(const uint8_t* query, const Query& q) noexcept {
+bool MessageWriter::put_question(const uint8_t* query, const Query& q) noexcept {
   w_.bytes(query + kHeaderSize, q.question_end - kHeaderSize);
   if (!w_.ok()) return false;
   question_end_ = w_.pos();
@@ -61,30 +61,30 @@ bool Response::put_question(const uint8_t* query, const Query& q) noexcept {
   return true;
 }
 
-void Response::set_rcode(uint8_t rcode) noexcept {
+void MessageWriter::set_rcode(uint8_t rcode) noexcept {
   uint8_t* h = w_.data();
   h[3] = static_cast<uint8_t>((h[3] & 0xF0) | (rcode & 0x0F));
 }
 
-void Response::set_aa(bool on) noexcept {
+void MessageWriter::set_aa(bool on) noexcept {
   uint8_t* h = w_.data();
   h[2] = static_cast<uint8_t>(on ? h[2] | flag::kAa : h[2] & ~flag::kAa);
 }
 
-void Response::set_tc() noexcept {
+void MessageWriter::set_tc() noexcept {
   w_.data()[2] |= flag::kTc;
 }
 
-uint8_t Response::rcode() const noexcept {
+uint8_t MessageWriter::rcode() const noexcept {
   return w_.data()[3] & 0x0F;
 }
 
-void Response::mark_bad_data() noexcept {
+void MessageWriter::mark_bad_data() noexcept {
   bad_data_ = true;
   w_.fail();
 }
 
-void Response::rr_begin(uint16_t owner, uint16_t type, uint16_t cls, uint32_t ttl) noexcept {
+void MessageWriter::rr_begin(uint16_t owner, uint16_t type, uint16_t cls, uint32_t ttl) noexcept {
   w_.u16(static_cast<uint16_t>(0xC000 | owner));
   w_.u16(type);
   w_.u16(cls);
@@ -93,7 +93,7 @@ void Response::rr_begin(uint16_t owner, uint16_t type, uint16_t cls, uint32_t tt
   w_.u16(0);
 }
 
-void Response::opt_begin(uint16_t payload, uint32_t ttl) noexcept {
+void MessageWriter::opt_begin(uint16_t payload, uint32_t ttl) noexcept {
   w_.u8(0);
   w_.u16(rrtype::kOpt);
   w_.u16(payload);
@@ -102,7 +102,7 @@ void Response::opt_begin(uint16_t payload, uint32_t ttl) noexcept {
   w_.u16(0);
 }
 
-void Response::rr_end(Section section) noexcept {
+void MessageWriter::rr_end(Section section) noexcept {
   if (!w_.ok()) return;
   const size_t rdlen = w_.pos() - rdlen_at_ - 2;
   if (rdlen > UINT16_MAX) {
@@ -115,7 +115,7 @@ void Response::rr_end(Section section) noexcept {
 
 // Writes the labels before the longest suffix already in the answer, then a pointer to
 // it (or the root label if none matched), and remembers the labels written literally.
-void Response::rr_name(std::string_view wire_name) noexcept {
+void MessageWriter::rr_name(std::string_view wire_name) noexcept {
   if (!valid_wire_name(wire_name)) {
     mark_bad_data();
     return;
@@ -142,7 +142,7 @@ void Response::rr_name(std::string_view wire_name) noexcept {
 // Whether the name written at `offset` (labels, possibly ending in a pointer) equals the
 // uncompressed `name`, ignoring ASCII case. Only bytes already written are read, and a
 // pointer must point backwards, so the walk ends.
-bool Response::suffix_at(size_t offset, const uint8_t* name, size_t len) const noexcept {
+bool MessageWriter::suffix_at(size_t offset, const uint8_t* name, size_t len) const noexcept {
   const uint8_t* buf = w_.data();
   const size_t end = w_.pos();
   size_t p = offset;
@@ -168,7 +168,7 @@ bool Response::suffix_at(size_t offset, const uint8_t* name, size_t len) const n
   return false;
 }
 
-size_t Response::find_suffix(const uint8_t* name, size_t len) const noexcept {
+size_t MessageWriter::find_suffix(const uint8_t* name, size_t len) const noexcept {
   if (!rest_possible(len)) return kNotFound;
   for (size_t i = 0; i < table_len_; ++i) {
     if (table_rest_[i] == len && suffix_at(table_[i], name, len)) return table_[i];
@@ -176,7 +176,7 @@ size_t Response::find_suffix(const uint8_t* name, size_t len) const noexcept {
   return kNotFound;
 }
 
-void Response::remember(size_t offset, size_t rest) noexcept {
+void MessageWriter::remember(size_t offset, size_t rest) noexcept {
   if (table_len_ < kCompressSlots && offset <= kMaxPointer && rest <= UINT8_MAX) {
     table_rest_[table_len_] = static_cast<uint8_t>(rest);
     table_[table_len_++] = static_cast<uint16_t>(offset);
@@ -184,7 +184,7 @@ void Response::remember(size_t offset, size_t rest) noexcept {
   }
 }
 
-void Response::cut_to_question() noexcept {
+void MessageWriter::cut_to_question() noexcept {
   w_.rewind(question_end_);
   counts_[0] = counts_[1] = counts_[2] = 0;
   bad_data_ = false;
@@ -200,7 +200,7 @@ void Response::cut_to_question() noexcept {
   table_len_ = kept;
 }
 
-size_t Response::finish() noexcept {
+size_t MessageWriter::finish() noexcept {
   uint8_t* h = w_.data();
   const uint16_t counts[4] = {qdcount_, counts_[0], counts_[1], counts_[2]};
   for (size_t i = 0; i < 4; ++i) {
