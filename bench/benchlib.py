@@ -56,7 +56,8 @@ def raise_priority():
 # server's recvmmsg batches full.
 WINDOW = int(os.environ.get("WINDOW", "64"))
 
-PORTS = {"rdnsd": 45353, "knotd": 45354, "nsd": 45355, "echo": 45356, "rdnsd-2w": 45357}
+PORTS = {"rdnsd": 45353, "knotd": 45354, "nsd": 45355, "echo": 45356, "rdnsd-2w": 45357,
+         "rdnsd-base": 45358}
 
 
 def log(*args):
@@ -446,9 +447,9 @@ def start_nsd(workdir, data, port, cpus=SERVER_CPU, timeout=600):
 
 
 def start_rdnsd(workdir, data, port, workers=1, cpus=SERVER_CPU, store_dir=None, name="rdnsd", timeout=600,
-                admin=None):
+                admin=None, binary=None):
     conf = write_rdnsd_conf(workdir, data, port, workers, store_dir, admin)
-    return Server(name, port, [rdnsd_bin(), "-c", conf], workdir, data["probe"], cpus, timeout)
+    return Server(name, port, [binary or rdnsd_bin(), "-c", conf], workdir, data["probe"], cpus, timeout)
 
 
 def start_echo(workdir, data, port, cpus=SERVER_CPU):

@@ -3,6 +3,7 @@
 
     bench/run_qps.sh [--set standard] [--rounds 3] [--seconds 12] [--tools loadgen-b,loadgen,dnsperf]
                      [--servers rdnsd,knotd,nsd,echo] [--no-2w] [--steal-max 10]
+    RDNSD_BASE=OTHER/rdnsd bench/run_qps.sh --servers rdnsd,rdnsd-base ...   (before/after)
     bench/run_qps.sh --report RESULTS.json      (print the tables of an earlier run again)
 
 Every server runs with one worker pinned to core SERVER_CPU (default 0), on its own
@@ -25,12 +26,15 @@ import argparse
 import datetime
 import json
 import os
+import shutil
 import sys
 import time
 
 import benchlib as B
 
-ORDER = ["rdnsd", "knotd", "nsd", "echo"]
+# rdnsd-base: another rdnsd binary ($RDNSD_BASE, e.g. a build of an earlier commit) on
+# a copy of the same store, interleaved with the others: a before/after comparison.
+ORDER = ["rdnsd", "rdnsd-base", "knotd", "nsd", "echo"]
 # loadgen-b never sleeps (-b): on loopback a server's send runs the client's receive path,
 # and with a sleeping client its wake-up too, which over a network is the client
 # machine's work. loadgen sleeps in poll() when it has nothing to do, as dnsperf does.
@@ -47,6 +51,9 @@ def start_servers(names, data, run_dir, store_dir):
         B.log("starting %s on port %d ..." % (name, port))
         if name == "rdnsd":
             servers[name] = B.start_rdnsd(d, data, port, workers=1, store_dir=store_dir)
+        elif name == "rdnsd-base":
+            servers[name] = B.start_rdnsd(d, data, port, workers=1, store_dir=store_dir + "-base",
+                                          name=name, binary=os.environ["RDNSD_BASE"])
         elif name == "knotd":
             servers[name] = B.start_knotd(d, data, port)
         elif name == "nsd":
@@ -224,6 +231,12 @@ def main():
         doc["rdnsd"] = rdnsd
         B.log("loading %d records into %s ..." % (data["records"], store_dir))
         doc["load"] = B.load_rdnsd(store_dir, data)
+    if "rdnsd-base" in names:
+        if not os.environ.get("RDNSD_BASE"):
+            sys.exit("--servers rdnsd-base needs RDNSD_BASE=/path/to/another/rdnsd")
+        doc["rdnsd-base"] = os.environ["RDNSD_BASE"]
+        shutil.rmtree(store_dir + "-base", ignore_errors=True)
+        shutil.copytree(store_dir, store_dir + "-base")
     servers = {}
     try:
         servers = start_servers(names, data, run_dir, store_dir)

@@ -119,6 +119,12 @@ struct ServerConf {
   uint16_t udp_payload = 1232;           // `udp-payload`: 512..4096 (RFC 6891)
   uint32_t tcp_idle_timeout_ms = 10000;  // `tcp-idle-timeout`: ms, 1..3600000
   uint32_t tcp_max_connections = 1024;   // `tcp-max-connections`: 1..1000000
+  // `tcp-max-per-client`: connections one client address may hold open, 0..1000000
+  // (0: no such limit).
+  uint32_t tcp_max_per_client = 16;
+  // `tcp-io-timeout`: ms a client may take to send one whole message once its first
+  // byte came, 1..3600000 (slow senders are closed; bytes do not restart this clock).
+  uint32_t tcp_io_timeout_ms = 2000;
   // `udp-receive-buffer`: bytes (K/M/G suffixes), 64 KiB..1 GiB, or 0 for the system's
   // default (net.core.rmem_default).
   uint64_t udp_receive_buffer = 0;

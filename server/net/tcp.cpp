@@ -1,8 +1,12 @@
 // TCP (RFC 1035 section 4.2.2, RFC 7766): 2-byte length framing, pipelined queries
 // answered in order as soon as each is complete, messages split across reads, an idle
-// timeout, a connection limit over all workers, and back-pressure: while a client
-// does not read its answers, we stop reading its queries, and the idle timer still
-// runs, so a stuck client holds nothing but its own connection.
+// timeout, a connection limit over all workers and one per client address, and
+// back-pressure: while a client does not read its answers, we stop reading its queries,
+// and the idle timer still runs, so a stuck client holds nothing but its own connection.
+// A message must arrive whole within tcp-io-timeout of its first byte: its bytes do not
+// restart that clock, so a client sending a byte a second cannot hold a slot.
+#include <netinet/in.h>
+
 #include <cstring>
 
 #include "server/net/worker.h"
@@ -21,7 +25,9 @@ struct TcpConn {
   bool writing = false;
   bool reading = false;
   bool closing = false;
-  bool counted = false;  // holds one of the connection-limit slots
+  bool counted = false;          // holds one of the connection-limit slots
+  std::string client;            // family + address bytes, when counted against its client's limit
+  uint64_t message_started = 0;  // loop time of the first byte of an incomplete message
   int open_handles = 0;
 };
 
@@ -62,6 +68,22 @@ void on_written(uv_write_t* req, int status) {
   c->worker->tcp_flush(*c);
 }
 
+// The peer's address without its port (family, then the address bytes); empty if unknown.
+std::string client_address(uv_tcp_t* tcp) {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    return std::string(1, '4') + std::string(reinterpret_cast<const char*>(&a->sin_addr), 4);
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    return std::string(1, '6') + std::string(reinterpret_cast<const char*>(&a->sin6_addr), 16);
+  }
+  return {};
+}
+
 void start_reading(TcpConn& c) {
   if (c.reading || c.closing) return;
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(&c.tcp), on_alloc, on_read) == 0)
@@ -97,6 +119,12 @@ void Worker::accept_tcp(TcpListener& listener) {
     return;
   }
   c->counted = true;
+  std::string client = client_address(&c->tcp);
+  if (!client.empty() && !tcp_clients_.admit(client)) {
+    tcp_close(*c);  // this client holds its share of the connections already
+    return;
+  }
+  c->client = std::move(client);
   c->in.resize(kInitialIn);
   uv_tcp_nodelay(&c->tcp, 1);
   uv_timer_start(&c->timer, on_idle, options_.tcp_idle_timeout_ms, 0);
@@ -109,7 +137,6 @@ void Worker::tcp_read(TcpConn& c, ssize_t nread) {
     return;
   }
   c.in_len += size_t(nread);
-  uv_timer_start(&c.timer, on_idle, options_.tcp_idle_timeout_ms, 0);
   size_t pos = 0;
   bool snapshot = false;
   while (c.in_len - pos >= 2) {
@@ -124,6 +151,7 @@ void Worker::tcp_read(TcpConn& c, ssize_t nread) {
     std::memmove(c.in.data(), c.in.data() + pos, c.in_len - pos);
     c.in_len -= pos;
   }
+  tcp_arm_timer(c, pos > 0);
   // Make room for the whole of the next message (at most 2 + 65535 bytes).
   if (c.in_len >= 2) {
     size_t need = 2 + (size_t(c.in[0]) << 8 | c.in[1]);
@@ -167,12 +195,28 @@ void Worker::tcp_flush(TcpConn& c) {
     start_reading(c);
 }
 
+// After a read: with no incomplete message left, the idle timeout starts again; an
+// incomplete one must be whole within tcp-io-timeout of its first byte. `completed`: the
+// read finished a message, so what is left began in this read.
+void Worker::tcp_arm_timer(TcpConn& c, bool completed) {
+  if (c.in_len == 0) {
+    c.message_started = 0;
+    uv_timer_start(&c.timer, on_idle, options_.tcp_idle_timeout_ms, 0);
+    return;
+  }
+  const uint64_t now = uv_now(&loop_);
+  if (completed || c.message_started == 0) c.message_started = now;
+  const uint64_t deadline = c.message_started + options_.tcp_io_timeout_ms;
+  uv_timer_start(&c.timer, on_idle, deadline > now ? deadline - now : 0, 0);
+}
+
 void Worker::tcp_close(TcpConn& c) {
   if (c.closing) return;
   c.closing = true;
   stop_reading(c);
   uv_timer_stop(&c.timer);
   if (c.counted) tcp_connections_.fetch_sub(1);
+  if (!c.client.empty()) tcp_clients_.release(c.client);
   uv_close(reinterpret_cast<uv_handle_t*>(&c.tcp), on_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&c.timer), on_closed);
 }

@@ -39,7 +39,7 @@ class Worker {
   static constexpr size_t kTcpMax = 65535;  // largest DNS message
 
   Worker(const zonestore::Store& store, const ServerOptions& options,
-         std::atomic<uint32_t>& tcp_connections);
+         std::atomic<uint32_t>& tcp_connections, TcpClients& tcp_clients);
   ~Worker();
   // Opens this worker's sockets (throws std::runtime_error) on the caller's thread; adds
   // to `notes` the receive buffer each UDP socket got, when one was asked for.
@@ -59,6 +59,7 @@ class Worker {
   void tcp_read(TcpConn& conn, ssize_t nread);
   void tcp_flush(TcpConn& conn);
   void tcp_close(TcpConn& conn);
+  void tcp_arm_timer(TcpConn& conn, bool completed);
   void tcp_forget(TcpConn* conn);
 
   const ServerOptions& options() const { return options_; }
@@ -71,6 +72,7 @@ class Worker {
 
   const ServerOptions& options_;
   std::atomic<uint32_t>& tcp_connections_;
+  TcpClients& tcp_clients_;
   std::vector<int> tcp_fds_;
 
   // The TCP thread's loop, answer core and read transaction.

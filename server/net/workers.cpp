@@ -28,14 +28,17 @@ ServerOptions server_options(const conf::Config& config) {
   o.answer.tcp_idle_timeout_ms = config.server.tcp_idle_timeout_ms;
   o.tcp_idle_timeout_ms = config.server.tcp_idle_timeout_ms;
   o.tcp_max_connections = config.server.tcp_max_connections;
+  o.tcp_max_per_client = config.server.tcp_max_per_client;
+  o.tcp_io_timeout_ms = config.server.tcp_io_timeout_ms;
   o.udp_receive_buffer = size_t(config.server.udp_receive_buffer);
   return o;
 }
 
 Worker::Worker(const zonestore::Store& store, const ServerOptions& options,
-               std::atomic<uint32_t>& tcp_connections)
+               std::atomic<uint32_t>& tcp_connections, TcpClients& tcp_clients)
     : options_(options),
       tcp_connections_(tcp_connections),
+      tcp_clients_(tcp_clients),
       source_(store),
       answerer_(options_.answer, source_),
       udp_source_(store),
@@ -133,8 +136,24 @@ void Worker::shutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
 }
 
+bool TcpClients::admit(const std::string& address) {
+  if (max_ == 0) return true;
+  std::lock_guard lock(mutex_);
+  uint32_t& n = open_[address];
+  if (n >= max_) return false;
+  ++n;
+  return true;
+}
+
+void TcpClients::release(const std::string& address) {
+  if (max_ == 0) return;
+  std::lock_guard lock(mutex_);
+  auto it = open_.find(address);
+  if (it != open_.end() && --it->second == 0) open_.erase(it);
+}
+
 Workers::Workers(const zonestore::Store& store, ServerOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store), options_(std::move(options)), tcp_clients_(options_.tcp_max_per_client) {}
 
 Workers::~Workers() {
   stop();
@@ -146,7 +165,7 @@ void Workers::start() {
     check_address_free(addr, SOCK_STREAM);
   }
   for (unsigned i = 0; i < options_.workers; ++i) {
-    auto w = std::make_unique<Worker>(store_, options_, tcp_connections_);
+    auto w = std::make_unique<Worker>(store_, options_, tcp_connections_, tcp_clients_);
     w->open_sockets(notes_);
     workers_.push_back(std::move(w));
   }

@@ -6,7 +6,9 @@
 // share nothing but the store and an atomic count of TCP connections.
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "conf/config.h"
@@ -21,12 +23,30 @@ struct ServerOptions {
   dns::AnswerConfig answer;
   uint32_t tcp_idle_timeout_ms = 10000;  // RFC 7766 section 6.2.3
   uint32_t tcp_max_connections = 1024;   // over all workers
+  uint32_t tcp_max_per_client = 16;      // from one client address, over all workers; 0: none
+  uint32_t tcp_io_timeout_ms = 2000;     // to receive one whole message from its first byte
   size_t udp_receive_buffer = 0;         // SO_RCVBUF of each UDP socket; 0: the system's
 };
 
 ServerOptions server_options(const conf::Config& config);
 
 class Worker;
+
+// The open TCP connections of each client address, over all workers (a client's
+// connections land on different workers). Taken at accept and close only.
+class TcpClients {
+ public:
+  explicit TcpClients(uint32_t max_per_client) : max_(max_per_client) {}
+  // Counts one more connection from `address` (family and address bytes, no port), or
+  // returns false when it already holds the limit.
+  bool admit(const std::string& address);
+  void release(const std::string& address);
+
+ private:
+  const uint32_t max_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, uint32_t> open_;
+};
 
 class Workers {
  public:
@@ -49,6 +69,7 @@ class Workers {
   const zonestore::Store& store_;
   ServerOptions options_;
   std::atomic<uint32_t> tcp_connections_{0};
+  TcpClients tcp_clients_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::string> notes_;
 };

@@ -99,6 +99,8 @@ TEST_CASE("the default config file loads with exactly what it says") {
   CHECK(c.server.udp_payload == 1232);
   CHECK(c.server.tcp_idle_timeout_ms == 10000);
   CHECK(c.server.tcp_max_connections == 1024);
+  CHECK(c.server.tcp_max_per_client == 16);
+  CHECK(c.server.tcp_io_timeout_ms == 2000);
   CHECK(c.store.path == dir + "/var/rdnsd.mdb");
   CHECK(c.store.map_size == 64ull << 30);
   CHECK(c.admin.socket == dir + "/var/rdnsd.sock");
@@ -227,6 +229,8 @@ TEST_CASE("server options") {
       "  udp-payload: 4096\n"
       "  tcp-idle-timeout: 3600000\n"
       "  tcp-max-connections: 1\n"
+      "  tcp-max-per-client: 0\n"
+      "  tcp-io-timeout: 3600000\n"
       "  udp-receive-buffer: 4M\n"
       "store: {path: db, map-size: 1G}\n"
       "admin: {socket: sock, mode: 600}\n");
@@ -243,6 +247,8 @@ TEST_CASE("server options") {
   CHECK(c.server.udp_payload == 4096);
   CHECK(c.server.tcp_idle_timeout_ms == 3600000);
   CHECK(c.server.tcp_max_connections == 1);
+  CHECK(c.server.tcp_max_per_client == 0);
+  CHECK(c.server.tcp_io_timeout_ms == 3600000);
   CHECK(c.server.udp_receive_buffer == 4u << 20);
   CHECK(c.store.map_size == 1ull << 30);
   CHECK(c.admin.mode == 0600);
@@ -316,6 +322,11 @@ TEST_CASE("errors in the server section") {
               "server.tcp-idle-timeout must be 1..3600000, got 0");
   check_error(server(listen + "  tcp-max-connections: 1000001\n"), 3,
               "server.tcp-max-connections must be 1..1000000");
+  check_error(server(listen + "  tcp-max-per-client: -1\n"), 3,
+              "server.tcp-max-per-client must be 0..1000000, got -1");
+  check_error(server(listen + "  tcp-io-timeout: 0\n"), 3,
+              "server.tcp-io-timeout must be 1..3600000, got 0");
+  check_error(server(listen + "  tcp-io-timeout: soon\n"), 3, "server.tcp-io-timeout must be");
   CHECK(load(server(listen + "  udp-receive-buffer: 0\n")).server.udp_receive_buffer == 0);
   CHECK(load(server(listen)).server.udp_receive_buffer == 0);
   check_error(server(listen + "  udp-receive-buffer: 1000\n"), 3,
