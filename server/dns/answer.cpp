@@ -47,7 +47,10 @@ size_t Answerer::answer(const uint8_t* query, size_t query_len, uint8_t* out, si
   ext_rcode_ = 0;
   plan_limits(transport, out_cap);
   if (query_.opcode != 0) {
-    response_.set_rcode(rcode::kNotImp);  // RFC 1035 section 4.1.1
+    // RFC 1035 section 4.1.1. CD belongs to QUERY (RFC 4035 section 3.1.6): of the
+    // query's flags only RD is copied, as knotd and nsd answer.
+    response_.set_rcode(rcode::kNotImp);
+    response_.clear_cd();
   } else if (parsed != ParseResult::Ok) {
     response_.set_rcode(rcode::kFormErr);
   } else if (query_.edns.present && query_.edns.version != 0) {
@@ -160,10 +163,6 @@ void Answerer::answer_internet(Transport transport) noexcept {
     // IXFR over UDP is valid (RFC 1995 section 2), so not FORMERR: NOTIMP until
     // transfers exist; over TCP, REFUSED like AXFR.
     response_.set_rcode(transport == Transport::Udp ? rcode::kNotImp : rcode::kRefused);
-    return;
-  }
-  if (qtype == rrtype::kMailb || qtype == rrtype::kMaila) {
-    response_.set_rcode(rcode::kNotImp);
     return;
   }
   ptr_ = PtrView{};

@@ -71,6 +71,10 @@ void MessageWriter::set_aa(bool on) noexcept {
   h[2] = static_cast<uint8_t>(on ? h[2] | flag::kAa : h[2] & ~flag::kAa);
 }
 
+void MessageWriter::clear_cd() noexcept {
+  w_.data()[3] &= static_cast<uint8_t>(~flag::kCd);
+}
+
 void MessageWriter::set_tc() noexcept {
   w_.data()[2] |= flag::kTc;
 }

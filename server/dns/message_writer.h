@@ -36,6 +36,7 @@ class MessageWriter {
 
   void set_rcode(uint8_t rcode) noexcept;
   void set_aa(bool on) noexcept;
+  void clear_cd() noexcept;  // the CD bit begin() copied from the query
   void set_tc() noexcept;
   uint8_t rcode() const noexcept;
 

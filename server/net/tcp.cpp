@@ -141,6 +141,15 @@ void Worker::tcp_read(TcpConn& c, ssize_t nread) {
   bool snapshot = false;
   while (c.in_len - pos >= 2) {
     size_t len = size_t(c.in[pos]) << 8 | c.in[pos + 1];
+    if (len == 0) {
+      // A zero-length message is no DNS message: the stream is not DNS, close it (as
+      // knotd and nsd do). Answers the socket takes at once go out before it closes.
+      if (snapshot) source_.end();
+      c.in_len = 0;
+      tcp_flush(c);
+      tcp_close(c);
+      return;
+    }
     if (c.in_len - pos - 2 < len) break;
     if (!snapshot) snapshot = source_.begin();
     if (snapshot) answer_tcp(c.in.data() + pos + 2, len, c);

@@ -351,12 +351,18 @@ TEST_CASE("opcodes other than QUERY get NOTIMP and QDCOUNT other than 1 gets FOR
   for (uint8_t opcode : {1, 2, 4, 5, 6, 15}) {
     wire::Query q = ptr_query(static_cast<uint16_t>(0x0500 + opcode));
     q.opcode = opcode;
-    auto r = udp.exchange(wire::build(q));
+    Bytes packet = wire::build(q);
+    packet[2] |= 0x01;  // RD
+    packet[3] |= 0x10;  // CD
+    auto r = udp.exchange(packet);
     INFO("opcode " << int(opcode));
     REQUIRE(r);
     CHECK(r->qr);
     CHECK(r->opcode == opcode);
     CHECK(r->rcode == wire::rcode::NOTIMP);
+    // Only RD is copied (ISC genreport's opcodeflg test).
+    CHECK(r->rd);
+    CHECK((r->bytes[3] & 0x10) == 0);
   }
   auto none = udp.exchange(wire::header(0x0600, 0x0100, 0, 0, 0, 0));
   REQUIRE(none);

@@ -97,3 +97,18 @@ TEST_CASE("tcp-max-per-client limits the connections of one client address, not 
   }
   CHECK(later);
 }
+
+TEST_CASE("a zero-length TCP message closes the connection, as knotd and nsd do") {
+  Rdnsd d;
+  wire::TcpClient c(d.port());
+  auto first = c.exchange(wire::build(ptr_query(0x5301)));
+  REQUIRE(first);
+  CHECK(first->an == 1);
+  REQUIRE(c.send_raw(Bytes{0, 0}));
+  CHECK(c.closed_by_peer(Millis(2000)));
+  // The server goes on serving other connections.
+  wire::TcpClient other(d.port());
+  auto r = other.exchange(wire::build(ptr_query(0x5302)));
+  REQUIRE(r);
+  CHECK(r->an == 1);
+}

@@ -42,7 +42,11 @@ inline void check_header(const Spec& spec, const Outcome& o, std::vector<std::st
   if (!(r[2] & 0x80)) bad.push_back("QR not set");
   if (q.size() >= 3 && ((r[2] ^ q[2]) & 0x78)) bad.push_back("OPCODE not copied");
   if (q.size() >= 3 && ((r[2] ^ q[2]) & 0x01)) bad.push_back("RD not copied (RFC 1035 4.1.1)");
-  if (q.size() >= 4 && ((r[3] ^ q[3]) & 0x10)) bad.push_back("CD not copied (RFC 4035 3.1.6)");
+  // CD belongs to QUERY (RFC 4035 3.1.6); other opcodes get NOTIMP with RD alone copied.
+  const bool query_opcode = q.size() >= 3 && (q[2] & 0x78) == 0;
+  if (q.size() >= 4 && query_opcode && ((r[3] ^ q[3]) & 0x10))
+    bad.push_back("CD not copied (RFC 4035 3.1.6)");
+  if (!query_opcode && (r[3] & 0x10)) bad.push_back("CD copied into a NOTIMP answer");
   if (r[3] & 0x80) bad.push_back("RA set by an authoritative-only server");
   if (r[3] & 0x40) bad.push_back("Z set (RFC 1035 4.1.1: must be zero)");
   if (r[3] & 0x20) bad.push_back("AD set without DNSSEC");

@@ -28,11 +28,15 @@ TEST_CASE("opcodes other than QUERY are NOTIMP") {
     CAPTURE(int{opcode});
     QueryBuilder b = q("2.0.192.in-addr.arpa.", kSoa);
     b.opcode = opcode;
+    b.cd = true;
     auto query = b.build();
     Reply r = f.ask_raw(query);
     REQUIRE(r.parsed());
     CHECK(r.rcode() == LDNS_RCODE_NOTIMPL);
     CHECK(r.opcode() == opcode);
+    // Of the flags, only RD is copied (CD belongs to QUERY, RFC 4035 section 3.1.6).
+    CHECK(ldns_pkt_rd(r.pkt.get()));
+    CHECK_FALSE(ldns_pkt_cd(r.pkt.get()));
     CHECK_FALSE(r.aa());
     CHECK(r.qd() == 1);
     CHECK(r.an() == 0);
@@ -229,7 +233,7 @@ TEST_CASE("other sections are skipped, bounded by the packet") {
   }
 }
 
-TEST_CASE("zone transfers and MAILA/MAILB") {
+TEST_CASE("zone transfers, and MAILA/MAILB answered as ordinary types") {
   Fixture f;
   for (uint16_t type : {kAxfr, kIxfr}) {
     CAPTURE(type);
@@ -245,8 +249,20 @@ TEST_CASE("zone transfers and MAILA/MAILB") {
   }
   // Outside our zones a transfer is simply refused.
   CHECK(f.ask(q("example.com.", kAxfr)).rcode() == LDNS_RCODE_REFUSED);
+  // MAILA and MAILB: no such records here, so NODATA (or NXDOMAIN) with the SOA, as
+  // knotd and nsd answer; never NOTIMP.
   for (uint16_t type : {kMailb, uint16_t{254}}) {
-    Reply r = f.ask(q("2.2.0.192.in-addr.arpa.", type));
-    CHECK(r.rcode() == LDNS_RCODE_NOTIMPL);
+    CAPTURE(type);
+    for (const char* name : {"2.0.192.in-addr.arpa.", "1.2.0.192.in-addr.arpa."}) {
+      Reply r = f.ask(q(name, type));
+      REQUIRE(r.parsed());
+      CHECK(r.rcode() == LDNS_RCODE_NOERROR);
+      CHECK(r.aa());
+      CHECK(r.an() == 0);
+      CHECK(r.ns() == 1);
+    }
+    Reply nx = f.ask(q("77.2.0.192.in-addr.arpa.", type));
+    CHECK(nx.rcode() == LDNS_RCODE_NXDOMAIN);
+    CHECK(nx.ns() == 1);
   }
 }
