@@ -81,14 +81,15 @@ class CommitScheduler {
   // Makes its check, timer and async handles on `loop` (which must outlive them). Once.
   void start(uv_loop_t& loop);
 
-  // Answers `request` from `from`: now (a request that is not groupable, after the
-  // group), or after the commit of the group it joins. `from` must stay valid until
-  // all its answers are given: a submitter that goes away with answers owed calls
-  // flush() first (its answers are then given to it; its writes are applied).
+  // Answers `request` from `from` (after start()): now (a request that is not
+  // groupable, after the group), or after the commit of the group it joins. `from` must stay valid
+  // until all its answers are given: a submitter that goes away with answers owed calls flush()
+  // first (its answers are then given to it; its writes are applied).
   void submit(Submitter& from, Prepared request);
-  // submit() from any thread: queued and submitted on the loop thread (uv_async). The
-  // scheduler keeps `from` until its answer is given, on the loop thread. Returns false
-  // (and drops the request) once close() has begun.
+  // submit() from any thread, once start() has returned: queued and submitted on the
+  // loop thread (uv_async). The scheduler keeps `from` until its answer is given, on the
+  // loop thread (`from` hands it to its own thread). Returns false (and drops the
+  // request) once close() has begun.
   bool post(std::shared_ptr<Submitter> from, Prepared request);
 
   // The group waiting now is committed at the next check, without waiting commit_wait

@@ -153,7 +153,6 @@ struct AdminServer::Impl {
     Connection* conn;
   };
 
-  Handler& handler;
   std::string path;
   uint32_t mode;
   AdminServerOptions options;
@@ -180,8 +179,7 @@ struct AdminServer::Impl {
   std::string last_refused;        // the peer of the last refused connection
 
   Impl(Handler& h, std::string p, uint32_t m, AdminServerOptions o)
-      : handler(h),
-        path(std::move(p)),
+      : path(std::move(p)),
         mode(m),
         options(std::move(o)),
         scheduler(h, CommitSchedulerOptions{options.commit_wait}) {
