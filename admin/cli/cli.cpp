@@ -176,72 +176,98 @@ void take_positionals(Invocation& inv, const Command& c, const std::vector<std::
 
 }  // namespace
 
-Invocation parse_args(const std::vector<std::string>& args, const char* env_socket) {
+namespace {
+
+// The arguments read so far, while parse_args reads them.
+struct ArgScan {
   Invocation inv;
-  inv.socket = env_socket && *env_socket ? env_socket : kDefaultSocket;
   const Command* cmd = nullptr;
   std::vector<std::string> pos;
   Json options = Json::object();  // after the positionals in the request
-  bool help = false, no_more_options = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (no_more_options || a.size() < 2 || a[0] != '-') {
-      if (!cmd) {
-        cmd = find_command(a);
-        if (!cmd) throw UsageError("unknown command '" + a + "'");
-        inv.command = a;
-        inv.request["op"] = a;
-      } else {
-        pos.push_back(a);
-      }
-      continue;
-    }
-    if (a == "--") {
-      no_more_options = true;
-      continue;
-    }
-    size_t eq = a.find('=');
-    std::string flag = a.substr(0, eq);
-    std::optional<std::string> inline_value;
-    if (eq != std::string::npos) inline_value = a.substr(eq + 1);
-    auto value = [&]() -> std::string {
-      if (inline_value) return *inline_value;
-      if (i + 1 >= args.size()) throw UsageError("option " + flag + " needs a value");
-      return args[++i];
-    };
-    if (flag == "--help" || flag == "-h") {
-      help = true;
-    } else if (flag == "--json" && !inline_value) {
-      inv.json = true;
-    } else if (flag == "--socket") {
-      inv.socket = value();
-    } else if (const Option* o = cmd ? find_option(*cmd, flag) : nullptr) {
-      if (o->kind == Kind::Flag && inline_value)
-        throw UsageError("option " + flag + " takes no value");
-      if (o->kind == Kind::Local)
-        inv.local[o->field] = value();
-      else
-        add_option(options, *o, o->kind == Kind::Flag ? "" : value());
-    } else {
-      throw UsageError("unknown option '" + flag + "'" +
-                       (cmd ? std::string(" for ") + cmd->name : ""));
-    }
+  bool help = false;
+};
+
+// A word that is not an option: the command, then its positionals.
+void take_word(ArgScan& scan, const std::string& word) {
+  if (scan.cmd) {
+    scan.pos.push_back(word);
+    return;
   }
-  if (help || (cmd && inv.command == "help")) {
-    if (cmd && inv.command != "help") inv.help_topic = inv.command;
+  scan.cmd = find_command(word);
+  if (!scan.cmd) throw UsageError("unknown command '" + word + "'");
+  scan.inv.command = word;
+  scan.inv.request["op"] = word;
+}
+
+// The option at args[i] (`--flag value` or `--flag=value`); moves `i` past its value.
+void take_option(ArgScan& scan, const std::vector<std::string>& args, size_t& i) {
+  const std::string& a = args[i];
+  size_t eq = a.find('=');
+  std::string flag = a.substr(0, eq);
+  std::optional<std::string> inline_value;
+  if (eq != std::string::npos) inline_value = a.substr(eq + 1);
+  auto value = [&]() -> std::string {
+    if (inline_value) return *inline_value;
+    if (i + 1 >= args.size()) throw UsageError("option " + flag + " needs a value");
+    return args[++i];
+  };
+  if (flag == "--help" || flag == "-h") {
+    scan.help = true;
+  } else if (flag == "--json" && !inline_value) {
+    scan.inv.json = true;
+  } else if (flag == "--socket") {
+    scan.inv.socket = value();
+  } else if (const Option* o = scan.cmd ? find_option(*scan.cmd, flag) : nullptr) {
+    if (o->kind == Kind::Flag && inline_value)
+      throw UsageError("option " + flag + " takes no value");
+    if (o->kind == Kind::Local)
+      scan.inv.local[o->field] = value();
+    else
+      add_option(scan.options, *o, o->kind == Kind::Flag ? "" : value());
+  } else {
+    throw UsageError("unknown option '" + flag + "'" +
+                     (scan.cmd ? std::string(" for ") + scan.cmd->name : ""));
+  }
+}
+
+// The invocation the whole command line makes: help, or the request with its
+// positionals first.
+Invocation finish_args(ArgScan& scan) {
+  Invocation& inv = scan.inv;
+  if (scan.help || (scan.cmd && inv.command == "help")) {
+    if (scan.cmd && inv.command != "help") inv.help_topic = inv.command;
     inv.command = "help";
-    if (cmd && cmd->name == std::string("help")) take_positionals(inv, *cmd, pos);
-    return inv;
+    if (scan.cmd && scan.cmd->name == std::string("help"))
+      take_positionals(inv, *scan.cmd, scan.pos);
+    return std::move(inv);
   }
-  if (!cmd) throw UsageError("no command given");
-  take_positionals(inv, *cmd, pos);
-  for (auto& [key, v] : options.items()) inv.request[key] = std::move(v);
+  if (!scan.cmd) throw UsageError("no command given");
+  take_positionals(inv, *scan.cmd, scan.pos);
+  for (auto& [key, v] : scan.options.items()) inv.request[key] = std::move(v);
   if (inv.command == "check" && inv.request.contains("ip") == inv.request.contains("zone"))
     throw UsageError(
         "check needs either an IP or --zone ZONE; usage: rdnsctl check IP | check "
         "--zone ZONE");
   if (inv.socket.empty()) throw UsageError("--socket needs a path");
-  return inv;
+  return std::move(inv);
+}
+
+}  // namespace
+
+Invocation parse_args(const std::vector<std::string>& args, const char* env_socket) {
+  ArgScan scan;
+  scan.inv.socket = env_socket && *env_socket ? env_socket : kDefaultSocket;
+  bool no_more_options = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (no_more_options || a.size() < 2 || a[0] != '-')
+      take_word(scan, a);
+    else if (a == "--")
+      no_more_options = true;
+    else
+      take_option(scan, args, i);
+  }
+  return finish_args(scan);
 }
 
 std::string usage(const std::string& command) {

@@ -166,53 +166,52 @@ void print_refusal(const Error& e, const std::string& file, const std::vector<si
   err << "\n";
 }
 
-}  // namespace
-
-int run(const std::vector<std::string>& args, const char* env_socket, std::istream& in,
-        std::ostream& out, std::ostream& err, const Terminal& term) {
-  Invocation inv;
-  std::vector<size_t> lines;
-  std::string file;
-  std::unique_ptr<ProgressBar> bar;
-  try {
-    inv = parse_args(args, env_socket);
-    if (inv.command == "help") {
-      out << usage(inv.help_topic);
-      return kOk;
-    }
-    if (inv.command == "export") return run_export(inv, out, err);
-    if (inv.command == "batch") file = load_batch(inv, in, lines);
-    if (inv.command == "import") file = load_import(inv, lines, err, term, bar);
-  } catch (const UsageError& e) {
-    bar.reset();
-    err << "rdnsctl: " << e.what() << "\nTry 'rdnsctl --help' for more information.\n";
-    return kUsage;
-  }
-  // A batch's line is the request object with its "ops" array as read_batch wrote it:
-  // `request`, then `inv.ops` and `tail`, sent one after another.
-  std::string request = inv.request.dump(-1, ' ', false, Json::error_handler_t::replace);
+// What an invocation sends: a batch's line is the request object with its "ops" array as
+// read_batch wrote it, i.e. `head`, then `inv.ops` and `tail`, sent one after another.
+struct RequestParts {
+  std::string head;
   std::string_view tail;
+};
+
+RequestParts request_parts(const Invocation& inv) {
+  RequestParts parts{inv.request.dump(-1, ' ', false, Json::error_handler_t::replace), {}};
   if (!inv.ops.empty()) {
-    request.pop_back();
-    request += request.size() > 1 ? ",\"ops\":" : "\"ops\":";
-    tail = "}";
+    parts.head.pop_back();
+    parts.head += parts.head.size() > 1 ? ",\"ops\":" : "\"ops\":";
+    parts.tail = "}";
   }
-  size_t size = request.size() + inv.ops.size() + tail.size();
+  return parts;
+}
+
+// Sends the request and reads the answer line into `line`; the progress bar (if any) is
+// gone when it returns. Returns kOk, or the exit code of a request too large to send or
+// a server that cannot be reached.
+int send_request(const Invocation& inv, std::string& line, std::unique_ptr<ProgressBar>& bar,
+                 std::ostream& err) {
+  RequestParts parts = request_parts(inv);
+  size_t size = parts.head.size() + inv.ops.size() + parts.tail.size();
   if (size > kMaxLine) {
     bar.reset();
     err << "rdnsctl: the request is " << size << " bytes, more than the " << kMaxLine
         << " bytes the server takes in one request; split the " << inv.command << "\n";
     return kUsage;
   }
-  std::string line;
   try {
-    line = round_trip(inv.socket, {request, inv.ops, tail});
+    line = round_trip(inv.socket, {parts.head, inv.ops, parts.tail});
   } catch (const ConnectError& e) {
     bar.reset();
     err << "rdnsctl: " << e.what() << "\n";
     return kUnreachable;
   }
   bar.reset();
+  return kOk;
+}
+
+// Prints the server's answer line (as JSON, or for people) and its warnings; returns
+// the exit code. `file` and `lines` place a refused batch or import op in its file.
+int report(const Invocation& inv, const std::string& line, const std::string& file,
+           const std::vector<size_t>& lines, std::ostream& out, std::ostream& err,
+           const Terminal& term) {
   std::string why;
   auto answer = parse_answer(line, &why);
   if (!answer) {
@@ -237,6 +236,33 @@ int run(const std::vector<std::string>& args, const char* env_socket, std::istre
   print_answer(inv.command, answer->body, text);
   print_paged(text.str(), out, term);
   return kOk;
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, const char* env_socket, std::istream& in,
+        std::ostream& out, std::ostream& err, const Terminal& term) {
+  Invocation inv;
+  std::vector<size_t> lines;
+  std::string file;
+  std::unique_ptr<ProgressBar> bar;
+  try {
+    inv = parse_args(args, env_socket);
+    if (inv.command == "help") {
+      out << usage(inv.help_topic);
+      return kOk;
+    }
+    if (inv.command == "export") return run_export(inv, out, err);
+    if (inv.command == "batch") file = load_batch(inv, in, lines);
+    if (inv.command == "import") file = load_import(inv, lines, err, term, bar);
+  } catch (const UsageError& e) {
+    bar.reset();
+    err << "rdnsctl: " << e.what() << "\nTry 'rdnsctl --help' for more information.\n";
+    return kUsage;
+  }
+  std::string line;
+  if (int rc = send_request(inv, line, bar, err); rc != kOk) return rc;
+  return report(inv, line, file, lines, out, err, term);
 }
 
 }  // namespace rdnsd::admin::cli

@@ -1,5 +1,6 @@
 #include "admin/ops/handler.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -73,21 +74,29 @@ bool Handler::groupable(const Prepared& request) {
 
 // The request boundary: nothing thrown below gets past here.
 Response Handler::respond(Prepared request) {
+  change_ = {};
+  Response r = answer(request);
+  r.change = std::move(change_);
+  change_ = {};
+  return r;
+}
+
+Response Handler::answer(Prepared& request) {
   Parsed& parsed = request.parsed;
   const Peer& peer = request.peer;
-  if (!parsed.request) return {encode_error(parsed.error, parsed.tag), nullptr};
+  if (!parsed.request) return {encode_error(parsed.error, parsed.tag), nullptr, {}};
   try {
     if (const auto* e = std::get_if<ExportRequest>(&*parsed.request))
-      return {"", export_zone(*e, parsed.tag)};
-    return {encode_ok(handle(*parsed.request, peer), parsed.tag), nullptr};
+      return {"", export_zone(*e, parsed.tag), {}};
+    return {encode_ok(handle(*parsed.request, peer), parsed.tag), nullptr, {}};
   } catch (const zonestore::BatchError& e) {
-    return {encode_error(Error{e.code(), e.what(), e.index()}, parsed.tag), nullptr};
+    return {encode_error(Error{e.code(), e.what(), e.index()}, parsed.tag), nullptr, {}};
   } catch (const StoreError& e) {
-    return {store_error(e, parsed.tag), nullptr};
+    return {store_error(e, parsed.tag), nullptr, {}};
   } catch (const std::exception& e) {
-    return {internal_error(e.what(), parsed.tag), nullptr};
+    return {internal_error(e.what(), parsed.tag), nullptr, {}};
   } catch (...) {
-    return {internal_error(nullptr, parsed.tag), nullptr};
+    return {internal_error(nullptr, parsed.tag), nullptr, {}};
   }
 }
 
@@ -138,7 +147,8 @@ void add_serials(Json& out, const std::vector<zonestore::ZoneSerial>& serials) {
 void check_zone_name(const std::string& name) {
   if (name.find('/') == std::string::npos) return;
   std::string why;
-  if (!names::parse_prefix(name, &why)) throw StoreError(code::kBadAddress, "'" + name + "': " + why);
+  if (!names::parse_prefix(name, &why))
+    throw StoreError(code::kBadAddress, "'" + name + "': " + why);
 }
 
 std::string actor_of(const std::optional<std::string>& given, const Peer& peer) {
@@ -147,11 +157,19 @@ std::string actor_of(const std::optional<std::string>& given, const Peer& peer) 
 }
 
 void Handler::written(const std::vector<zonestore::ZoneSerial>& serials) {
-  if (options_.on_write) options_.on_write(serials);
+  ++change_.writes;
+  for (const auto& s : serials) {
+    auto same = [&](const zonestore::ZoneSerial& z) { return z.zone == s.zone; };
+    auto at = std::find_if(change_.serials.begin(), change_.serials.end(), same);
+    if (at == change_.serials.end())
+      change_.serials.push_back(s);
+    else
+      at->serial = s.serial;
+  }
 }
 
 void Handler::zones_changed() {
-  if (options_.on_zones_changed) options_.on_zones_changed();
+  change_.zones_changed = true;
 }
 
 Json Handler::set(const SetRequest& r, const Peer& peer) {
@@ -254,7 +272,16 @@ Json Handler::batch(const BatchRequest& r, const Peer& peer) {
 
 // The writes of the group become one apply_each; the answers are made as set() and
 // unset() make theirs, in request order.
-std::vector<std::string> Handler::respond_group(const std::vector<Prepared>& group) {
+std::vector<std::string> Handler::respond_group(const std::vector<Prepared>& group,
+                                                Change* change) {
+  change_ = {};
+  std::vector<std::string> answers = answer_group(group);
+  if (change) *change = std::move(change_);
+  change_ = {};
+  return answers;
+}
+
+std::vector<std::string> Handler::answer_group(const std::vector<Prepared>& group) {
   std::vector<std::string> answers(group.size());
   std::vector<size_t> writes;  // index in `group` of each op
   try {

@@ -3,8 +3,11 @@
 // failure into a JSON error with a stable code (docs/ADMIN-PROTOCOL.md).
 //
 // Threading: a Handler is the store's single writer. Call handle_line(), respond(),
-// respond_group() and handle() from one thread only (the admin server's loop thread);
-// set_zone_defaults() may be called from any thread (SIGHUP reload).
+// respond_group() and handle() from one thread only (the commit scheduler's loop
+// thread); set_zone_defaults() may be called from any thread (SIGHUP reload).
+//
+// The Handler tells what each request committed in its result (Response::change,
+// respond_group's `change`); the commit scheduler turns that into on-commit events.
 #include <cstdint>
 #include <ctime>
 #include <functional>
@@ -15,9 +18,9 @@
 #include <string_view>
 #include <vector>
 
-#include "conf/config.h"
 #include "admin/ops/fcrdns.h"
 #include "admin/protocol/protocol.h"
+#include "conf/config.h"
 #include "zonestore/store.h"
 
 namespace rdnsd::admin {
@@ -32,11 +35,6 @@ struct HandlerOptions {
   conf::ZoneDefaults zone_defaults;
   // Seconds since the epoch for timestamps and time-based serial policies.
   std::function<std::time_t()> clock = [] { return std::time(nullptr); };
-  // Called after every committed record write with the new serial of each touched zone
-  // (e.g. to send NOTIFY). Runs on the handler's thread; must not throw.
-  std::function<void(const std::vector<zonestore::ZoneSerial>&)> on_write;
-  // Called after zone-add / zone-remove changed the set of zones. Same rules.
-  std::function<void()> on_zones_changed;
   // Fetches the A/AAAA records of PTR targets: for sets in zones whose fcrdns mode is
   // warn or require (before the write transaction), and for check. Null: such sets are
   // refused (require) or warned about (warn) as unresolvable.
@@ -54,11 +52,24 @@ class AnswerStream {
   virtual bool next(std::string& out, size_t budget) = 0;
 };
 
+// What requests durably changed (the on-commit event, admin/ops/commit_scheduler.h):
+// filled in after the commit, whatever the answer says (a request whose answer failed
+// after its commit still reports the commit).
+struct Change {
+  // The new serial of each zone whose records changed, one entry per zone (its last
+  // serial), in the order the zones were first touched.
+  std::vector<zonestore::ZoneSerial> serials;
+  size_t writes = 0;           // requests whose record writes were committed
+  bool zones_changed = false;  // zone-add / zone-remove changed the set of zones
+  bool empty() const { return writes == 0 && !zones_changed; }
+};
+
 // The answer to one request line: the whole line (without its newline), or a stream
-// that produces it.
+// that produces it, and what the request committed.
 struct Response {
   std::string line;
   std::unique_ptr<AnswerStream> stream;  // set: `line` is empty and the stream has it all
+  Change change;
 };
 
 // A request line parsed and waiting for its answer (Handler::prepare).
@@ -91,11 +102,12 @@ class Handler {
   // have answered it alone at that point: first the forward-confirmation lookups of all
   // the sets run together (before any write transaction), then every write is applied
   // in its own nested transaction of ONE write transaction with ONE durable commit
-  // (Store::apply_each), then on_write is called for each applied write, in order. If
-  // that commit fails, every write of the group is answered `internal` (nothing was
-  // written). One answer line (without its newline) per request; a request that is not
-  // groupable is answered `internal`. Never throws.
-  std::vector<std::string> respond_group(const std::vector<Prepared>& group);
+  // (Store::apply_each). If that commit fails, every write of the group is answered
+  // `internal` (nothing was written). One answer line (without its newline) per request;
+  // a request that is not groupable is answered `internal`. What the commit changed goes
+  // to `*change` when given (all the applied writes together). Never throws.
+  std::vector<std::string> respond_group(const std::vector<Prepared>& group,
+                                         Change* change = nullptr);
 
   // Applies one parsed request and returns the answer's fields (without "ok"). Throws
   // zonestore::StoreError (zonestore::BatchError for a batch) with a protocol code, or
@@ -108,6 +120,9 @@ class Handler {
   void set_resolver(std::shared_ptr<fcrdns::Resolver> resolver);
 
  private:
+  // respond() and respond_group() without taking change_.
+  Response answer(Prepared& request);
+  std::vector<std::string> answer_group(const std::vector<Prepared>& group);
   Json set(const SetRequest& r, const Peer& peer);
   Json unset(const UnsetRequest& r, const Peer& peer);
   // The answer fields of an applied set or unset (shared by respond and respond_group).
@@ -140,11 +155,14 @@ class Handler {
   std::vector<fcrdns::Forward> resolve(const std::vector<std::string>& names);
 
   zonestore::ZoneSettings zone_settings(const ZoneAddRequest& r) const;
+  // Record what a committed write changed, into change_ (taken by respond and
+  // respond_group).
   void written(const std::vector<zonestore::ZoneSerial>& serials);
   void zones_changed();
 
   zonestore::Store& store_;
   HandlerOptions options_;
+  Change change_;                      // what the request being answered committed so far
   mutable std::mutex defaults_mutex_;  // guards options_.zone_defaults and options_.resolver
 };
 

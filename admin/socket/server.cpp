@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace rdnsd::admin {
@@ -26,8 +27,6 @@ constexpr size_t kReadBuffer = 64 * 1024;
 constexpr size_t kMaxQueued = 4 << 20;  // pause reading while this much waits to be sent
 // A streamed answer is made this much at a time, while less than twice as much waits.
 constexpr size_t kStreamPiece = 256 * 1024;
-// Most requests of one group commit: bounds the time the first of them waits.
-constexpr size_t kMaxGroup = 1000;
 // How long (ms) a connection counts as streaming after the last sign of it: requests
 // of a streaming connection may wait `commit_wait` for others to share their commit.
 constexpr uint64_t kStreamingMemory = 1000;
@@ -124,7 +123,8 @@ std::string peer_user(int fd) {
 // ---- the loop side ----
 
 struct AdminServer::Impl {
-  struct Connection {
+  // A connection is the submitter of its requests to the commit scheduler.
+  struct Connection final : Submitter {
     uv_pipe_t pipe;
     uv_shutdown_t shutdown;
     Impl* server = nullptr;
@@ -135,13 +135,17 @@ struct AdminServer::Impl {
     bool eof = false;  // the client half-closed: finish once the answers are out
     // An answer being written a piece at a time; later lines wait until it is done.
     std::unique_ptr<AnswerStream> stream;
-    size_t held = 0;           // requests of this connection in the group
-    std::string out;           // their answers, while flush() collects them
+    size_t pending = 0;        // requests submitted and not yet answered
+    std::string out;           // answers given and not yet sent (delivered() sends them)
     bool counted = false;      // admitted: counts against max_connections
     uint64_t last_active = 0;  // loop time (ms) of its last byte in or out
     // Loop time (ms) until which the connection counts as streaming: at the last commit
     // that answered it, it had already sent more (it does not wait for each answer).
     uint64_t streaming_until = 0;
+
+    bool streaming() const override { return streaming_until > uv_now(&server->loop); }
+    void answer(Response response) override;
+    void delivered(bool group) override;
   };
   struct Write {
     uv_write_t req;
@@ -149,7 +153,6 @@ struct AdminServer::Impl {
     Connection* conn;
   };
 
-  Handler& handler;
   std::string path;
   uint32_t mode;
   AdminServerOptions options;
@@ -161,18 +164,9 @@ struct AdminServer::Impl {
   bool started = false, stopped = false;
   std::unordered_set<Connection*> connections;
   std::vector<char> read_buffer = std::vector<char>(kReadBuffer);
-  // Group commit: the groupable requests read since the last flush, on any connection,
-  // in the order read, and whose each one is. The check handle flushes them once the
-  // poll phase has read every ready connection; any other request flushes them first.
-  std::vector<Prepared> group;
-  std::vector<Connection*> group_conns;
-  uv_check_t flusher;
-  // The group may wait (options.commit_wait from `group_since`, on `lingerer`) while
-  // every request in it came from a streaming connection; `group_urgent` once one did
-  // not (its client waits for the answer before it sends more) or a client half-closed.
-  uv_timer_t lingerer;
-  uint64_t group_since = 0;
-  bool group_urgent = false;
+  // Every request goes to the scheduler, which holds the writes for their group commit
+  // and answers each connection through its Submitter side.
+  CommitScheduler scheduler;
   // Limits. `admitted` connections count against max_connections. The sweeper closes
   // connections idle since before the last poll began (`polled_at`, set by `poller`):
   // what a client did while a long request held the loop is not seen as idleness.
@@ -185,7 +179,10 @@ struct AdminServer::Impl {
   std::string last_refused;        // the peer of the last refused connection
 
   Impl(Handler& h, std::string p, uint32_t m, AdminServerOptions o)
-      : handler(h), path(std::move(p)), mode(m), options(std::move(o)) {
+      : path(std::move(p)),
+        mode(m),
+        options(std::move(o)),
+        scheduler(h, CommitSchedulerOptions{options.commit_wait}) {
     if (options.max_connections == 0) options.max_connections = 1;
   }
 
@@ -205,9 +202,6 @@ struct AdminServer::Impl {
   void on_read(Connection* c, ssize_t nread);
   void take_lines(Connection* c);
   void answer(Connection* c, std::string_view line);
-  void hold(Connection* c, Prepared request);
-  void check_group();  // after each poll phase: flush now, or wait for the group's time
-  void flush();        // answers the group, after its one commit
   void note_streaming(Connection* c);
   void send(Connection* c, std::string data);
   void pump(Connection* c);    // writes more of c->stream while the queue is short
@@ -286,7 +280,7 @@ void AdminServer::Impl::sweep() {
   std::vector<Connection*> idle;
   for (Connection* c : connections) {
     // A connection whose requests wait for the commit is waiting for the server.
-    if (c->held > 0 || uv_is_closing(reinterpret_cast<uv_handle_t*>(&c->pipe))) continue;
+    if (c->pending > 0 || uv_is_closing(reinterpret_cast<uv_handle_t*>(&c->pipe))) continue;
     if (c->last_active < polled_at && polled_at - c->last_active >= timeout) idle.push_back(c);
   }
   for (Connection* c : idle) {
@@ -323,11 +317,11 @@ void AdminServer::Impl::on_read(Connection* c, ssize_t nread) {
     if (!blank(c->buffer) && c->buffer.size() <= kMaxLine + 1) answer(c, c->buffer);
     c->buffer.clear();
     c->eof = true;
-    if (c->held > 0) group_urgent = true;  // nothing more comes from it
+    if (c->pending > 0) scheduler.hurry();  // nothing more comes from it
     if (c->stream)
       pump(c);
-    else if (c->held == 0)
-      finish(c);  // else flush() does, once the held answers are sent
+    else if (c->pending == 0)
+      finish(c);  // else delivered() does, once the answers owed are sent
   } else if (nread < 0) {
     close_connection(c);  // reset by the peer: nothing more to say
   }
@@ -350,7 +344,7 @@ void AdminServer::Impl::take_lines(Connection* c) {
   c->buffer.erase(0, start);
   c->scanned = c->stream ? 0 : c->buffer.size();
   if (!c->stream && (too_long || c->buffer.size() > kMaxLine + 1)) {
-    flush();  // held answers of this connection first (its lines came in earlier reads)
+    scheduler.flush();  // answers owed to this connection first (its earlier lines)
     send(c, encode_error({code::kBadRequest,
                           "request line is longer than " + std::to_string(kMaxLine) +
                               " bytes; closing the connection",
@@ -367,52 +361,42 @@ void AdminServer::Impl::take_lines(Connection* c) {
   }
 }
 
-// A set, an unset or a malformed line waits in the group; any other request is answered
-// at once, after the group (it must see the writes read before it).
+// Every request goes to the scheduler: a set, an unset or a malformed line waits for its
+// group commit; any other request is answered at once, after the group.
 void AdminServer::Impl::answer(Connection* c, std::string_view line) {
   if (blank(line)) return;
-  Response r;
   try {
     Prepared request = Handler::prepare(line, c->peer);
-    if (Handler::groupable(request)) return hold(c, std::move(request));
-    flush();
-    r = handler.respond(std::move(request));
+    ++c->pending;
+    scheduler.submit(*c, std::move(request));
   } catch (const std::exception& e) {
-    r.line = encode_error({code::kInternal, std::string("internal error: ") + e.what(), {}}, {});
+    send(c, encode_error({code::kInternal, std::string("internal error: ") + e.what(), {}}, {}) +
+                "\n");
   }
-  if (r.stream) {
-    c->stream = std::move(r.stream);  // take_lines stops; the caller pumps
+}
+
+// A streamed answer (export) is taken here; take_lines stops at it and the caller pumps.
+void AdminServer::Impl::Connection::answer(Response response) {
+  --pending;
+  if (response.stream) {
+    stream = std::move(response.stream);
     return;
   }
-  r.line += '\n';
-  send(c, std::move(r.line));
+  out += response.line;
+  out += '\n';
 }
 
-void AdminServer::Impl::hold(Connection* c, Prepared request) {
-  const uint64_t now = uv_now(&loop);
-  if (group.empty()) group_since = now;
-  if (c->streaming_until <= now) group_urgent = true;  // its client waits for the answer
-  group.push_back(std::move(request));
-  group_conns.push_back(c);
-  ++c->held;
-  if (group.size() >= kMaxGroup) flush();
-}
-
-// A client that sends one write and waits for its answer gets it after the next commit,
-// at once. Writes from streaming connections (pipelining, or sending at their own pace)
-// wait up to commit_wait for more to share their commit: on a virtualized disk a commit
-// costs the admin thread about 210 us of CPU, most of it the kernel's, and each write in
-// it about 75 us more (bench/RESULTS.md). With commit_wait zero, every group is flushed
-// here in the loop turn that read it.
-void AdminServer::Impl::check_group() {
-  if (group.empty()) return;
-  const auto wait = uint64_t(options.commit_wait.count());
-  const uint64_t now = uv_now(&loop);
-  if (group_urgent || now >= group_since + wait) return flush();
-  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&lingerer)))
-    uv_timer_start(
-        &lingerer, [](uv_timer_t* t) { impl_of(reinterpret_cast<uv_handle_t*>(t))->flush(); },
-        group_since + wait - now, 0);
+// A group's answers go out after the streaming check, in one write. Connections that
+// closed meanwhile still had their writes applied (their lines had arrived whole), but
+// get no answer.
+void AdminServer::Impl::Connection::delivered(bool group) {
+  if (closing) {
+    out.clear();
+    return;
+  }
+  if (group && server->scheduler.options().commit_wait.count() > 0) server->note_streaming(this);
+  if (!out.empty()) server->send(this, std::exchange(out, {}));
+  if (group && eof && pending == 0 && !stream) server->finish(this);  // it half-closed
 }
 
 // Bytes that arrived while the connection's requests were being committed (or a partial
@@ -425,38 +409,6 @@ void AdminServer::Impl::note_streaming(Connection* c) {
                              ioctl(fd, FIONREAD, &pending) == 0 && pending > 0)) {
     uv_update_time(&loop);
     c->streaming_until = uv_now(&loop) + kStreamingMemory;
-  }
-}
-
-// One durable commit for the whole group, then every answer, each connection's in the
-// order of its requests and in one write. Connections that closed meanwhile still have
-// their writes applied (their lines had arrived whole), but get no answer.
-void AdminServer::Impl::flush() {
-  uv_timer_stop(&lingerer);
-  group_urgent = false;
-  if (group.empty()) return;
-  std::vector<Prepared> requests = std::move(group);
-  std::vector<Connection*> conns = std::move(group_conns);
-  group.clear();
-  group_conns.clear();
-  std::vector<std::string> answers = handler.respond_group(requests);
-  std::vector<Connection*> answered;
-  for (size_t i = 0; i < conns.size(); ++i) {
-    Connection* c = conns[i];
-    --c->held;
-    if (c->out.empty()) answered.push_back(c);
-    c->out += answers[i];
-    c->out += '\n';
-  }
-  if (options.commit_wait.count() > 0)
-    for (Connection* c : answered)
-      if (!c->closing) note_streaming(c);
-  for (Connection* c : answered) {
-    std::string data = std::move(c->out);
-    c->out.clear();
-    if (c->closing) continue;
-    send(c, std::move(data));
-    if (c->eof && c->held == 0 && !c->stream) finish(c);  // it half-closed: that was all
   }
 }
 
@@ -540,7 +492,7 @@ void AdminServer::Impl::close_connection(Connection* c) {
   if (uv_is_closing(h)) return;
   uv_close(h, [](uv_handle_t* h) {
     Connection* c = conn_of(h);
-    if (c->held > 0) c->server->flush();  // the group must not outlive a connection
+    if (c->pending > 0) c->server->scheduler.flush();  // answers owed must not outlive it
     if (c->counted) --c->server->admitted;
     c->server->connections.erase(c);
     delete c;
@@ -548,11 +500,9 @@ void AdminServer::Impl::close_connection(Connection* c) {
 }
 
 void AdminServer::Impl::shut_down() {
-  flush();  // requests read whole are applied
+  scheduler.close();  // requests read whole are applied
   uv_close(reinterpret_cast<uv_handle_t*>(&listener), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&flusher), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&lingerer), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweeper), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&poller), nullptr);
   log_refusals(true);
@@ -574,6 +524,10 @@ const std::string& AdminServer::socket_path() const {
   return impl_->path;
 }
 
+CommitScheduler& AdminServer::scheduler() {
+  return impl_->scheduler;
+}
+
 void AdminServer::start() {
   Impl& s = *impl_;
   std::lock_guard lock(s.mutex);
@@ -585,13 +539,7 @@ void AdminServer::start() {
   uv_pipe_init(&s.loop, &s.listener, 0);
   s.listener.data = &s;
   s.wakeup.data = &s;
-  s.flusher.data = &s;
-  uv_check_init(&s.loop, &s.flusher);
-  uv_check_start(&s.flusher, [](uv_check_t* h) {
-    Impl::impl_of(reinterpret_cast<uv_handle_t*>(h))->check_group();
-  });
-  s.lingerer.data = &s;
-  uv_timer_init(&s.loop, &s.lingerer);
+  s.scheduler.start(s.loop);
   s.sweeper.data = &s;
   uv_timer_init(&s.loop, &s.sweeper);  // started by the first connection
   s.poller.data = &s;

@@ -2,13 +2,14 @@
 // The admin socket: a Unix stream socket speaking the admin protocol (one JSON object per
 // line each way, docs/ADMIN-PROTOCOL.md), served by a libuv loop on its own thread.
 //
-// That thread is the only one that calls the Handler, so it is the store's single
-// writer. Requests on one connection are answered in order; any number of connections
-// may be open at once. Sets and unsets waiting together, on one connection or several,
-// are applied with one durable commit (group commit, docs/ADMIN-PROTOCOL.md) and
-// answered after it. A line longer than kMaxLine gets a bad_request answer and the
-// connection is closed. A client that disconnects mid-line leaves no trace; a last line
-// without its newline before a clean end of input (shutdown(SHUT_WR)) is still answered.
+// The server is the transport only: every request goes to its CommitScheduler, on that
+// thread, which calls the Handler (the store's single writer), applies sets and unsets
+// waiting together, on one connection or several, with one durable commit (group
+// commit, docs/ADMIN-PROTOCOL.md) and answers them after it. Requests on one connection
+// are answered in order; any number of connections may be open at once. A line longer than kMaxLine
+// gets a bad_request answer and the connection is closed. A client that disconnects mid-line leaves
+// no trace; a last line without its newline before a clean end of input (shutdown(SHUT_WR)) is
+// still answered.
 //
 // Limits: at most max_connections are open at once; one more gets a `busy` error line
 // and is closed. A connection that has neither sent a byte nor taken any of its pending
@@ -20,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "admin/ops/commit_scheduler.h"
 #include "admin/ops/handler.h"
 
 namespace rdnsd::admin {
@@ -62,6 +64,12 @@ class AdminServer {
   void stop();
 
   const std::string& socket_path() const;
+
+  // The commit scheduler every request of this server goes through (made with
+  // options.commit_wait). Subscribe on-commit listeners before start(); after start() it
+  // belongs to the server's thread (only its post() is thread-safe). Lives as long as
+  // the server.
+  CommitScheduler& scheduler();
 
  private:
   struct Impl;

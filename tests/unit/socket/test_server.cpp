@@ -27,8 +27,8 @@
 
 #include "admin/cli/cli.h"
 #include "admin/socket/server.h"
-#include "zonestore/store.h"
 #include "tests/support/tempdir.h"
+#include "zonestore/store.h"
 
 using namespace rdnsd;
 using admin::Json;
@@ -123,7 +123,9 @@ struct Fixture {
   std::unique_ptr<admin::Handler> handler;
   std::unique_ptr<admin::AdminServer> server;
 
-  explicit Fixture(admin::HandlerOptions options = {}, admin::AdminServerOptions limits = {}) {
+  // `on_commit`, if set, is subscribed to the server's commit scheduler before it starts.
+  explicit Fixture(admin::HandlerOptions options = {}, admin::AdminServerOptions limits = {},
+                   admin::CommitListener on_commit = {}) {
     zonestore::StoreOptions o;
     o.path = dir.path + "/db";
     o.map_size = 1ull << 28;
@@ -132,6 +134,7 @@ struct Fixture {
                      std::time(nullptr));
     handler = std::make_unique<admin::Handler>(*store, std::move(options));
     server = std::make_unique<admin::AdminServer>(*handler, socket_path, 0600, std::move(limits));
+    if (on_commit) server->scheduler().subscribe(std::move(on_commit));
     server->start();
   }
   ~Fixture() { server->stop(); }
@@ -214,21 +217,19 @@ bool works(Conn& c) {
   return l && Json::parse(*l)["ok"] == true;
 }
 
-// Holds the server's thread in on_write after the first commit until `release` is set, so
-// that what a client sends meanwhile waits in its socket.
+// Holds the server's thread in an on-commit listener after the first commit until
+// `release` is set, so that what a client sends meanwhile waits in its socket.
 struct HeldFirstWrite {
   std::promise<void> blocked, release;
   std::shared_future<void> go = release.get_future().share();
-  int writes = 0;
-  admin::HandlerOptions options() {
-    admin::HandlerOptions h;
-    h.on_write = [this](const std::vector<zonestore::ZoneSerial>&) {
-      if (++writes == 1) {
+  int commits = 0;
+  admin::CommitListener listener() {
+    return [this](const admin::Change&) {
+      if (++commits == 1) {
         blocked.set_value();
         go.wait();
       }
     };
-    return h;
   }
   bool wait_blocked() {
     return blocked.get_future().wait_for(std::chrono::milliseconds(kWaitMs)) ==
@@ -560,20 +561,18 @@ TEST_CASE("a malformed line among pipelined writes gets its error and the others
 
 TEST_CASE(
     "writes of two connections share a commit and each connection gets its answers in order") {
-  // The first write blocks the server's thread in on_write while both clients send, so
-  // that both connections are ready when it reads again.
+  // The first commit blocks the server's thread in its listener while both clients send,
+  // so that both connections are ready when it reads again.
   std::promise<void> blocked, release;
   std::shared_future<void> go = release.get_future().share();
-  std::vector<std::vector<zonestore::ZoneSerial>> written;
-  admin::HandlerOptions h;
-  h.on_write = [&](const std::vector<zonestore::ZoneSerial>& serials) {
-    written.push_back(serials);
-    if (written.size() == 1) {
+  std::vector<admin::Change> committed;
+  Fixture f({}, {}, [&](const admin::Change& change) {
+    committed.push_back(change);
+    if (committed.size() == 1) {
       blocked.set_value();
       go.wait();
     }
-  };
-  Fixture f(h);
+  });
   const uint32_t before = f.store->zone("192.0.2.0/24")->serial;
   Conn a(f.socket_path), b(f.socket_path);
   a.send_text(set_line("2001:db8::1", "blocker.example", "blocker"));
@@ -605,10 +604,13 @@ TEST_CASE(
   std::sort(serials.begin(), serials.end());
   for (size_t k = 0; k < serials.size(); ++k) CHECK(serials[k] == before + 1 + k);  // one each
   CHECK(last_txnid(*f.store) - txn == 1);  // both connections' 100 sets: one commit
-  // on_write: once per request, with its own serial, after the commit.
-  REQUIRE(written.size() == 101);
-  for (size_t k = 1; k < written.size(); ++k)
-    CHECK(written[k].at(0).zone == "2.0.192.in-addr.arpa.");
+  // The listener: once per commit, after it, with its writes and the zone's last serial.
+  REQUIRE(committed.size() == 2);
+  CHECK(committed[0].writes == 1);
+  CHECK(committed[1].writes == 100);
+  REQUIRE(committed[1].serials.size() == 1);
+  CHECK(committed[1].serials[0].zone == "2.0.192.in-addr.arpa.");
+  CHECK(committed[1].serials[0].serial == before + 100);
   b.send_text(R"({"op":"show","ip":"192.0.2.75"})"
               "\n");
   CHECK(b.answer()["record"]["ip"] == "192.0.2.75");
@@ -616,12 +618,12 @@ TEST_CASE(
 
 TEST_CASE(
     "a streaming client's writes wait commit-wait to share a commit, a waiting client's do not") {
-  // The first commit is held in on_write while the client sends its next write, so that
+  // The first commit is held in a listener while the client sends its next write, so that
   // the server sees bytes that came before their answer: the connection streams.
   HeldFirstWrite held;
   admin::AdminServerOptions o;
   o.commit_wait = std::chrono::milliseconds(400);
-  Fixture f(held.options(), o);
+  Fixture f({}, o, held.listener());
   Conn a(f.socket_path), b(f.socket_path);
   a.send_text(set_line("192.0.2.1", "s0.example", 0));
   REQUIRE(held.wait_blocked());
@@ -668,7 +670,7 @@ TEST_CASE("with commit-wait 0 a streaming client's writes are committed at once"
   HeldFirstWrite held;
   admin::AdminServerOptions o;
   o.commit_wait = std::chrono::milliseconds(0);
-  Fixture f(held.options(), o);
+  Fixture f({}, o, held.listener());
   Conn a(f.socket_path);
   a.send_text(set_line("192.0.2.1", "s0.example", 0));
   REQUIRE(held.wait_blocked());
@@ -770,13 +772,11 @@ TEST_CASE("an idle connection is closed after idle-timeout, a talking one is kep
 }
 
 TEST_CASE("a request that holds the server longer than idle-timeout does not make it idle") {
-  admin::HandlerOptions h;
-  h.on_write = [](const std::vector<zonestore::ZoneSerial>&) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  };
   admin::AdminServerOptions limits;
   limits.idle_timeout = std::chrono::seconds(1);
-  Fixture f(h, limits);
+  Fixture f({}, limits, [](const admin::Change&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  });
   Conn c(f.socket_path);
   c.send_text(set_line("192.0.2.1", "slow.example", "slow"));
   Json a = c.answer();
