@@ -207,6 +207,7 @@ struct AdminServer::Impl {
   void pump(Connection* c);    // writes more of c->stream while the queue is short
   void resume(Connection* c);  // reads again once nothing holds the connection back
   void finish(Connection* c);  // close after the queued answers went out
+  void release_slot(Connection* c);
   void close_connection(Connection* c);
   void shut_down();
 };
@@ -473,9 +474,18 @@ void AdminServer::Impl::send(Connection* c, std::string data) {
   }
 }
 
+// A connection that is closing no longer counts against max_connections: its client may
+// see the end of the stream (and connect again) before the close callback runs.
+void AdminServer::Impl::release_slot(Connection* c) {
+  if (!c->counted) return;
+  c->counted = false;
+  --admitted;
+}
+
 void AdminServer::Impl::finish(Connection* c) {
   if (c->closing) return;
   c->closing = true;
+  release_slot(c);
   auto* stream = reinterpret_cast<uv_stream_t*>(&c->pipe);
   uv_read_stop(stream);
   c->shutdown.data = c;
@@ -488,12 +498,12 @@ void AdminServer::Impl::finish(Connection* c) {
 
 void AdminServer::Impl::close_connection(Connection* c) {
   c->closing = true;
+  release_slot(c);
   auto* h = reinterpret_cast<uv_handle_t*>(&c->pipe);
   if (uv_is_closing(h)) return;
   uv_close(h, [](uv_handle_t* h) {
     Connection* c = conn_of(h);
     if (c->pending > 0) c->server->scheduler.flush();  // answers owed must not outlive it
-    if (c->counted) --c->server->admitted;
     c->server->connections.erase(c);
     delete c;
   });
