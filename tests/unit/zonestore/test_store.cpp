@@ -10,11 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "zonestore/codec.h"
+#include "tests/support/store_fixture.h"
+#include "zonestore/codec/keys.h"
+#include "zonestore/codec/ptr_value.h"
+#include "zonestore/codec/zone_value.h"
 #include "zonestore/names/names.h"
 #include "zonestore/names/serial.h"
 #include "zonestore/store.h"
-#include "tests/support/store_fixture.h"
 
 using namespace rdnsd;
 using namespace rdnsd::zonestore;
@@ -131,7 +133,7 @@ TEST_CASE("open migrates a schema 1 store: records keyed by owner name become ke
     CHECK(mdb_dbi_open(txn, "rr", 0, &rr) == MDB_NOTFOUND);  // gone
     std::string k1 = codec::meta_key(ip("192.0.2.1"));
     MDB_val k{k1.size(), k1.data()}, v;
-    REQUIRE(mdb_get(txn, fx.store->rr_dbi(), &k, &v) == 0);
+    REQUIRE(mdb_get(txn, fx.store->ptr_dbi(), &k, &v) == 0);
     std::string_view value(static_cast<char*>(v.mv_data), v.mv_size);
     CHECK(value.substr(0, 4) == "\0\0\0\x3c"s);
     CHECK(names::wire_to_text(value.substr(4)) == "A.example.");
@@ -852,19 +854,18 @@ Seen read_in(const Store& s, MDB_txn* txn, std::string_view address) {
   std::string_view apex_key, value;
   out.zone = find_zone_for_key(cur, qkey, apex_key, value);
   if (out.zone) {
-    ZoneWire w;
-    REQUIRE(decode_zone_wire(value, w));
+    codec::ZoneWire w;
+    REQUIRE(codec::decode_zone_wire(value, w));
     out.serial = w.serial;
   }
   mdb_cursor_close(cur);
   std::string pkey = codec::meta_key(ip(address));
   MDB_val k{pkey.size(), pkey.data()}, v;
-  if (mdb_get(txn, s.rr_dbi(), &k, &v) == 0) {
-    std::string_view rr(static_cast<const char*>(v.mv_data), v.mv_size);
-    REQUIRE(rr.size() > 4);
-    out.ttl = uint32_t(uint8_t(rr[0])) << 24 | uint32_t(uint8_t(rr[1])) << 16 |
-              uint32_t(uint8_t(rr[2])) << 8 | uint8_t(rr[3]);
-    out.target = names::wire_to_text(rr.substr(4));
+  if (mdb_get(txn, s.ptr_dbi(), &k, &v) == 0) {
+    codec::PtrValue rr;
+    REQUIRE(codec::decode_ptr_value(codec::view(v), rr));
+    out.ttl = rr.ttl;
+    out.target = names::wire_to_text(rr.target);
   }
   return out;
 }
@@ -939,8 +940,8 @@ TEST_CASE("find_zone_for_key and decode_zone_wire on the stored zones") {
   auto find = [&](std::string_view name) -> std::optional<std::string> {
     std::string_view apex_key, value;
     if (!find_zone_for_key(cur, key_of(name), apex_key, value)) return std::nullopt;
-    ZoneWire w;
-    CHECK(decode_zone_wire(value, w));
+    codec::ZoneWire w;
+    CHECK(codec::decode_zone_wire(value, w));
     return names::wire_to_text(names::key_to_wire(apex_key));
   };
   auto rev = [](std::string_view a) {
@@ -976,8 +977,8 @@ TEST_CASE("find_zone_for_key and decode_zone_wire on the stored zones") {
   // The fields of a stored zone as the answer path decodes them.
   std::string_view apex_key, value;
   REQUIRE(find_zone_for_key(cur, key_of(rev("192.0.2.9")), apex_key, value));
-  ZoneWire w{};
-  REQUIRE(decode_zone_wire(value, w));
+  codec::ZoneWire w{};
+  REQUIRE(codec::decode_zone_wire(value, w));
   CHECK(w.serial == serial_of(*s, kV4));
   CHECK(w.soa_ttl == 500);
   CHECK(w.refresh == 1000);
@@ -985,8 +986,8 @@ TEST_CASE("find_zone_for_key and decode_zone_wire on the stored zones") {
   CHECK(w.expire == 30000);
   CHECK(w.minimum == 400);
   CHECK(w.default_ttl == 600);
-  CHECK((w.flags & 1) == 1);  // served
-  CHECK((w.flags & 2) == 0);  // from the config
+  CHECK(w.flags.served());
+  CHECK(w.flags.origin() == ZoneOrigin::Config);
   CHECK(w.mname == *names::text_to_wire("ns1.example.net."));
   CHECK(w.rname == *names::text_to_wire("hostmaster.example.net."));
   CHECK(w.ns_count == 2);
@@ -1001,18 +1002,19 @@ TEST_CASE("find_zone_for_key and decode_zone_wire on the stored zones") {
   std::string copy(value);
   for (size_t n = 0; n < copy.size(); ++n) {
     CAPTURE(n);
-    ZoneWire t;
-    CHECK_FALSE(decode_zone_wire(std::string_view(copy).substr(0, n), t));
+    codec::ZoneWire t;
+    CHECK_FALSE(codec::decode_zone_wire(std::string_view(copy).substr(0, n), t));
   }
   std::string longer = copy + "x";
-  CHECK_FALSE(decode_zone_wire(longer, w));
+  CHECK_FALSE(codec::decode_zone_wire(longer, w));
 
   REQUIRE(find_zone_for_key(cur, key_of(rev("10.0.0.1")), apex_key, value));
-  REQUIRE(decode_zone_wire(value, w));
-  CHECK((w.flags & 1) == 0);  // not served any more
+  REQUIRE(codec::decode_zone_wire(value, w));
+  CHECK_FALSE(w.flags.served());  // not served any more
   REQUIRE(find_zone_for_key(cur, key_of(rev("172.16.0.1")), apex_key, value));
-  REQUIRE(decode_zone_wire(value, w));
-  CHECK((w.flags & 3) == 3);  // served, from an admin
+  REQUIRE(codec::decode_zone_wire(value, w));
+  CHECK(w.flags.served());  // served, from an admin
+  CHECK(w.flags.origin() == ZoneOrigin::Admin);
   mdb_cursor_close(cur);
 }
 
