@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   }
   MDB_stat st;
   mdb_stat(txn, dbi, &st);
-  // As rdnsd does (zonestore/store.cpp): huge pages for the map where the kernel can.
+  // As rdnsd does (zonestore/env.cpp): huge pages for the map where the kernel can.
   if (FILE* maps = std::fopen("/proc/self/maps", "re")) {
     char line[4096];
     while (std::fgets(line, sizeof line, maps)) {

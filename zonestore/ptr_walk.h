@@ -40,7 +40,7 @@ class PtrWalker {
     uint8_t level = 0, step = 0;
   };
 
-  // For the `ptr` DB (Store::rr_dbi()). The map is found by the first snapshot() of a
+  // For the `ptr` DB (Store::ptr_dbi()). The map is found by the first snapshot() of a
   // store with records; a page size other than 4096 makes every snapshot() false.
   explicit PtrWalker(MDB_dbi ptr_dbi) noexcept : dbi_(ptr_dbi) {}
 

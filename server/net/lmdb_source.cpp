@@ -3,25 +3,18 @@
 #include <algorithm>
 #include <cstring>
 
+#include "zonestore/codec/bytes.h"
+#include "zonestore/codec/ptr_value.h"
+#include "zonestore/codec/zone_value.h"
+
 namespace rdnsd::server {
 
-namespace {
+using zonestore::codec::view;
 
-std::string_view view(const MDB_val& v) {
-  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
-}
-
-uint32_t be32(std::string_view v) {
-  return uint32_t(uint8_t(v[0])) << 24 | uint32_t(uint8_t(v[1])) << 16 |
-         uint32_t(uint8_t(v[2])) << 8 | uint32_t(uint8_t(v[3]));
-}
-
-}  // namespace
-
-LmdbSource::LmdbSource(const zonestore::Store& store) : store_(store), walker_(store.rr_dbi()) {
+LmdbSource::LmdbSource(const zonestore::Store& store) : store_(store), walker_(store.ptr_dbi()) {
   int rc = mdb_txn_begin(store.env(), nullptr, MDB_RDONLY, &txn_);
   if (rc == 0) rc = mdb_cursor_open(txn_, store.zones_dbi(), &zones_);
-  if (rc == 0) rc = mdb_cursor_open(txn_, store.rr_dbi(), &rr_);
+  if (rc == 0) rc = mdb_cursor_open(txn_, store.ptr_dbi(), &ptr_);
   if (rc != 0) {
     if (txn_) mdb_txn_abort(txn_);
     throw zonestore::StoreError("internal", std::string("read transaction: ") + mdb_strerror(rc));
@@ -31,14 +24,14 @@ LmdbSource::LmdbSource(const zonestore::Store& store) : store_(store), walker_(s
 
 LmdbSource::~LmdbSource() {
   if (zones_) mdb_cursor_close(zones_);
-  if (rr_) mdb_cursor_close(rr_);
+  if (ptr_) mdb_cursor_close(ptr_);
   if (txn_) mdb_txn_abort(txn_);
 }
 
 bool LmdbSource::begin() noexcept {
   if (active_) return true;
   if (mdb_txn_renew(txn_) != 0) return false;
-  if (mdb_cursor_renew(txn_, zones_) != 0 || mdb_cursor_renew(txn_, rr_) != 0) {
+  if (mdb_cursor_renew(txn_, zones_) != 0 || mdb_cursor_renew(txn_, ptr_) != 0) {
     mdb_txn_reset(txn_);
     return false;
   }
@@ -94,9 +87,9 @@ dns::FindZone LmdbSource::find_zone(std::string_view qkey, dns::ZoneView& zone) 
     return result;
   }
   std::string_view apex_key, value;
-  zonestore::ZoneWire w;
+  zonestore::codec::ZoneWire w;
   if (!active_ || !zonestore::find_zone_for_key(zones_, qkey, apex_key, value) ||
-      !zonestore::decode_zone_wire(value, w))
+      !zonestore::codec::decode_zone_wire(value, w))
     return dns::FindZone::None;
   zone.apex_key_len = apex_key.size();
   zone.serial = w.serial;
@@ -110,7 +103,7 @@ dns::FindZone LmdbSource::find_zone(std::string_view qkey, dns::ZoneView& zone) 
   zone.ns_count = w.ns_count;
   zone.ns_block = w.ns_block;
   apex_key_len_ = apex_key.size();
-  result = (w.flags & 1) ? dns::FindZone::Found : dns::FindZone::NotServed;
+  result = w.flags.served() ? dns::FindZone::Found : dns::FindZone::NotServed;
   remember(apex_key, result, zone);
   return result;
 }
@@ -129,17 +122,18 @@ dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,
     std::string_view value;
     if (hint_ && hint_->key.view() == a.view()) {
       if (hint_->found == zonestore::PtrWalker::Found::Yes) value = hint_->value;
-    } else if (mdb_cursor_get(rr_, &k, &v, MDB_SET) == 0) {
+    } else if (mdb_cursor_get(ptr_, &k, &v, MDB_SET) == 0) {
       value = view(v);
     }
-    if (value.size() < 5) return dns::FindNode::NxDomain;
-    ptr.ttl = be32(value);
-    ptr.target = value.substr(4);
+    zonestore::codec::PtrValue record;
+    if (!zonestore::codec::decode_ptr_value(value, record)) return dns::FindNode::NxDomain;
+    ptr.ttl = record.ttl;
+    ptr.target = record.target;
     has_ptr = true;
     return dns::FindNode::Exists;
   }
   // A shorter name: any record below it makes it an empty non-terminal (RFC 8020).
-  if (mdb_cursor_get(rr_, &k, &v, MDB_SET_RANGE) == 0 && names::address_key_covers(a, view(k)))
+  if (mdb_cursor_get(ptr_, &k, &v, MDB_SET_RANGE) == 0 && names::address_key_covers(a, view(k)))
     return dns::FindNode::EmptyNonTerminal;
   return dns::FindNode::NxDomain;
 }

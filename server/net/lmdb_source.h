@@ -41,7 +41,7 @@ class LmdbSource final : public dns::RecordSource {
   const zonestore::Store& store_;
   MDB_txn* txn_ = nullptr;
   MDB_cursor* zones_ = nullptr;
-  MDB_cursor* rr_ = nullptr;
+  MDB_cursor* ptr_ = nullptr;
   bool active_ = false;
   size_t apex_key_len_ = 0;  // of the zone found last
   size_t txn_id_ = 0;        // of the snapshot begin() took

@@ -3,13 +3,14 @@
 // more than two levels, in old snapshots after later commits, and in an empty tree.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "zonestore/codec.h"
-#include "zonestore/ptr_walk.h"
 #include "tests/support/store_fixture.h"
+#include "zonestore/codec/keys.h"
+#include "zonestore/ptr_walk.h"
 
 using namespace rdnsd;
 using namespace rdnsd::zonestore;
@@ -62,7 +63,7 @@ size_t check_against_lmdb(const Store& s, MDB_txn* txn, PtrWalker& w,
     w.find(lookups.data(), lookups.size());
     for (size_t i = 0; i < lookups.size(); ++i) {
       MDB_val k{keys[at + i].size(), const_cast<char*>(keys[at + i].data())}, v;
-      int rc = mdb_get(txn, s.rr_dbi(), &k, &v);
+      int rc = mdb_get(txn, s.ptr_dbi(), &k, &v);
       const auto& l = lookups[i];
       if (l.found == PtrWalker::Found::Unknown) {
         ++unknown;
@@ -112,9 +113,9 @@ TEST_CASE("the walker finds what LMDB finds, and nothing else") {
 
   ReadTxn r(*fx.store);
   MDB_stat st;
-  REQUIRE(mdb_stat(r.txn, fx.store->rr_dbi(), &st) == 0);
+  REQUIRE(mdb_stat(r.txn, fx.store->ptr_dbi(), &st) == 0);
   CHECK(st.ms_depth >= 3);
-  PtrWalker w(fx.store->rr_dbi());
+  PtrWalker w(fx.store->ptr_dbi());
   REQUIRE(w.snapshot(r.txn));
   for (size_t batch : {size_t(1), size_t(16), size_t(64)}) {
     CAPTURE(batch);
@@ -128,7 +129,7 @@ TEST_CASE("an old snapshot keeps its tree while later commits change the store")
   std::mt19937_64 rng(12);
   std::vector<std::string> keys = fill(*fx.store, rng);
   ReadTxn old(*fx.store);
-  PtrWalker w_old(fx.store->rr_dbi()), w_new(fx.store->rr_dbi());
+  PtrWalker w_old(fx.store->ptr_dbi()), w_new(fx.store->ptr_dbi());
   REQUIRE(w_old.snapshot(old.txn));
   // More commits than LMDB has meta pages: the old snapshot's meta page is rewritten.
   std::vector<std::string> added;
@@ -155,7 +156,7 @@ TEST_CASE("an old snapshot keeps its tree while later commits change the store")
 TEST_CASE("the walker declines an empty tree and answers Unknown") {
   Fixture fx;
   ReadTxn r(*fx.store);
-  PtrWalker w(fx.store->rr_dbi());
+  PtrWalker w(fx.store->ptr_dbi());
   CHECK_FALSE(w.snapshot(r.txn));
   PtrWalker::Lookup l;
   l.key = key_of(codec::meta_key(ip("192.0.2.1")));

@@ -1,58 +1,80 @@
-// Unit tests of the store's whole-zone and many-record paths: add_zones, descriptions
-// kept on replace, apply with skipped ops, dry runs and without records, record ids, and
-// read_zone's snapshot.
+// Unit tests of batches (zonestore/batch.cpp): apply is all or nothing, skips ops on request, and
+// writes a large batch without records in address order with the same outcome.
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "zonestore/store.h"
 #include "tests/support/store_fixture.h"
+#include "zonestore/store.h"
 
 using namespace rdnsd;
 using namespace rdnsd::zonestore;
 using namespace rdnsd::zonestore::testing;
+using namespace std::string_literals;
 
-TEST_CASE("add_zones adds all of a list in one transaction, or none") {
+TEST_CASE("apply is all or nothing") {
   Fixture fx;
-  std::vector<ZoneSettings> list = {zone_settings("10.1.16.0/24"), zone_settings("10.1.17.0/24"),
-                                    zone_settings("10.1.18.0/24")};
-  std::vector<Zone> added = fx.store->add_zones(list, T0 + 5);
-  REQUIRE(added.size() == 3);
-  CHECK(added[0].apex == "16.1.10.in-addr.arpa.");
-  CHECK(added[2].apex == "18.1.10.in-addr.arpa.");
-  for (const Zone& z : added) {
-    CHECK(z.origin == ZoneOrigin::Admin);
-    CHECK(fx.store->zone(z.apex));
-  }
+  fx.store->set(set_op("192.0.2.1", "one.example."), T0);
+  fx.store->set(set_op("2001:db8::1", "six.example."), T0);
   std::string before = dump(*fx.store);
-  // The last one overlaps a stored zone: the first two are not kept either.
-  std::vector<ZoneSettings> clash = {zone_settings("10.2.0.0/24"), zone_settings("10.2.1.0/24"),
-                                     zone_settings("192.0.0.0/8")};
-  CHECK(error_code([&] { fx.store->add_zones(clash, T0); }) == "conflict");
-  // Two of the list overlapping each other.
-  std::vector<ZoneSettings> twice = {zone_settings("10.3.0.0/24"), zone_settings("10.3.0.0/24")};
-  CHECK(error_code([&] { fx.store->add_zones(twice, T0); }) == "conflict");
-  CHECK(dump(*fx.store) == before);
-}
 
-TEST_CASE("a replace without a description keeps the old one, an empty one clears it") {
-  Fixture fx;
-  SetOp op = set_op("192.0.2.1", "a.example.", std::nullopt, "rack 4");
-  fx.store->set(op, T0);
-  op.description.reset();
-  op.target = "b.example.";
-  CHECK(fx.store->set(op, T0 + 1).records.at(0).description == "rack 4");
-  CHECK(fx.store->get("192.0.2.1")->description == "rack 4");
-  op.description = "";
-  CHECK(fx.store->set(op, T0 + 2).records.at(0).description == "");
-  // A new record without one gets an empty description.
-  op.address = "192.0.2.2";
-  op.description.reset();
-  CHECK(fx.store->set(op, T0 + 3).records.at(0).description == "");
+  SUBCASE("one bad op at index k") {
+    for (size_t k = 0; k < 4; ++k) {
+      CAPTURE(k);
+      std::vector<Op> ops = {op_set(set_op("192.0.2.5", "five.example.")), op_unset("192.0.2.1"),
+                             op_set(set_op("2001:db8::5", "five6.example.")),
+                             op_set(set_op("192.0.2.6", "six.example."))};
+      ops[k] = k % 2 ? op_unset("192.0.2.99") : op_set(set_op("192.0.2.7", "bad_name"));
+      try {
+        fx.store->apply(ops, T0 + 100);
+        FAIL("the batch was applied");
+      } catch (const BatchError& e) {
+        CHECK(e.index() == k);
+        CHECK(e.code() == (k % 2 ? "not_found" : "bad_name"));
+      }
+      CHECK(dump(*fx.store) == before);
+    }
+  }
+  SUBCASE("a good batch over two zones steps each serial once") {
+    uint32_t s4 = serial_of(*fx.store, kV4), s6 = serial_of(*fx.store, kV6);
+    std::vector<Op> ops = {op_set(set_op("192.0.2.5", "five.example.")),
+                           op_set(set_op("192.0.2.6", "six.example.")),
+                           op_set(set_op("2001:db8::5", "five6.example.")), op_unset("192.0.2.1"),
+                           op_set(set_op("192.0.2.5", "five-again.example."))};
+    WriteResult w = fx.store->apply(ops, T0 + 100);
+    CHECK(w.created == 3);
+    CHECK(w.replaced == 1);
+    CHECK(w.removed == 1);
+    CHECK(w.records.size() == 4);
+    REQUIRE(w.serials.size() == 2);
+    for (const ZoneSerial& zs : w.serials) CHECK(zs.serial == (zs.zone == kV4 ? s4 : s6) + 1);
+    CHECK(serial_of(*fx.store, kV4) == s4 + 1);
+    CHECK(serial_of(*fx.store, kV6) == s6 + 1);
+    CHECK(fx.store->get("192.0.2.5")->target == "five-again.example.");
+    CHECK(fx.store->get("192.0.2.5")->id == w.records[0].id);
+    CHECK_FALSE(fx.store->get("192.0.2.1"));
+    CHECK(fx.store->record_count() == 4);
+    CHECK(fx.store->zone(kV4)->record_count == 2);
+    CHECK(fx.store->zone(kV6)->record_count == 2);
+  }
+  SUBCASE("set and unset of one address in one batch") {
+    WriteResult w = fx.store->apply(
+        {op_set(set_op("192.0.2.9", "tmp.example.")), op_unset("192.0.2.9")}, T0 + 100);
+    CHECK(w.created == 1);
+    CHECK(w.removed == 1);
+    CHECK_FALSE(fx.store->get("192.0.2.9"));
+    CHECK_FALSE(fx.store->get_by_id(w.records.at(0).id));
+    CHECK(fx.store->record_count() == 2);
+    CHECK(entries(*fx.store, "ids") == 2);
+  }
+  SUBCASE("an empty batch changes nothing") {
+    WriteResult w = fx.store->apply({}, T0 + 100);
+    CHECK(w.serials.empty());
+    CHECK(dump(*fx.store) == before);
+  }
 }
 
 TEST_CASE("apply with skip leaves out ops that fail their checks, and only those") {
@@ -216,69 +238,4 @@ TEST_CASE("a large batch without records, written in address order, ends as in t
           std::pair<size_t, std::string>{crossing, "quota_exceeded"});
     CHECK(dump(*limited.store) == before);
   }
-}
-
-TEST_CASE("600 records get 600 distinct version 7 UUIDs that carry their creation time") {
-  Fixture fx;
-  const auto ms_now = [] {
-    return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count());
-  };
-  const uint64_t before = ms_now();
-  std::vector<Op> ops;
-  for (int i = 0; i < 600; ++i)
-    ops.push_back(op_set(set_op("2001:db8::" + std::to_string(i + 1), "h.example.")));
-  WriteResult w = fx.store->apply(ops, T0 + 10);
-  const uint64_t after = ms_now();
-  REQUIRE(w.records.size() == 600);
-  std::set<std::string> ids;
-  for (const auto& r : w.records) {
-    REQUIRE(r.id.size() == 36);
-    CHECK(r.id[14] == '7');                                          // version 7
-    CHECK(std::string("89ab").find(r.id[19]) != std::string::npos);  // RFC 9562 variant
-    // The first 48 bits: Unix time in ms, when the record was made.
-    const uint64_t ms = std::stoull(r.id.substr(0, 8) + r.id.substr(9, 4), nullptr, 16);
-    CHECK(ms >= before);
-    CHECK(ms <= after);
-    ids.insert(r.id);
-  }
-  CHECK(ids.size() == 600);
-}
-
-TEST_CASE("read_zone: the zone and its records in address order, from one snapshot") {
-  Fixture fx;
-  for (const char* ip : {"192.0.2.200", "192.0.2.3", "192.0.2.20", "2001:db8::1"})
-    fx.store->set(set_op(ip, "h.example."), T0);
-  auto reader = fx.store->read_zone("192.0.2.0/24");
-  REQUIRE(reader);
-  uint32_t serial = reader->zone().serial;
-  CHECK(reader->zone().record_count == 3);
-  // A write after the snapshot began is not seen by it.
-  fx.store->set(set_op("192.0.2.4", "later.example."), T0 + 1);
-  fx.store->unset({"192.0.2.20"}, T0 + 2);
-  std::vector<std::string> seen;
-  Record r;
-  while (reader->next(r)) {
-    seen.push_back(names::format_ip(r.address));
-    CHECK(r.zone == kV4);
-  }
-  CHECK(seen == std::vector<std::string>{"192.0.2.3", "192.0.2.20", "192.0.2.200"});
-  CHECK_FALSE(reader->next(r));
-  CHECK(reader->zone().serial == serial);
-  CHECK(serial_of(*fx.store, kV4) == serial + 2);
-  reader.reset();
-
-  CHECK_FALSE(fx.store->read_zone("198.51.100.0/24"));
-  CHECK(error_code([&] { fx.store->read_zone("198.51.0.0/20"); }) == "bad_request");
-  auto v6 = fx.store->read_zone("8.B.D.0.1.0.0.2.ip6.arpa");
-  REQUIRE(v6);
-  REQUIRE(v6->next(r));
-  CHECK(r.target == "h.example.");
-  CHECK_FALSE(v6->next(r));
-  // An empty zone has no records.
-  fx.store->add_zone(zone_settings("203.0.113.0/24"), T0);
-  auto empty = fx.store->read_zone("203.0.113.0/24");
-  REQUIRE(empty);
-  CHECK_FALSE(empty->next(r));
 }

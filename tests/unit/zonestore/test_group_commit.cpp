@@ -10,8 +10,8 @@
 #include <variant>
 #include <vector>
 
-#include "zonestore/store.h"
 #include "tests/support/store_fixture.h"
+#include "zonestore/store.h"
 
 using namespace rdnsd;
 using namespace rdnsd::zonestore;

@@ -1,0 +1,232 @@
+// Unit tests of the stored values' codecs (zonestore/codec/): each value round-trips
+// through its codec with named fields, the zone flags have names, a malformed value is
+// refused, and the record keys sort as LMDB's default compare does.
+#include <doctest/doctest.h>
+#include <lmdb.h>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+#include "tests/support/store_fixture.h"
+#include "zonestore/codec/info_value.h"
+#include "zonestore/codec/keys.h"
+#include "zonestore/codec/meta_value.h"
+#include "zonestore/codec/ptr_value.h"
+#include "zonestore/codec/zone_value.h"
+#include "zonestore/store.h"
+
+using namespace rdnsd;
+using namespace rdnsd::zonestore;
+using namespace rdnsd::zonestore::testing;
+using namespace std::string_literals;
+
+namespace {
+
+Zone sample_zone() {
+  Zone z;
+  z.apex = kV4;
+  z.settings = zone_settings("192.0.2.0/24", 500);
+  z.settings.soa.ttl = 1800;
+  z.settings.soa.refresh = 7000;
+  z.settings.soa.retry = 700;
+  z.settings.soa.expire = 900000;
+  z.settings.soa.minimum = 120;
+  z.settings.policy = serial::Policy::UnixTime;
+  z.settings.fcrdns = fcrdns::Mode::Require;
+  z.serial = 2024010203;
+  z.served = false;
+  z.origin = ZoneOrigin::Admin;
+  z.record_count = 42;
+  return z;
+}
+
+}  // namespace
+
+TEST_CASE("the zone value round-trips through its codec, its fields where the table says") {
+  const Zone z = sample_zone();
+  const std::string value = codec::encode_zone(z);
+  REQUIRE(value.size() > codec::kZoneFixed);
+  CHECK(codec::get_be(value, codec::kZoneSerialAt, 4) == 2024010203);
+  CHECK(codec::get_be(value, codec::kZoneSoaTtlAt, 4) == 1800);
+  CHECK(codec::get_be(value, codec::kZoneDefaultTtlAt, 4) == 7200);
+  CHECK(uint8_t(value[codec::kZonePolicyAt]) == uint8_t(serial::Policy::UnixTime));
+  CHECK(uint8_t(value[codec::kZoneFamilyAt]) == 4);
+  CHECK(uint8_t(value[codec::kZoneLengthAt]) == 24);
+  CHECK(value.substr(codec::kZonePrefixAt, 4) == "\xc0\x00\x02\x00"s);
+  CHECK(codec::get_be(value, codec::kZoneMaxRecordsAt, 8) == 500);
+  CHECK(codec::get_be(value, codec::kZoneRecordCountAt, 8) == 42);
+
+  Zone back = codec::decode_zone(key_of(kV4), value);
+  CHECK(back.apex == z.apex);
+  CHECK(back.serial == z.serial);
+  CHECK(back.served == z.served);
+  CHECK(back.origin == z.origin);
+  CHECK(back.record_count == z.record_count);
+  CHECK(back.settings == z.settings);
+  CHECK(codec::encode_zone(back) == value);
+
+  codec::ZoneWire w;
+  REQUIRE(codec::decode_zone_wire(value, w));
+  CHECK(w.serial == z.serial);
+  CHECK(w.minimum == 120);
+  CHECK(w.ns_count == 2);
+  CHECK(names::wire_to_text(w.mname) == "ns1.example.net.");
+  CHECK(names::wire_to_text(w.rname) == "hostmaster.example.net.");
+}
+
+TEST_CASE("the zone flags have names: served, origin admin, FCrDNS mode") {
+  using codec::ZoneFlags;
+  CHECK(ZoneFlags::kServed == 0x01);
+  CHECK(ZoneFlags::kOriginAdmin == 0x02);
+  CHECK(ZoneFlags::kFcrdnsMask == 0x0c);
+  for (bool served : {false, true})
+    for (ZoneOrigin origin : {ZoneOrigin::Config, ZoneOrigin::Admin})
+      for (fcrdns::Mode mode : {fcrdns::Mode::Off, fcrdns::Mode::Warn, fcrdns::Mode::Require}) {
+        ZoneFlags f = ZoneFlags::make(served, origin, mode);
+        CAPTURE(int(f.bits()));
+        CHECK(f.served() == served);
+        CHECK(f.origin() == origin);
+        CHECK(f.fcrdns_bits() == uint8_t(mode));
+        CHECK((f.bits() & 0xf0) == 0);  // bits 4-7 stay zero
+        // The byte is the one the layout table gives (the format of schema 2).
+        CHECK(f.bits() ==
+              ((served ? 1 : 0) | (origin == ZoneOrigin::Admin ? 2 : 0) | uint8_t(mode) << 2));
+        Zone z = sample_zone();
+        z.served = served;
+        z.origin = origin;
+        z.settings.fcrdns = mode;
+        CHECK(uint8_t(codec::encode_zone(z)[codec::kZoneFlagsAt]) == f.bits());
+        codec::ZoneWire w;
+        REQUIRE(codec::decode_zone_wire(codec::encode_zone(z), w));
+        CHECK(w.flags.bits() == f.bits());
+      }
+  // A mode of 3 is no fcrdns::Mode: the zone is corrupt.
+  std::string value = codec::encode_zone(sample_zone());
+  value[codec::kZoneFlagsAt] = char(ZoneFlags::kServed | ZoneFlags::kFcrdnsMask);
+  CHECK(ZoneFlags(uint8_t(value[codec::kZoneFlagsAt])).fcrdns_bits() == 3);
+  CHECK(error_code([&] { codec::decode_zone(key_of(kV4), value); }) == "internal");
+}
+
+TEST_CASE("a truncated or overlong zone value is refused") {
+  const std::string value = codec::encode_zone(sample_zone());
+  codec::ZoneWire w;
+  for (size_t n = 0; n < value.size(); ++n) {
+    CAPTURE(n);
+    CHECK_FALSE(codec::decode_zone_wire(std::string_view(value).substr(0, n), w));
+  }
+  CHECK_FALSE(codec::decode_zone_wire(value + "x", w));
+  CHECK(error_code([&] { codec::decode_zone(key_of(kV4), value.substr(0, 40)); }) == "internal");
+}
+
+TEST_CASE("the ptr value round-trips: TTL then the target's wire form") {
+  auto wire = names::text_to_wire("Host.Example.");
+  REQUIRE(wire);
+  const std::string value = codec::encode_ptr_value(3600, *wire);
+  CHECK(value.size() == 4 + wire->size());
+  CHECK(value.substr(0, 4) == "\0\0\x0e\x10"s);
+  codec::PtrValue p;
+  REQUIRE(codec::decode_ptr_value(value, p));
+  CHECK(p.ttl == 3600);
+  CHECK(p.target == *wire);
+  CHECK(p.target.data() == value.data() + codec::kPtrTargetAt);  // a view, no copy
+  CHECK(names::wire_to_text(p.target) == "Host.Example.");
+  static_assert(noexcept(codec::decode_ptr_value(std::string_view(), p)));
+}
+
+TEST_CASE("a ptr value too short for a TTL and a target is refused") {
+  codec::PtrValue p{7, "keep"};
+  for (std::string_view v : {""s, "\0"s, "\0\0\0\x3c"s}) {
+    CAPTURE(v.size());
+    CHECK_FALSE(codec::decode_ptr_value(v, p));
+    CHECK(p.ttl == 7);  // untouched
+    CHECK(p.target == "keep");
+  }
+  REQUIRE(codec::decode_ptr_value("\0\0\0\x3c\0"s, p));  // the root name: 5 bytes
+  CHECK(p.ttl == 60);
+  CHECK(p.target == "\0"s);
+}
+
+TEST_CASE("the meta value round-trips with its named fields") {
+  codec::Meta m;
+  m.id = std::string(16, '\x07');
+  m.created = -5;
+  m.modified = 1700000123;
+  m.ttl = 86400;
+  m.target = "host.example.";
+  m.description = "rack 4, \xc3\xa9t\xc3\xa9";
+  m.created_by = "alice";
+  m.modified_by = "bob";
+  const std::string value = codec::encode_meta(m);
+  CHECK(value.substr(codec::kMetaIdAt, codec::kMetaIdSize) == m.id);
+  CHECK(codec::get_be(value, codec::kMetaTtlAt, 4) == 86400);
+  CHECK(codec::get_be(value, codec::kMetaStringsAt, 2) == m.target.size());
+  codec::Meta back = codec::decode_meta(value);
+  CHECK(back.id == m.id);
+  CHECK(back.created == m.created);
+  CHECK(back.modified == m.modified);
+  CHECK(back.ttl == m.ttl);
+  CHECK(back.target == m.target);
+  CHECK(back.description == m.description);
+  CHECK(back.created_by == m.created_by);
+  CHECK(back.modified_by == m.modified_by);
+  CHECK(codec::encode_meta(back) == value);
+  for (size_t n : {size_t(0), size_t(35), size_t(37), value.size() - 1}) {
+    CAPTURE(n);
+    CHECK(error_code([&] { codec::decode_meta(value.substr(0, n)); }) == "internal");
+  }
+}
+
+TEST_CASE("the info values: schema version and record count") {
+  CHECK(codec::encode_schema_version(2) == "\0\0\0\2"s);
+  CHECK(codec::decode_schema_version("\0\0\0\2"s) == 2u);
+  CHECK_FALSE(codec::decode_schema_version("\0\2"s));
+  CHECK(codec::encode_record_count(258) == "\0\0\0\0\0\0\1\2"s);
+  CHECK(codec::decode_record_count(codec::encode_record_count(258)) == 258u);
+  CHECK_FALSE(codec::decode_record_count("\1\2\3\4"s));
+}
+
+TEST_CASE("record keys: family then address, and back") {
+  for (const char* text : {"192.0.2.1", "2001:db8::42"}) {
+    names::IpAddress a = ip(text);
+    std::string key = codec::meta_key(a);
+    CHECK(key.size() == 1 + a.size());
+    CHECK(uint8_t(key[0]) == a.family);
+    CHECK(names::format_ip(codec::address_of_meta_key(key)) == text);
+  }
+  CHECK(codec::owner_key(ip("192.0.2.1")) == key_of("1.2.0.192.in-addr.arpa."));
+}
+
+TEST_CASE("compare_address_keys orders keys exactly as LMDB's default compare") {
+  auto reference = [](std::string_view a, std::string_view b) {
+    int c = a.substr(0, std::min(a.size(), b.size()))
+                .compare(b.substr(0, std::min(a.size(), b.size())));
+    if (c != 0) return c < 0 ? -1 : 1;
+    return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+  };
+  auto sign = [](int v) { return v < 0 ? -1 : v > 0 ? 1 : 0; };
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto rnd = [&state] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state;
+  };
+  // Keys that share long prefixes and differ in one byte anywhere, high bits included.
+  auto key = [&](size_t size, const std::string& like) {
+    std::string k = like.substr(0, size);
+    k.resize(size, '\0');
+    if (size > 0 && rnd() % 2) k[rnd() % size] = char(rnd());
+    return k;
+  };
+  const size_t sizes[] = {0, 1, 4, 5, 16, 17, 18};
+  std::string base(17, '\0');
+  for (int i = 0; i < 20000; ++i) {
+    if (i % 100 == 0)
+      for (char& c : base) c = char(rnd() % 3 == 0 ? 0xff : rnd());
+    std::string a = key(sizes[rnd() % 7], base), b = key(sizes[rnd() % 7], base);
+    if (rnd() % 4 == 0) b = a;
+    MDB_val x{a.size(), a.data()}, y{b.size(), b.data()};
+    CAPTURE(i);
+    REQUIRE(sign(compare_address_keys(&x, &y)) == reference(a, b));
+    REQUIRE(sign(compare_address_keys(&y, &x)) == reference(b, a));
+  }
+}

@@ -1,0 +1,99 @@
+#include "zonestore/env.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "zonestore/codec/keys.h"
+
+namespace rdnsd::zonestore {
+
+void check(int rc, const char* what) {
+  if (rc == 0) return;
+  std::string reason = mdb_strerror(rc);
+  if (rc == MDB_MAP_FULL) reason += " (raise store.map-size in the configuration)";
+  throw StoreError("internal", std::string(what) + ": " + reason);
+}
+
+namespace {
+
+void make_dirs(const std::string& path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos == path.size() || path[pos] == '/') {
+      std::string part = path.substr(0, pos);
+      if (mkdir(part.c_str(), 0750) != 0 && errno != EEXIST)
+        throw StoreError("internal", "cannot create " + part + ": " + std::strerror(errno));
+    }
+  }
+}
+
+// madvise(MADV_HUGEPAGE) on this process's mappings of `file` (LMDB's map; its address
+// is not exposed by the API, so it is found in /proc/self/maps).
+void advise_huge_pages(const std::string& file) {
+  char* real = realpath(file.c_str(), nullptr);
+  if (!real) return;
+  std::string want = real;
+  free(real);
+  FILE* maps = fopen("/proc/self/maps", "re");
+  if (!maps) return;
+  char line[4096];
+  while (fgets(line, sizeof line, maps)) {
+    unsigned long start = 0, end = 0;
+    int path_at = 0;
+    if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &start, &end, &path_at) < 2 || path_at == 0)
+      continue;
+    std::string_view path(line + path_at);
+    while (!path.empty() && (path.back() == '\n' || path.back() == ' ')) path.remove_suffix(1);
+    if (path == want) madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);
+  }
+  fclose(maps);
+}
+
+}  // namespace
+
+Env Env::open(const StoreOptions& options) {
+  make_dirs(options.path);
+  Env e;
+  check(mdb_env_create(&e.env_), "create environment");
+  check(mdb_env_set_maxdbs(e.env_, 8), "set maxdbs");
+  check(mdb_env_set_mapsize(e.env_, options.map_size), "set map size");
+  check(mdb_env_set_maxreaders(e.env_, options.max_readers), "set max readers");
+  int rc = mdb_env_open(e.env_, options.path.c_str(), MDB_NOTLS, 0640);
+  if (rc != 0)
+    throw StoreError("internal", "cannot open store " + options.path + ": " + mdb_strerror(rc));
+  // Lookups touch pages all over a large store: where the kernel can back the map with
+  // huge pages (file-backed large folios read in through faults), one TLB entry covers
+  // 2 MiB instead of 4 KiB. Measured: +8% answers per CPU-s at 1M and 10M records.
+  advise_huge_pages(options.path + "/data.mdb");
+  return e;
+}
+
+Env::~Env() {
+  if (env_) mdb_env_close(env_);
+}
+
+Env& Env::operator=(Env&& other) noexcept {
+  if (this != &other) {
+    if (env_) mdb_env_close(env_);
+    env_ = std::exchange(other.env_, nullptr);
+  }
+  return *this;
+}
+
+Tables open_tables(MDB_txn* txn) {
+  Tables t;
+  check(mdb_dbi_open(txn, "zones", MDB_CREATE, &t.zones), "open zones");
+  check(mdb_dbi_open(txn, "ptr", MDB_CREATE, &t.ptr), "open ptr");
+  check(mdb_dbi_open(txn, "meta", MDB_CREATE, &t.meta), "open meta");
+  check(mdb_dbi_open(txn, "ids", MDB_CREATE, &t.ids), "open ids");
+  check(mdb_set_compare(txn, t.ptr, compare_address_keys), "compare ptr");
+  check(mdb_set_compare(txn, t.meta, compare_address_keys), "compare meta");
+  check(mdb_dbi_open(txn, "info", MDB_CREATE, &t.info), "open info");
+  return t;
+}
+
+}  // namespace rdnsd::zonestore

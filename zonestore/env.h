@@ -1,0 +1,121 @@
+#pragma once
+// The store's LMDB environment, the handles of its tables, and the move-only
+// transaction and cursor types everything else reads and writes through.
+//
+// Schema (the layouts are in zonestore/codec/): `zones` (zone_value.h), `ptr`
+// (ptr_value.h), `meta` and `ids` (meta_value.h), `info` (info_value.h); keys in keys.h.
+#include <lmdb.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "zonestore/codec/bytes.h"
+#include "zonestore/types.h"
+
+namespace rdnsd::zonestore {
+
+// Throws StoreError("internal") with `what` and LMDB's reason unless rc is 0.
+void check(int rc, const char* what);
+
+// The store's tables (named databases), opened once per environment.
+struct Tables {
+  MDB_dbi zones = 0, ptr = 0, meta = 0, ids = 0, info = 0;
+};
+
+// One open environment (one per process), closed when destroyed. Move-only.
+class Env {
+ public:
+  Env() = default;
+  // Creates options.path if it is missing and opens the environment there: MDB_NOTLS
+  // (read transactions belong to objects, not threads), durable commits, the map advised
+  // MADV_HUGEPAGE. Throws StoreError("internal") with the path and LMDB's reason.
+  static Env open(const StoreOptions& options);
+  ~Env();
+  Env(Env&& other) noexcept : env_(std::exchange(other.env_, nullptr)) {}
+  Env& operator=(Env&& other) noexcept;
+  MDB_env* get() const noexcept { return env_; }
+
+ private:
+  MDB_env* env_ = nullptr;
+};
+
+// Opens the tables in the write transaction `txn`, creating the missing ones; `ptr` and
+// `meta` compare with compare_address_keys (zonestore/codec/keys.h).
+Tables open_tables(MDB_txn* txn);
+
+// A move-only LMDB transaction whose destructor aborts unless committed.
+class Txn {
+ public:
+  Txn(MDB_env* env, bool write) {
+    check(mdb_txn_begin(env, nullptr, write ? 0 : MDB_RDONLY, &txn_), "begin transaction");
+  }
+  // A write transaction nested in `parent` (no MDB_WRITEMAP, so LMDB allows it): its
+  // commit hands its changes to the parent, its abort drops only them.
+  Txn(MDB_env* env, MDB_txn* parent) {
+    check(mdb_txn_begin(env, parent, 0, &txn_), "begin nested transaction");
+  }
+  ~Txn() {
+    if (txn_) mdb_txn_abort(txn_);
+  }
+  Txn(Txn&& other) noexcept : txn_(std::exchange(other.txn_, nullptr)) {}
+  Txn& operator=(Txn&& other) noexcept {
+    if (this != &other) {
+      if (txn_) mdb_txn_abort(txn_);
+      txn_ = std::exchange(other.txn_, nullptr);
+    }
+    return *this;
+  }
+  // Commits; the transaction is gone afterwards even if the commit fails (then it throws).
+  void commit() {
+    MDB_txn* t = std::exchange(txn_, nullptr);
+    check(mdb_txn_commit(t), "commit");
+  }
+  MDB_txn* get() const noexcept { return txn_; }
+
+  // The value at `key` (pointing into the map, valid in this transaction); nullopt if none.
+  std::optional<std::string_view> find(MDB_dbi dbi, std::string_view key) const {
+    MDB_val k = codec::val(key), v;
+    int rc = mdb_get(txn_, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    check(rc, "read");
+    return codec::view(v);
+  }
+  void put(MDB_dbi dbi, std::string_view key, std::string_view value) {
+    MDB_val k = codec::val(key), v = codec::val(value);
+    check(mdb_put(txn_, dbi, &k, &v, 0), "write");
+  }
+  // Nothing at `key` is no error.
+  void del(MDB_dbi dbi, std::string_view key) {
+    MDB_val k = codec::val(key);
+    int rc = mdb_del(txn_, dbi, &k, nullptr);
+    if (rc != MDB_NOTFOUND) check(rc, "delete");
+  }
+
+ private:
+  MDB_txn* txn_ = nullptr;
+};
+
+// A move-only cursor on one table, closed when destroyed.
+class Cursor {
+ public:
+  Cursor(MDB_txn* txn, MDB_dbi dbi) { check(mdb_cursor_open(txn, dbi, &c_), "open cursor"); }
+  ~Cursor() {
+    if (c_) mdb_cursor_close(c_);
+  }
+  Cursor(Cursor&& other) noexcept : c_(std::exchange(other.c_, nullptr)) {}
+  Cursor& operator=(Cursor&& other) noexcept {
+    if (this != &other) {
+      if (c_) mdb_cursor_close(c_);
+      c_ = std::exchange(other.c_, nullptr);
+    }
+    return *this;
+  }
+  MDB_cursor* get() const noexcept { return c_; }
+
+ private:
+  MDB_cursor* c_ = nullptr;
+};
+
+}  // namespace rdnsd::zonestore

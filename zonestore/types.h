@@ -1,0 +1,177 @@
+#pragma once
+// The store's value types: what its API takes and returns (zones, records, write ops
+// and their results), and StoreError. No LMDB here; zonestore/store.h is the API.
+//
+// Errors: control-plane failures (bad input, quota, not found) throw StoreError with a
+// stable machine code; LMDB failures (map full, corruption, I/O) throw StoreError with
+// code "internal". "Not found" on a read is std::nullopt.
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "zonestore/names/fcrdns_mode.h"
+#include "zonestore/names/limits.h"
+#include "zonestore/names/names.h"
+#include "zonestore/names/serial.h"
+
+namespace rdnsd::zonestore {
+
+using limits::kMaxDescription;
+using limits::kMaxTtl;
+
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(std::string code, const std::string& message)
+      : std::runtime_error(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+struct SoaSettings {
+  std::string mname;  // text, absolute
+  std::string rname;  // text, absolute (hostmaster.example.net.)
+  uint32_t refresh = 3600;
+  uint32_t retry = 600;
+  uint32_t expire = 1209600;
+  uint32_t minimum = 300;  // negative-caching TTL bound (RFC 2308)
+  uint32_t ttl = 3600;     // TTL of the SOA and NS records
+  bool operator==(const SoaSettings&) const = default;
+};
+
+// What a zone is made from: the config file or an admin zone-add.
+enum class ZoneOrigin : uint8_t { Config = 0, Admin = 1 };
+
+// Settings of a zone, as given by the config or zone-add.
+struct ZoneSettings {
+  names::Prefix prefix;
+  std::vector<std::string> ns;  // text, absolute
+  SoaSettings soa;
+  uint32_t default_ttl = 3600;  // of PTR records set without a TTL
+  serial::Policy policy = serial::Policy::Increment;
+  uint64_t max_records = 0;                 // 0: no per-zone limit
+  fcrdns::Mode fcrdns = fcrdns::Mode::Off;  // forward confirmation of PTR targets on set
+  bool operator==(const ZoneSettings&) const = default;
+};
+
+struct Zone {
+  std::string apex;  // text, absolute, lower case
+  ZoneSettings settings;
+  uint32_t serial = 0;
+  bool served = true;
+  ZoneOrigin origin = ZoneOrigin::Config;
+  uint64_t record_count = 0;
+};
+
+struct Record {
+  names::IpAddress address;
+  std::string owner;   // text, absolute
+  std::string target;  // text, absolute
+  uint32_t ttl = 0;
+  std::string description;
+  std::string id;  // UUID text (RFC 9562 version 7)
+  std::time_t created = 0;
+  std::time_t modified = 0;
+  std::string created_by;
+  std::string modified_by;
+  std::string zone;  // apex of the zone that holds it
+};
+
+// One change in a write: set (create or replace) or unset.
+struct SetOp {
+  std::string address;         // text, as the client gave it
+  std::string target;          // host name, trailing dot optional
+  std::optional<int64_t> ttl;  // nullopt: the zone's default
+  // nullopt: a new record gets an empty description, a replaced one keeps its own.
+  std::optional<std::string> description;
+  std::string actor;  // who makes the change (created_by / modified_by)
+};
+struct UnsetOp {
+  std::string address;
+  std::string actor = {};  // who removes it (passed for a future journal; not stored)
+};
+struct Op {
+  enum class Kind { Set, Unset } kind = Kind::Set;
+  SetOp set;
+  UnsetOp unset;
+};
+
+// Result of a write: the record after a set (absent after an unset), whether it
+// replaced an existing one, and the new serial of every zone the write touched.
+struct ZoneSerial {
+  std::string zone;
+  uint32_t serial;
+};
+struct WriteResult {
+  std::vector<Record> records;  // one per set, in order (none from apply without keep_records)
+  std::vector<ZoneSerial> serials;
+  size_t created = 0, replaced = 0, removed = 0, skipped = 0;
+};
+
+// Decides, for an op of apply() that failed its checks, whether the write skips that op
+// (true) or fails as a whole (false). It is only asked about failures that happen before
+// the op has written anything: bad_address, bad_name, bad_ttl, bad_description and
+// not_in_zone; any other failure always fails the write.
+using SkipOp = std::function<bool(size_t index, const StoreError& error)>;
+
+// Thrown by apply() when one op of a batch fails: nothing was written.
+class BatchError : public StoreError {
+ public:
+  BatchError(size_t index, const StoreError& cause)
+      : StoreError(cause.code(), cause.what()), index_(index) {}
+  size_t index() const { return index_; }
+
+ private:
+  size_t index_;
+};
+
+// The outcome of one op of apply_each(): what the op alone would have returned
+// (WriteResult) or thrown (StoreError, with its code and message).
+using GroupItem = std::variant<WriteResult, StoreError>;
+
+struct ListFilter {
+  std::optional<std::string> zone;           // apex (text) or prefix of a zone
+  std::optional<names::Prefix> prefix;       // addresses inside this prefix
+  std::optional<std::string> name_contains;  // substring of the target, case-insensitive
+  uint64_t offset = 0;
+  uint64_t limit = limits::kDefaultListLimit;
+};
+struct ListResult {
+  std::vector<Record> records;  // sorted by address (IPv4 first, numeric order)
+  uint64_t total = 0;           // records matching the filter
+  std::optional<uint64_t> next_offset;
+};
+
+// One zone read whole (export): the zone, then its records in address order, all from
+// ONE read transaction (a consistent snapshot: the records belong to the serial shown),
+// fetched one at a time so that a large zone never sits in memory. Holds an LMDB reader
+// slot until destroyed; use it from one thread at a time (the environment is MDB_NOTLS,
+// so that thread may also write meanwhile). Must not outlive its Store.
+class ZoneReader {
+ public:
+  virtual ~ZoneReader() = default;
+  virtual const Zone& zone() const = 0;
+  // The next record in address order; false after the last. Throws StoreError
+  // ("internal") on an LMDB failure.
+  virtual bool next(Record& out) = 0;
+};
+
+struct ReconcileReport {
+  std::vector<std::string> created, updated, unchanged, unserved;
+};
+
+struct StoreOptions {
+  std::string path;                 // a directory (created if missing)
+  uint64_t map_size = 64ull << 30;  // virtual address space reserved for the map
+  uint64_t max_records = 0;         // global limit, 0: none
+  unsigned max_readers = 256;
+};
+
+}  // namespace rdnsd::zonestore
