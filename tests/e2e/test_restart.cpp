@@ -220,6 +220,24 @@ TEST_CASE("SIGTERM and SIGINT stop rdnsd cleanly with exit code 0") {
   CHECK_MESSAGE(describe_status(*s) == "exit 0", d.logs());
 }
 
+TEST_CASE("SIGUSR1 and SIGUSR2 are ignored, SIGQUIT stops rdnsd cleanly") {
+  Rdnsd d;
+  for (int sig : {SIGUSR1, SIGUSR2, SIGUSR1}) {
+    d.send_signal(sig);
+    std::this_thread::sleep_for(Millis(100));
+    REQUIRE_MESSAGE(d.alive(), d.logs());
+    CHECK(ptr_of(d, "192.0.2.1") == "gw.example.net.");
+  }
+  CHECK(d.stderr_text().find("ignoring User defined signal 1") != std::string::npos);
+  CHECK(d.rdnsctl({"set", "192.0.2.77", "usr.example.net."}).ok());
+  d.send_signal(SIGQUIT);
+  auto s = d.wait_exit(Millis(10000));
+  REQUIRE(s);
+  CHECK_MESSAGE(describe_status(*s) == "exit 0", d.logs());
+  d.start();
+  CHECK(ptr_of(d, "192.0.2.77") == "usr.example.net.");
+}
+
 TEST_CASE("SIGTERM stops rdnsd promptly while UDP queries keep arriving") {
   Rdnsd d;
   std::atomic<bool> done{false};
