@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/tempdir.h"
 #include "zonestore/names/names.h"
 #include "zonestore/names/serial.h"
 #include "zonestore/store.h"
-#include "tests/support/tempdir.h"
 
 namespace rdnsd::zonestore::testing {
 
@@ -44,6 +44,29 @@ inline ZoneSettings zone_settings(std::string_view prefix, uint64_t max_records 
   s.default_ttl = 7200;
   s.max_records = max_records;
   return s;
+}
+
+// A config zone with the SOA names of example.net. and the NS names given: what the
+// admin tests serve.
+inline ZoneSettings config_zone(std::string_view prefix,
+                                std::vector<std::string> ns = {"ns1.example.net."},
+                                uint64_t max_records = 0) {
+  ZoneSettings s;
+  s.prefix = pfx(prefix);
+  s.ns = std::move(ns);
+  s.soa.mname = "ns1.example.net.";
+  s.soa.rname = "hostmaster.example.net.";
+  s.max_records = max_records;
+  return s;
+}
+
+// A fresh store in `dir`/db with a 256 MiB map and the given global record limit.
+inline std::unique_ptr<Store> open_store(const std::string& dir, uint64_t max_records = 0) {
+  StoreOptions o;
+  o.path = dir + "/db";
+  o.map_size = 1ull << 28;
+  o.max_records = max_records;
+  return Store::open(o);
 }
 
 inline SetOp set_op(std::string address, std::string target,

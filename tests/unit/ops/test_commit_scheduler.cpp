@@ -15,6 +15,7 @@
 
 #include "admin/ops/commit_scheduler.h"
 #include "admin/ops/handler.h"
+#include "tests/support/store_fixture.h"
 #include "tests/support/tempdir.h"
 #include "zonestore/store.h"
 
@@ -28,14 +29,7 @@ constexpr const char* kV4 = "2.0.192.in-addr.arpa.";
 constexpr const char* kV6 = "8.b.d.0.1.0.0.2.ip6.arpa.";
 using Ms = std::chrono::milliseconds;
 
-zonestore::ZoneSettings config_zone(const char* prefix) {
-  zonestore::ZoneSettings s;
-  s.prefix = *names::parse_prefix(prefix);
-  s.ns = {"ns1.example.net."};
-  s.soa.mname = "ns1.example.net.";
-  s.soa.rname = "hostmaster.example.net.";
-  return s;
-}
+using zonestore::testing::config_zone;
 
 // The id of the last committed write transaction: one per durable commit.
 size_t last_txnid(const zonestore::Store& s) {
@@ -89,10 +83,7 @@ struct Fixture {
   std::unique_ptr<admin::CommitScheduler> scheduler;
 
   explicit Fixture(Ms commit_wait = Ms(5)) {
-    zonestore::StoreOptions o;
-    o.path = dir.path + "/db";
-    o.map_size = 1ull << 28;
-    store = zonestore::Store::open(o);
+    store = zonestore::testing::open_store(dir.path);
     store->reconcile({config_zone("192.0.2.0/24"), config_zone("2001:db8::/32")}, {},
                      std::time(nullptr));
     admin::HandlerOptions h;

@@ -13,8 +13,9 @@
 #include <string>
 
 #include "admin/ops/handler.h"
-#include "zonestore/store.h"
+#include "tests/support/store_fixture.h"
 #include "tests/support/tempdir.h"
+#include "zonestore/store.h"
 
 using namespace rdnsd;
 using admin::Json;
@@ -79,10 +80,7 @@ struct Fixture {
   std::unique_ptr<admin::Handler> handler;
 
   Fixture() {
-    zonestore::StoreOptions o;
-    o.path = dir.path + "/db";
-    o.map_size = 1ull << 28;
-    store = zonestore::Store::open(o);
+    store = zonestore::testing::open_store(dir.path);
     store->reconcile(
         {zone("192.0.2.0/24", fcrdns::Mode::Require), zone("198.51.100.0/24", fcrdns::Mode::Warn),
          zone("203.0.113.0/24", fcrdns::Mode::Off), zone("2001:db8::/32", fcrdns::Mode::Require)},

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "admin/ops/handler.h"
+#include "tests/support/store_fixture.h"
 #include "tests/support/tempdir.h"
 #include "zonestore/store.h"
 
@@ -24,14 +25,7 @@ namespace {
 constexpr const char* kV4 = "2.0.192.in-addr.arpa.";
 constexpr const char* kV6 = "8.b.d.0.1.0.0.2.ip6.arpa.";
 
-zonestore::ZoneSettings config_zone(const char* prefix) {
-  zonestore::ZoneSettings s;
-  s.prefix = *names::parse_prefix(prefix);
-  s.ns = {"ns1.example.net."};
-  s.soa.mname = "ns1.example.net.";
-  s.soa.rname = "hostmaster.example.net.";
-  return s;
-}
+using zonestore::testing::config_zone;
 
 struct Fixture {
   TempDir dir{"admin"};
@@ -51,11 +45,7 @@ struct Fixture {
   void open() {
     handler.reset();
     store.reset();
-    zonestore::StoreOptions o;
-    o.path = dir.path + "/db";
-    o.map_size = 1ull << 28;
-    o.max_records = global_limit;
-    store = zonestore::Store::open(o);
+    store = zonestore::testing::open_store(dir.path, global_limit);
     admin::HandlerOptions h;
     h.clock = [this] { return now; };
     h.zone_defaults.ns = {"ns1.example.net.", "ns2.example.net."};

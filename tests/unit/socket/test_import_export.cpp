@@ -21,8 +21,9 @@
 #include "admin/ops/handler.h"
 #include "admin/ops/master_file.h"
 #include "admin/socket/server.h"
-#include "zonestore/store.h"
+#include "tests/support/store_fixture.h"
 #include "tests/support/tempdir.h"
+#include "zonestore/store.h"
 
 using namespace rdnsd;
 using admin::Json;
@@ -33,14 +34,10 @@ namespace {
 constexpr const char* kV4 = "2.0.192.in-addr.arpa.";
 constexpr const char* kV6 = "8.b.d.0.1.0.0.2.ip6.arpa.";
 
+// The exports below list two NS names.
 zonestore::ZoneSettings config_zone(const char* prefix, uint64_t max_records = 0) {
-  zonestore::ZoneSettings s;
-  s.prefix = *names::parse_prefix(prefix);
-  s.ns = {"ns1.example.net.", "ns2.example.net."};
-  s.soa.mname = "ns1.example.net.";
-  s.soa.rname = "hostmaster.example.net.";
-  s.max_records = max_records;
-  return s;
+  return zonestore::testing::config_zone(prefix, {"ns1.example.net.", "ns2.example.net."},
+                                         max_records);
 }
 
 struct Fixture {
@@ -50,10 +47,7 @@ struct Fixture {
   std::unique_ptr<admin::Handler> handler;
 
   explicit Fixture(uint64_t v4_limit = 0) {
-    zonestore::StoreOptions o;
-    o.path = dir.path + "/db";
-    o.map_size = 1ull << 28;
-    store = zonestore::Store::open(o);
+    store = zonestore::testing::open_store(dir.path);
     store->reconcile({config_zone("192.0.2.0/24", v4_limit), config_zone("2001:db8::/32")}, {},
                      1795000000);
     admin::HandlerOptions h;

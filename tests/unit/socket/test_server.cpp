@@ -27,6 +27,7 @@
 
 #include "admin/cli/cli.h"
 #include "admin/socket/server.h"
+#include "tests/support/store_fixture.h"
 #include "tests/support/tempdir.h"
 #include "zonestore/store.h"
 
@@ -107,14 +108,7 @@ struct Conn {
   }
 };
 
-zonestore::ZoneSettings config_zone(const char* prefix) {
-  zonestore::ZoneSettings s;
-  s.prefix = *names::parse_prefix(prefix);
-  s.ns = {"ns1.example.net."};
-  s.soa.mname = "ns1.example.net.";
-  s.soa.rname = "hostmaster.example.net.";
-  return s;
-}
+using zonestore::testing::config_zone;
 
 struct Fixture {
   TempDir dir{"admin"};
@@ -126,10 +120,7 @@ struct Fixture {
   // `on_commit`, if set, is subscribed to the server's commit scheduler before it starts.
   explicit Fixture(admin::HandlerOptions options = {}, admin::AdminServerOptions limits = {},
                    admin::CommitListener on_commit = {}) {
-    zonestore::StoreOptions o;
-    o.path = dir.path + "/db";
-    o.map_size = 1ull << 28;
-    store = zonestore::Store::open(o);
+    store = zonestore::testing::open_store(dir.path);
     store->reconcile({config_zone("192.0.2.0/24"), config_zone("2001:db8::/32")}, {},
                      std::time(nullptr));
     handler = std::make_unique<admin::Handler>(*store, std::move(options));
