@@ -521,9 +521,9 @@ def admin_batch_line(ops_lines):
 
 
 def _max_line():
-    """kMaxLine of admin/protocol.h: the longest admin request line rdnsd takes."""
+    """kMaxLine of admin/protocol/protocol.h: the longest admin request line rdnsd takes."""
     try:
-        with open(os.path.join(ROOT, "admin", "protocol.h")) as f:
+        with open(os.path.join(ROOT, "admin", "protocol", "protocol.h")) as f:
             m = re.search(r"kMaxLine\s*=\s*(\d+)u?(?:\s*<<\s*(\d+))?", f.read())
         return int(m.group(1)) << int(m.group(2) or 0)
     except (OSError, AttributeError):
@@ -534,8 +534,8 @@ MAX_LINE = _max_line()
 
 
 def store_schema():
-    """The store schema version this source tree's rdnsd writes (zonestore/store.h)."""
-    with open(os.path.join(ROOT, "zonestore", "store.h")) as f:
+    """The store schema version this source tree's rdnsd writes (zonestore/schema.h)."""
+    with open(os.path.join(ROOT, "zonestore", "schema.h")) as f:
         m = re.search(r"kSchemaVersion = (\d+);", f.read())
     return int(m.group(1))
 
