@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target of the answer core with clang (ASan+UBSan) and runs it.
+# Builds the libFuzzer targets with clang (ASan+UBSan) and runs each in turn: the answer
+# core (fuzz_answer) and the admin protocol codec (fuzz_admin).
 #
-#   scripts/fuzz.sh [SECONDS]      default 60; the corpus in fuzz/corpus/answer seeds it
+#   scripts/fuzz.sh [SECONDS]      per target, default 60; fuzz/corpus/NAME seeds each
 #
 # New inputs go to a scratch corpus under the build folder, never into the repository.
 # A crash leaves its input as build-fuzz/crash-* and makes the exit code non-zero: turn
-# it into a regression test (tests/unit/dns/test_answer_malformed.cpp) and add it to the seed
+# it into a regression test (tests/unit/dns/test_answer_malformed.cpp, or
+# tests/unit/protocol/test_protocol.cpp for the codec) and add it to the seed
 # corpus. Environment: BUILD_DIR (default build-fuzz).
 set -euo pipefail
 
@@ -21,17 +23,27 @@ fi
 
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -DRDNSD_FUZZ=ON -DRDNSD_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD_DIR" --target fuzz_answer -j"$(nproc)" >/dev/null
+cmake --build "$BUILD_DIR" --target fuzz_answer fuzz_admin -j"$(nproc)" >/dev/null
 
-work="$BUILD_DIR/corpus-answer"
-mkdir -p "$work"
-cd "$BUILD_DIR"
-echo "fuzz: running fuzz_answer for ${SECONDS_TO_RUN}s"
-./server/dns/fuzz_answer -max_total_time="$SECONDS_TO_RUN" -print_final_stats=1 \
-  "corpus-answer" "$ROOT/fuzz/corpus/answer" 2>fuzz.log || {
-  tail -40 fuzz.log >&2
-  echo "fuzz: fuzz_answer FAILED (input saved as $BUILD_DIR/crash-*)" >&2
-  exit 1
+# run NAME BINARY [LIBFUZZER_ARGS...]: one target for SECONDS_TO_RUN, seeded from
+# fuzz/corpus/NAME, new inputs kept in BUILD_DIR/corpus-NAME.
+run() {
+  local name="$1" binary="$2"
+  shift 2
+  mkdir -p "$BUILD_DIR/corpus-$name"
+  echo "fuzz: running fuzz_$name for ${SECONDS_TO_RUN}s"
+  (cd "$BUILD_DIR" && "./$binary" -max_total_time="$SECONDS_TO_RUN" -print_final_stats=1 "$@" \
+    "corpus-$name" "$ROOT/fuzz/corpus/$name" 2>"fuzz-$name.log") || {
+    tail -40 "$BUILD_DIR/fuzz-$name.log" >&2
+    echo "fuzz: fuzz_$name FAILED (input saved as $BUILD_DIR/crash-*)" >&2
+    return 1
+  }
+  grep -E "stat::number_of_executed_units|Done" "$BUILD_DIR/fuzz-$name.log" | tail -2
 }
-grep -E "stat::number_of_executed_units|Done" fuzz.log | tail -2
-echo "fuzz: no crash"
+
+status=0
+run answer server/dns/fuzz_answer || status=1
+# Request lines up to 4 KiB: long enough for deep nesting and long lists.
+run admin admin/fuzz_admin -max_len=4096 || status=1
+[ "$status" = 0 ] && echo "fuzz: no crash"
+exit "$status"

@@ -33,7 +33,7 @@ done
 BUILD_DIR="$BUILD_DIR" scripts/build.sh "${cmake_args[@]}" </dev/null
 
 status=0
-# A short run of the answer core's fuzzer first (FUZZ_SECONDS=0 skips it; only for the
+# A short run of the fuzzers first (FUZZ_SECONDS=0 skips it; only for the
 # full suite, not when ctest arguments pick a subset), so ctest's summary closes the run.
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 if [ "$FUZZ_SECONDS" != 0 ] && [ "${#ctest_args[@]}" -eq 0 ]; then

@@ -25,6 +25,9 @@ struct Streamed {
   std::vector<std::variant<SetRequest, UnsetRequest>> ops;
   std::vector<ImportRecord> records;
   std::optional<Refused> first_error;  // of the element with the lowest index
+  // The first key that appeared twice in one object. Parsing goes on, so that the tag
+  // (wherever it stands) comes back with the refusal.
+  std::optional<std::string> repeated_key;
 };
 
 // Reads the fields of one request object. `where` prefixes every message ("ops[3]: ")
@@ -348,20 +351,64 @@ RequestBody parse_object(const Json& object, Streamed& streamed) {
   return it->second(f);
 }
 
+// What the parser callback checks of the JSON itself, at every depth: nesting and the
+// number of values (refused at once), and keys that appear twice in one object (noted
+// in `repeated`, refused after the parse: the last one would silently win).
+class JsonBounds {
+ public:
+  using Event = Json::parse_event_t;
+  // `in_element`: the event belongs to an element of a streamed list (counted apart,
+  // from the element's start).
+  void check(int depth, Event event, const Json& parsed, bool in_element,
+             std::optional<std::string>& repeated) {
+    const bool opens = event == Event::object_start || event == Event::array_start;
+    if (opens && size_t(depth) + 1 > kMaxDepth)
+      refuse(code::kBadRequest,
+             "the request nests deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (opens || event == Event::value) {
+      size_t& n = in_element ? element_values_ : values_;
+      if (++n > kMaxValues)
+        refuse(code::kBadRequest,
+               std::string(in_element ? "an element of the list" : "the request") +
+                   " holds more than " + std::to_string(kMaxValues) + " values");
+    }
+    if (event == Event::object_start) {
+      if (open_ == keys_.size()) keys_.emplace_back();
+      keys_[open_++].clear();
+    } else if (event == Event::object_end) {
+      --open_;
+    } else if (event == Event::key) {
+      auto& seen = keys_[open_ - 1];
+      const auto& key = parsed.get_ref<const std::string&>();
+      if (std::find(seen.begin(), seen.end(), key) == seen.end())
+        seen.push_back(key);
+      else if (!repeated)
+        repeated = key;
+    }
+  }
+  void element_done() { element_values_ = 0; }
+
+ private:
+  size_t values_ = 0, element_values_ = 0;
+  std::vector<std::vector<std::string>> keys_;  // of each open object, reused
+  size_t open_ = 0;
+};
+
 // The parser callback that streams the elements of a top-level "ops" or "records" list
-// into `s` (the list stays in the document, empty). Depths as nlohmann reports them: the
-// request object's keys and lists are at 1, the lists' elements end at 2.
+// into `s` (the list stays in the document, empty), and checks the JSON's bounds.
+// Depths as nlohmann reports them: the request object starts at 0, its keys and lists
+// are at 1, the lists' elements end at 2.
 Json::parser_callback_t stream_lists(Streamed& s) {
   enum class List { None, Ops, Records };
-  return [&s, key = std::string(), list = List::None](int depth, Json::parse_event_t event,
-                                                      Json& parsed) mutable {
+  return [&s, key = std::string(), list = List::None, bounds = JsonBounds()](
+             int depth, Json::parse_event_t event, Json& parsed) mutable {
     using Event = Json::parse_event_t;
+    bounds.check(depth, event, parsed, list != List::None && depth >= 2, s.repeated_key);
     if (depth == 1) {
       if (event == Event::key) {
         key = parsed.get<std::string>();
       } else if (event == Event::array_start) {
         list = key == "ops" ? List::Ops : key == "records" ? List::Records : List::None;
-        if (list != List::None) s = Streamed{};  // a repeated key: the last one counts
       } else if (event == Event::array_end) {
         list = List::None;
       }
@@ -370,6 +417,7 @@ Json::parser_callback_t stream_lists(Streamed& s) {
     bool element = depth == 2 && (event == Event::object_end || event == Event::array_end ||
                                   event == Event::value);
     if (!element || list == List::None) return true;
+    bounds.element_done();
     size_t i = s.count++;
     if (s.first_error || i >= kMaxBatch) return false;  // refused anyway: only counted
     try {
@@ -397,11 +445,14 @@ Parsed parse_request(std::string_view line) {
     Streamed streamed;
     try {
       object = Json::parse(line, stream_lists(streamed));
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {
+      // parse_error, and out_of_range for a number that overflows (1e999).
       refuse(code::kBadRequest, "malformed JSON: " + short_json_error(e.what()));
     }
     if (!object.is_object()) refuse(code::kBadRequest, "a request must be a JSON object");
     if (auto it = object.find("tag"); it != object.end()) out.tag = *it;
+    if (streamed.repeated_key)
+      refuse(code::kBadRequest, "key '" + *streamed.repeated_key + "' appears twice in one object");
     out.request = parse_object(object, streamed);
   } catch (const Refused& r) {
     out.error = r.error;

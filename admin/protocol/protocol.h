@@ -30,14 +30,21 @@ namespace rdnsd::admin {
 // Answers keep the order their fields were written in ("ok" first).
 using Json = nlohmann::ordered_json;
 
-constexpr size_t kMaxLine = 64u << 20;   // bytes of one request line, newline excluded
-constexpr size_t kMaxActor = 64;         // bytes of "actor"
-using limits::kMaxDescription;        // bytes of "description" (UTF-8)
-constexpr size_t kMaxText = 1024;        // bytes of any other string field
+constexpr size_t kMaxLine = 64u << 20;  // bytes of one request line, newline excluded
+constexpr size_t kMaxActor = 64;        // bytes of "actor"
+using limits::kMaxDescription;          // bytes of "description" (UTF-8)
+constexpr size_t kMaxText = 1024;       // bytes of any other string field
 constexpr int64_t kMaxTtl = limits::kMaxTtl;
 constexpr uint64_t kDefaultLimit = limits::kDefaultListLimit;  // when "limit" is absent
-constexpr uint64_t kMaxLimit = limits::kMaxListLimit;  // largest list page
-constexpr size_t kMaxBatch = 1000000;    // ops in one batch, records in one import
+constexpr uint64_t kMaxLimit = limits::kMaxListLimit;          // largest list page
+constexpr size_t kMaxBatch = 1000000;  // ops in one batch, records in one import
+// Bounds on the JSON of one request line, so that no line can make the parser, the
+// document or its serialization (an echoed "tag") grow without limit: objects and
+// lists nest at most kMaxDepth deep (the request object is level 1), and the document
+// holds at most kMaxValues values besides the elements of a batch's "ops" or an
+// import's "records" list, which are read one at a time (each at most kMaxValues too).
+constexpr size_t kMaxDepth = 32;
+constexpr size_t kMaxValues = 100000;
 
 // The stable error codes (the "code" of an error answer).
 namespace code {

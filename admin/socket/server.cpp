@@ -343,6 +343,10 @@ void AdminServer::Impl::take_lines(Connection* c) {
     start = nl + 1;
   }
   c->buffer.erase(0, start);
+  // A large line is gone: give its memory back rather than hold it for the connection's
+  // life (up to kMaxLine per connection).
+  if (c->buffer.capacity() > 16 * kReadBuffer && c->buffer.size() < kReadBuffer)
+    c->buffer.shrink_to_fit();
   c->scanned = c->stream ? 0 : c->buffer.size();
   if (!c->stream && (too_long || c->buffer.size() > kMaxLine + 1)) {
     scheduler.flush();  // answers owed to this connection first (its earlier lines)

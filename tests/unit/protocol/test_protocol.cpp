@@ -217,11 +217,11 @@ TEST_CASE("batch and import lists are read element by element, with the same ans
   CHECK_FALSE(p.error.index);
   p = parse(R"({"op":"batch","actor":"","ops":[5]})");
   CHECK(p.error.message == "'actor' must not be empty");
-  // A key given twice: the last one counts, as for any other field.
-  auto b = accepted<BatchRequest>(
+  // A key given twice is refused, as for any other field.
+  p = parse(
       R"({"op":"batch","ops":[{"op":"unset","ip":"192.0.2.9"},5],"ops":[{"op":"unset","ip":"192.0.2.1"},{"op":"unset","ip":"192.0.2.2"}]})");
-  REQUIRE(b.ops.size() == 2);
-  CHECK(std::get<UnsetRequest>(b.ops[1]).ip == "192.0.2.2");
+  CHECK(p.error.code == code::kBadRequest);
+  CHECK(p.error.message == "key 'ops' appears twice in one object");
   CHECK(refused(R"({"op":"batch","ops":[{"op":"unset","ip":"192.0.2.1"}],"ops":7})") ==
         code::kBadRequest);
   // Lists deeper in the request are not ops: the tag comes back whole.
@@ -305,4 +305,48 @@ TEST_CASE("line limits and line endings") {
   edge += std::string(kMaxLine - edge.size() - 2, 'x') + "\"}";
   REQUIRE(edge.size() == kMaxLine);
   CHECK(refused(edge) == code::kBadDescription);
+}
+
+TEST_CASE("the JSON of a request is bounded: nesting, values, repeated keys, huge numbers") {
+  // A tag nested 75,000 deep once overflowed the stack when it was echoed back.
+  const std::string deep =
+      R"({"op":"zones","tag":)" + std::string(75000, '[') + std::string(75000, ']') + "}";
+  Parsed p = parse(deep);
+  CHECK(p.error.code == code::kBadRequest);
+  CHECK(p.error.message == "the request nests deeper than 32 levels");
+  CHECK(refused(std::string(1 << 20, '[')) == code::kBadRequest);
+  // 32 levels in all are fine (the request object is the first), 33 are not.
+  auto nested = [](size_t lists) {
+    return R"({"op":"zones","tag":)" + std::string(lists, '[') + std::string(lists, ']') + "}";
+  };
+  CHECK(parse(nested(31)).request);
+  CHECK(refused(nested(32)) == code::kBadRequest);
+  // Values held in the document: a tag of kMaxValues values is refused, a large batch
+  // is not (its ops are read one at a time).
+  std::string wide = R"({"op":"zones","tag":[)";
+  for (size_t i = 0; i < kMaxValues; ++i) wide += i ? ",1" : "1";
+  wide += "]}";
+  p = parse(wide);
+  CHECK(p.error.code == code::kBadRequest);
+  CHECK(p.error.message == "the request holds more than 100000 values");
+  std::string batch = R"({"op":"batch","ops":[)";
+  for (size_t i = 0; i < 2 * kMaxValues / 3; ++i)
+    batch += std::string(i ? "," : "") + R"({"op":"unset","ip":"192.0.2.1"})";
+  batch += "]}";
+  CHECK(accepted<BatchRequest>(batch).ops.size() == 2 * kMaxValues / 3);
+  // A repeated key, at the top or further in, and the tag comes back with the refusal.
+  p = parse(R"({"op":"set","ip":"192.0.2.1","name":"a.b","ip":"192.0.2.2","tag":7})");
+  CHECK(p.error.message == "key 'ip' appears twice in one object");
+  REQUIRE(p.tag);
+  CHECK(*p.tag == 7);
+  CHECK(refused(R"({"op":"zones","tag":{"a":1,"b":{"c":1,"c":2}}})") == code::kBadRequest);
+  CHECK(refused(R"({"op":"batch","ops":[{"op":"unset","ip":"192.0.2.1","ip":"192.0.2.2"}]})") ==
+        code::kBadRequest);
+  // The same key in two objects is no repetition.
+  CHECK(parse(R"({"op":"zones","tag":[{"a":1},{"a":2}]})").request);
+  // Numbers that overflow are bad_request, not an internal error.
+  p = parse(R"({"op":"set","ip":"192.0.2.1","name":"a.b","ttl":1e999})");
+  CHECK(p.error.code == code::kBadRequest);
+  CHECK(p.error.message.find("malformed JSON: number overflow") == 0);
+  CHECK(refused(R"({"op":"zones","tag":-1e400})") == code::kBadRequest);
 }

@@ -657,6 +657,32 @@ TEST_CASE(
   CHECK(seconds_since(shown_at) < 0.3);
 }
 
+TEST_CASE("an overflowing number, a repeated key or a deep tag is bad_request, in order") {
+  Fixture f;
+  Conn c(f.socket_path);
+  std::string text = set_line("192.0.2.1", "a.example", 1);
+  text += R"({"op":"set","ip":"192.0.2.2","name":"b.example","ttl":1e999,"tag":2})"
+          "\n";
+  text += R"({"op":"set","ip":"192.0.2.3","ip":"192.0.2.4","name":"c.example","tag":3})"
+          "\n";
+  text += R"({"op":"zones","tag":)" + std::string(75000, '[') + std::string(75000, ']') + "}\n";
+  text += set_line("192.0.2.5", "e.example", 5);
+  c.send_text(text);
+  CHECK(c.answer()["tag"] == 1);
+  Json overflow = c.answer();  // the line does not parse: no tag to echo
+  CHECK(overflow["error"]["code"] == "bad_request");
+  CHECK(overflow["error"]["message"].get<std::string>().find("number overflow") !=
+        std::string::npos);
+  Json repeated = c.answer();
+  CHECK(repeated["tag"] == 3);
+  CHECK(repeated["error"]["message"] == "key 'ip' appears twice in one object");
+  Json deep = c.answer();
+  CHECK(deep["error"]["code"] == "bad_request");
+  CHECK(deep["error"]["message"] == "the request nests deeper than 32 levels");
+  CHECK(c.answer()["tag"] == 5);
+  CHECK(f.store->record_count() == 2);
+}
+
 TEST_CASE("with commit-wait 0 a streaming client's writes are committed at once") {
   HeldFirstWrite held;
   admin::AdminServerOptions o;
