@@ -1,7 +1,10 @@
 #include "zonestore/env.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -53,11 +56,38 @@ void advise_huge_pages(const std::string& file) {
   fclose(maps);
 }
 
+// Takes the store's lock (see Env::open) and writes this process's pid into it; the
+// descriptor, or throws naming the holder.
+int lock_store(const std::string& dir) {
+  const std::string path = dir + "/rdnsd.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) throw StoreError("internal", "cannot open " + path + ": " + std::strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char pid[32] = {};
+    const ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+    ::close(fd);
+    if (err != EWOULDBLOCK)
+      throw StoreError("internal", "cannot lock " + path + ": " + std::strerror(err));
+    std::string holder = n > 0 ? std::string(pid, size_t(n)) : "";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    throw StoreError("internal", "store " + dir + " is in use by another process" +
+                                     (holder.empty() ? "" : " (pid " + holder + ")") +
+                                     ": is rdnsd already running on it?");
+  }
+  const std::string text = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, text.data(), text.size(), 0) < 0) {
+    // The pid is only for the message; the lock is what counts.
+  }
+  return fd;
+}
+
 }  // namespace
 
 Env Env::open(const StoreOptions& options) {
   make_dirs(options.path);
   Env e;
+  e.lock_fd_ = lock_store(options.path);
   check(mdb_env_create(&e.env_), "create environment");
   check(mdb_env_set_maxdbs(e.env_, 8), "set maxdbs");
   check(mdb_env_set_mapsize(e.env_, options.map_size), "set map size");
@@ -74,12 +104,15 @@ Env Env::open(const StoreOptions& options) {
 
 Env::~Env() {
   if (env_) mdb_env_close(env_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // after the environment: then the lock goes
 }
 
 Env& Env::operator=(Env&& other) noexcept {
   if (this != &other) {
     if (env_) mdb_env_close(env_);
+    if (lock_fd_ >= 0) ::close(lock_fd_);
     env_ = std::exchange(other.env_, nullptr);
+    lock_fd_ = std::exchange(other.lock_fd_, -1);
   }
   return *this;
 }

@@ -28,17 +28,27 @@ struct Tables {
 class Env {
  public:
   Env() = default;
-  // Creates options.path if it is missing and opens the environment there: MDB_NOTLS
-  // (read transactions belong to objects, not threads), durable commits, the map advised
-  // MADV_HUGEPAGE. Throws StoreError("internal") with the path and LMDB's reason.
+  // Creates options.path if it is missing, takes the store's lock (below) and opens the
+  // environment there: MDB_NOTLS (read transactions belong to objects, not threads),
+  // durable commits, the map advised MADV_HUGEPAGE. Throws StoreError("internal") with
+  // the path and the reason (LMDB's, or that another process holds the store).
+  //
+  // The lock: an exclusive flock(2) on `rdnsd.lock` in the store's folder, held for the
+  // Env's life and taken before anything reads or writes the store, so that a second
+  // rdnsd on the same store is refused before it changes anything (LMDB itself lets
+  // many processes share an environment). The file holds the holder's pid, for the
+  // message. One Env per store per process, too: a second open in the same process
+  // is refused the same way.
   static Env open(const StoreOptions& options);
   ~Env();
-  Env(Env&& other) noexcept : env_(std::exchange(other.env_, nullptr)) {}
+  Env(Env&& other) noexcept
+      : env_(std::exchange(other.env_, nullptr)), lock_fd_(std::exchange(other.lock_fd_, -1)) {}
   Env& operator=(Env&& other) noexcept;
   MDB_env* get() const noexcept { return env_; }
 
  private:
   MDB_env* env_ = nullptr;
+  int lock_fd_ = -1;
 };
 
 // Opens the tables in the write transaction `txn`, creating the missing ones; `ptr` and

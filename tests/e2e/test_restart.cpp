@@ -209,6 +209,43 @@ TEST_CASE("SIGHUP re-reads the zones and a bad config on SIGHUP keeps the runnin
   CHECK(ptr_of(d, "192.0.2.1") == "gw.example.net.");
 }
 
+TEST_CASE("a second rdnsd on the same store is refused before it changes anything") {
+  Rdnsd first;
+  CHECK(first.rdnsctl({"set", "192.0.2.77", "first.example.net."}).ok());
+  const uint32_t v4 = first.serial(kV4);
+  // Another config (other ports, socket and zones) on the first one's store.
+  RdnsdOptions other;
+  other.config =
+      "server:\n  listen: [\"127.0.0.1:{PORT}\"]\n  workers: 1\nstore:\n  path: " + first.dir() +
+      "/store\nadmin:\n  socket: {DIR}/admin.sock\nzones:\n" +
+      zone_yaml("203.0.113.0/24",
+                "    ns: [ns1.example.net.]\n"
+                "    soa: { mname: ns1.example.net., rname: hostmaster.example.net. }\n");
+  std::string refused;
+  try {
+    Rdnsd second(other);
+  } catch (const std::exception& e) {
+    refused = e.what();
+  }
+  INFO(refused);
+  CHECK(refused.find("is in use by another process (pid " + std::to_string(first.pid()) + ")") !=
+        std::string::npos);
+  // The first one serves as before: its zones, records and serials are untouched.
+  CHECK(ptr_of(first, "192.0.2.77") == "first.example.net.");
+  CHECK(first.serial(kV4) == v4);
+  CHECK(first.dig({"-x", "203.0.113.5"}).status == "REFUSED");
+  // The other order: once the first has stopped, the other config has the store, and
+  // the first is refused in turn.
+  CHECK(describe_status(first.stop()) == "exit 0");
+  {
+    Rdnsd second(other);
+    CHECK(second.dig({"-x", "203.0.113.5"}).status == "NXDOMAIN");
+    CHECK_THROWS(first.start());
+  }
+  first.start();
+  CHECK(ptr_of(first, "192.0.2.77") == "first.example.net.");
+}
+
 TEST_CASE("SIGTERM and SIGINT stop rdnsd cleanly with exit code 0") {
   Rdnsd d;
   int status = d.stop();

@@ -51,3 +51,23 @@ TEST_CASE("reopening the store keeps everything") {
   fx.store->set(set_op("192.0.2.2", "back.example."), T0 + 3);
   CHECK(serial_of(*fx.store, kV4) == s4 + 1);
 }
+
+TEST_CASE("a store is opened by one Store at a time: a second open is refused, naming the pid") {
+  TempDir dir;
+  const std::string path = dir.path + "/store";
+  auto first = Store::open({path});
+  std::string why;
+  try {
+    Store::open({path});
+  } catch (const StoreError& e) {
+    CHECK(e.code() == "internal");
+    why = e.what();
+  }
+  CHECK(why == "store " + path + " is in use by another process (pid " + std::to_string(getpid()) +
+                   "): is rdnsd already running on it?");
+  // The refused open changed nothing, and once the first is closed the store opens again.
+  first->add_zone(zone_settings("10.0.0.0/8"), T0);
+  first.reset();
+  auto again = Store::open({path});
+  CHECK(again->zones().size() == 1);
+}
