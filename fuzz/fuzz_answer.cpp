@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "server/dns/query.h"
-#include "tests/support/answer_fixture.h"
 #include "zonestore/names/names.h"
+
+// Last: it includes ldns, which may define bool/true/false as macros.
+#include "tests/support/answer_fixture.h"
 
 using namespace rdnsd::dns;
 using namespace rdnsd::dns::testing;
