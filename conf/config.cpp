@@ -2,6 +2,8 @@
 #include "conf/config.h"
 
 #include <arpa/inet.h>
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -181,8 +183,40 @@ StoreConf parse_store(const Reader& r, const YAML::Node& node, const std::string
   return s;
 }
 
+// A user or group by name or numeric id, as this system knows it.
+uint32_t parse_id(const Reader& r, const YAML::Node& node, const std::string& path, bool group) {
+  const std::string text = r.string(node, path);
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
+    return uint32_t(r.integer(node, path, 0, 4294967294u));
+  std::vector<char> buf(16384);
+  if (group) {
+    ::group gr, *found = nullptr;
+    if (getgrnam_r(text.c_str(), &gr, buf.data(), buf.size(), &found) == 0 && found)
+      return found->gr_gid;
+    r.fail(node, path + ": no group '" + text + "' on this system");
+  }
+  passwd pw, *found = nullptr;
+  if (getpwnam_r(text.c_str(), &pw, buf.data(), buf.size(), &found) == 0 && found)
+    return found->pw_uid;
+  r.fail(node, path + ": no user '" + text + "' on this system");
+}
+
+std::vector<uint32_t> parse_ids(const Reader& r, const YAML::Node& node, const std::string& path,
+                                bool group) {
+  std::vector<uint32_t> out;
+  if (node.IsScalar()) {
+    out.push_back(parse_id(r, node, path, group));
+    return out;
+  }
+  if (!node.IsSequence()) r.fail(node, path + " must be a name, an id, or a list of them");
+  for (const auto& item : node) out.push_back(parse_id(r, item, path, group));
+  return out;
+}
+
 AdminConf parse_admin(const Reader& r, const YAML::Node& node, const std::string& base_dir) {
-  r.check_map(node, "admin", {"socket", "mode", "max-connections", "idle-timeout", "commit-wait"});
+  r.check_map(node, "admin",
+              {"socket", "mode", "max-connections", "idle-timeout", "commit-wait", "allow-users",
+               "allow-groups", "group"});
   AdminConf a;
   auto socket = child(node, "socket");
   if (!socket) r.fail(node, "admin.socket is required (e.g. socket: ./var/rdnsd.sock)");
@@ -198,6 +232,11 @@ AdminConf parse_admin(const Reader& r, const YAML::Node& node, const std::string
     a.idle_timeout_s = uint32_t(r.integer(*v, "admin.idle-timeout", 0, kMaxAdminIdleTimeout));
   if (auto v = child(node, "commit-wait"))
     a.commit_wait_ms = uint32_t(r.integer(*v, "admin.commit-wait", 0, kMaxAdminCommitWait));
+  if (auto v = child(node, "allow-users"))
+    a.allow_uids = parse_ids(r, *v, "admin.allow-users", false);
+  if (auto v = child(node, "allow-groups"))
+    a.allow_gids = parse_ids(r, *v, "admin.allow-groups", true);
+  if (auto v = child(node, "group")) a.group = parse_id(r, *v, "admin.group", true);
   return a;
 }
 

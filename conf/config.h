@@ -159,6 +159,15 @@ struct AdminConf {
   // its durable commit. A client that waits for each answer is never delayed. 0: never.
   uint32_t commit_wait_ms = 5;
 
+  // `allow-users` / `allow-groups`: who may use the socket, by the peer's credentials
+  // (SO_PEERCRED) at accept: a user in allow-users, or a member of a group in
+  // allow-groups (its primary group or a supplementary one). Names or numeric ids,
+  // resolved when the config is read (an unknown name is an error). Both empty: anyone
+  // who can open the socket file. root and rdnsd's own user are always allowed.
+  std::vector<uint32_t> allow_uids, allow_gids;
+  // `group`: the group (name or id) the socket file is given; none: the process's.
+  std::optional<uint32_t> group;
+
   bool operator==(const AdminConf&) const = default;
 };
 

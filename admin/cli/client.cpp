@@ -54,13 +54,14 @@ void send_line(int fd, const std::string& path, std::initializer_list<std::strin
   send_all("\n");
 }
 
-std::string round_trip(const std::string& path, std::initializer_list<std::string_view> pieces) {
-  Fd s{connect_socket(path)};
-  send_line(s.fd, path, pieces);
+namespace {
+
+// One answer line from the socket (without its newline).
+std::string read_answer(int fd, const std::string& path) {
   std::string answer;
   char buf[65536];
   for (;;) {
-    ssize_t n = ::recv(s.fd, buf, sizeof buf, 0);
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw broken(path, std::string("failed while reading: ") + std::strerror(errno));
     if (n == 0) throw broken(path, "closed before an answer came");
@@ -70,6 +71,24 @@ std::string round_trip(const std::string& path, std::initializer_list<std::strin
       return answer;
     }
   }
+}
+
+}  // namespace
+
+std::string round_trip(const std::string& path, std::initializer_list<std::string_view> pieces) {
+  Fd s{connect_socket(path)};
+  try {
+    send_line(s.fd, path, pieces);
+  } catch (const ConnectError&) {
+    // A connection the server refuses (busy, forbidden) gets one line and is closed,
+    // maybe before the request is written: that line is the answer, if it came.
+    try {
+      return read_answer(s.fd, path);
+    } catch (const ConnectError&) {
+    }
+    throw;
+  }
+  return read_answer(s.fd, path);
 }
 
 }  // namespace rdnsd::admin::cli

@@ -62,6 +62,9 @@ inline constexpr const char* kInternal = "internal";
 // Not an answer to a request: the line a connection over admin.max-connections gets
 // before it is closed.
 inline constexpr const char* kBusy = "busy";
+// Not an answer either: the line a peer gets whose user is not allowed by
+// admin.allow-users / admin.allow-groups, before it is closed.
+inline constexpr const char* kForbidden = "forbidden";
 }  // namespace code
 
 struct Error {

@@ -69,7 +69,7 @@ void clear_stale_socket(const std::string& path) {
     throw sys_error("cannot remove the stale socket", path, errno);
 }
 
-int listening_socket(const std::string& path, uint32_t mode) {
+int listening_socket(const std::string& path, uint32_t mode, std::optional<uint32_t> group) {
   sockaddr_un sa = unix_address(path);
   clear_stale_socket(path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -82,8 +82,31 @@ int listening_socket(const std::string& path, uint32_t mode) {
   };
   if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) throw fail("cannot bind", false);
   if (chmod(path.c_str(), mode_t(mode)) != 0) throw fail("cannot chmod", true);
+  if (group && chown(path.c_str(), uid_t(-1), gid_t(*group)) != 0)
+    throw fail("cannot give the socket its group (admin.group)", true);
   if (listen(fd, 128) != 0) throw fail("cannot listen", true);
   return fd;
+}
+
+// Whether the peer of `fd` may use the socket (AdminServerOptions::allow_uids/gids).
+bool peer_allowed(int fd, const AdminServerOptions& o) {
+  if (o.allow_uids.empty() && o.allow_gids.empty()) return true;
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
+  auto listed = [](const std::vector<uint32_t>& ids, uint32_t id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  if (cred.uid == 0 || cred.uid == geteuid() || listed(o.allow_uids, cred.uid) ||
+      listed(o.allow_gids, cred.gid))
+    return true;
+  if (o.allow_gids.empty()) return false;
+  gid_t groups[256];
+  len = sizeof groups;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0) return false;
+  for (size_t i = 0; i < len / sizeof(gid_t); ++i)
+    if (listed(o.allow_gids, groups[i])) return true;
+  return false;
 }
 
 bool blank(std::string_view s) {
@@ -177,6 +200,7 @@ struct AdminServer::Impl {
   uint64_t refusals = 0;           // not yet logged
   uint64_t refusal_logged_at = 0;  // loop time of the last refusal line; 0: none yet
   std::string last_refused;        // the peer of the last refused connection
+  std::string last_reason;         // and why
 
   Impl(Handler& h, std::string p, uint32_t m, AdminServerOptions o)
       : path(std::move(p)),
@@ -190,7 +214,7 @@ struct AdminServer::Impl {
   static Impl* impl_of(uv_handle_t* h) { return static_cast<Impl*>(h->data); }
 
   void accept();
-  void refuse(Connection* c);
+  void refuse(Connection* c, const char* error_code, std::string reason);
   std::string busy_reason() const {
     return "too many admin connections (limit " + std::to_string(options.max_connections) + ")";
   }
@@ -228,19 +252,23 @@ void AdminServer::Impl::accept() {
     uv_timer_start(
         &sweeper, [](uv_timer_t* t) { impl_of(reinterpret_cast<uv_handle_t*>(t))->sweep(); },
         sweep_interval(), sweep_interval());
-  if (admitted >= options.max_connections) return refuse(c);
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&c->pipe), &fd) != 0) return close_connection(c);
+  if (!peer_allowed(fd, options))
+    return refuse(c, code::kForbidden,
+                  "this user may not use the admin socket (admin.allow-users, admin.allow-groups)");
+  if (admitted >= options.max_connections) return refuse(c, code::kBusy, busy_reason());
   c->counted = true;
   ++admitted;
-  uv_os_fd_t fd;
-  c->peer.user =
-      uv_fileno(reinterpret_cast<uv_handle_t*>(&c->pipe), &fd) == 0 ? peer_user(fd) : "unknown";
+  c->peer.user = peer_user(fd);
   start_reading(c);
 }
 
 // One error line, then the connection is closed; nothing it sends is read.
-void AdminServer::Impl::refuse(Connection* c) {
-  send(c, encode_error({code::kBusy, busy_reason(), std::nullopt}, std::nullopt) + "\n");
+void AdminServer::Impl::refuse(Connection* c, const char* error_code, std::string reason) {
+  send(c, encode_error({error_code, reason, std::nullopt}, std::nullopt) + "\n");
   ++refusals;
+  last_reason = std::move(reason);
   if (options.log) last_refused = peer_ids(&c->pipe);
   log_refusals(refusal_logged_at == 0);
   finish(c);
@@ -253,7 +281,7 @@ void AdminServer::Impl::log_refusals(bool force) {
   if (!force && now - refusal_logged_at < 1000) return;
   if (options.log)
     options.log("admin socket: refused " + plural(refusals, "connection") + " (the last from " +
-                last_refused + "): " + busy_reason());
+                last_refused + "): " + last_reason);
   refusals = 0;
   refusal_logged_at = now;
 }
@@ -546,7 +574,7 @@ void AdminServer::start() {
   Impl& s = *impl_;
   std::lock_guard lock(s.mutex);
   if (s.started) throw std::logic_error("AdminServer::start called twice");
-  int fd = listening_socket(s.path, s.mode);
+  int fd = listening_socket(s.path, s.mode, s.options.group);
   struct sigaction old {};
   if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
   uv_loop_init(&s.loop);

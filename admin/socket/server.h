@@ -19,7 +19,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "admin/ops/commit_scheduler.h"
 #include "admin/ops/handler.h"
@@ -39,6 +41,13 @@ struct AdminServerOptions {
   // for idleness; one line of text, without a newline. Refusals are told at most once a
   // second, with a count. Empty: not told.
   std::function<void(const std::string&)> log;
+  // Who may connect (admin.allow-users / admin.allow-groups): a peer whose uid is in
+  // allow_uids, or whose primary or supplementary groups (SO_PEERCRED, SO_PEERGROUPS)
+  // meet allow_gids. Both empty: anyone who can open the socket file. root and this
+  // process's own user always may. Others get one `forbidden` line and are closed.
+  std::vector<uint32_t> allow_uids, allow_gids;
+  // The group the socket file is given (chown); none: the process's.
+  std::optional<uint32_t> group;
 };
 
 class AdminServer {

@@ -111,6 +111,9 @@ admin::AdminServerOptions admin_options(const conf::Config& config) {
   o.idle_timeout = std::chrono::seconds(config.admin.idle_timeout_s);
   o.commit_wait = std::chrono::milliseconds(config.admin.commit_wait_ms);
   o.log = [](const std::string& text) { log(text); };  // on the admin thread
+  o.allow_uids = config.admin.allow_uids;
+  o.allow_gids = config.admin.allow_gids;
+  o.group = config.admin.group;
   return o;
 }
 

@@ -511,3 +511,59 @@ TEST_CASE("the daemon applies admin.max-connections and admin.idle-timeout from 
   // And the slot is free again.
   CHECK(d.rdnsctl({"zones"}).ok());
 }
+
+// The PTR of `ip` as dig sees it, or the rcode when there is none.
+static std::string ptr_of(const Rdnsd& d, const std::string& ip) {
+  auto r = d.dig({"-x", ip});
+  if (r.status != "NOERROR" || r.answer.size() != 1) return r.status;
+  return r.answer[0].rdata;
+}
+
+TEST_CASE("admin.allow-users and allow-groups: other local users get forbidden, and are logged") {
+  // nobody (65534) runs rdnsctl through setpriv; the socket's mode lets anyone connect.
+  auto as_nobody = [](const Rdnsd& d, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"setpriv",   "--reuid=65534", "--regid=65534", "--clear-groups",
+                                  RDNSCTL_BIN, "--socket",      d.socket_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions ro;
+    ro.timeout = Millis(10000);
+    return run(argv, ro);
+  };
+  auto config = [](const std::string& admin_lines) {
+    RdnsdOptions o;
+    o.config =
+        "server:\n  listen: [\"127.0.0.1:{PORT}\"]\n  workers: 1\n"
+        "store:\n  path: {DIR}/store\n"
+        "admin:\n  socket: {DIR}/admin.sock\n  mode: \"0666\"\n" +
+        admin_lines + "zones:\n" + std::string(kDefaultZones);
+    return o;
+  };
+  {
+    Rdnsd d(config("  allow-users: [root]\n  group: nogroup\n"));
+    REQUIRE(chmod(d.dir().c_str(), 0755) == 0);  // let nobody reach the socket file
+    struct stat st {};
+    REQUIRE(stat(d.socket_path().c_str(), &st) == 0);
+    CHECK(st.st_gid == 65534);  // admin.group
+    auto refused = as_nobody(d, {"set", "192.0.2.66", "evil.example.net."});
+    INFO(refused.text());
+    CHECK(refused.status == 1);
+    CHECK(refused.err.find("forbidden") != std::string::npos);
+    CHECK(ptr_of(d, "192.0.2.66") == "NXDOMAIN");
+    CHECK(d.rdnsctl({"set", "192.0.2.66", "ok.example.net."}).ok());  // root may
+    CHECK(d.stderr_text().find("uid 65534") != std::string::npos);
+    CHECK(d.stderr_text().find("may not use the admin socket") != std::string::npos);
+  }
+  {
+    Rdnsd d(config("  allow-users: [root]\n  allow-groups: [nogroup]\n"));
+    REQUIRE(chmod(d.dir().c_str(), 0755) == 0);
+    auto allowed = as_nobody(d, {"set", "192.0.2.67", "group.example.net."});
+    INFO(allowed.text());
+    CHECK(allowed.ok());
+    CHECK(ptr_of(d, "192.0.2.67") == "group.example.net.");
+  }
+  {
+    Rdnsd d(config(""));  // no lists: whoever can open the socket file, as before
+    REQUIRE(chmod(d.dir().c_str(), 0755) == 0);
+    CHECK(as_nobody(d, {"zones"}).ok());
+  }
+}

@@ -404,7 +404,7 @@ TEST_CASE("admin connection limit and idle timeout") {
   CHECK(d.admin.max_connections == 65535);
   CHECK(d.admin.idle_timeout_s == 86400);
   CHECK(load(head + "admin: {socket: sock, max-connections: 2, idle-timeout: 1}\n").admin ==
-        AdminConf{"/base/sock", 0660, 2, 1, 5});
+        AdminConf{"/base/sock", 0660, 2, 1, 5, {}, {}, std::nullopt});
   CHECK(load(head + "admin: {socket: sock, commit-wait: 0}\n").admin.commit_wait_ms == 0);
   CHECK(load(head + "admin: {socket: sock, commit-wait: 1000}\n").admin.commit_wait_ms == 1000);
   // Empty values count as absent: the defaults.
@@ -433,7 +433,7 @@ TEST_CASE("admin connection limit and idle timeout") {
   check_error(admin + "  commit-wait: 2ms\n", 5, "admin.commit-wait must be an integer, got '2ms'");
   check_error(admin + "  idle: 5\n", 5,
               "unknown key 'idle' in admin (expected socket, mode, max-connections, idle-timeout, "
-              "commit-wait)");
+              "commit-wait, allow-users, allow-groups, group)");
 }
 
 TEST_CASE("errors in zone prefixes") {
@@ -712,4 +712,26 @@ TEST_CASE("errors in fcrdns settings") {
                   "zones:\n  - prefix: 10.0.0.0/8\n    ns: a.example\n    soa: {rname: h.example}\n"
                   "    fcrdns: Require\n",
               11, "zones[0].fcrdns must be off, warn or require, got 'Require'");
+}
+
+TEST_CASE("admin.allow-users, allow-groups and group: names or ids, resolved at load") {
+  const std::string head =
+      "server: {listen: [\"127.0.0.1:53\"]}\nstore: {path: db}\nadmin:\n  socket: sock\n";
+  Config c = load(head +
+                  "  allow-users: [root, 65534, nobody]\n  allow-groups: nogroup\n"
+                  "  group: 0\n");
+  CHECK(c.admin.allow_uids == std::vector<uint32_t>{0, 65534, 65534});
+  CHECK(c.admin.allow_gids == std::vector<uint32_t>{65534});
+  REQUIRE(c.admin.group);
+  CHECK(*c.admin.group == 0);
+  c = load(head);
+  CHECK(c.admin.allow_uids.empty());
+  CHECK(c.admin.allow_gids.empty());
+  CHECK_FALSE(c.admin.group);
+  check_error(head + "  allow-users: [root, no-such-user-here]\n", 5,
+              "admin.allow-users: no user 'no-such-user-here' on this system");
+  check_error(head + "  allow-groups: [no-such-group-here]\n", 5,
+              "admin.allow-groups: no group 'no-such-group-here' on this system");
+  check_error(head + "  group: {name: x}\n", 5, "admin.group must be a string");
+  check_error(head + "  allow-users: 99999999999\n", 5, "admin.allow-users must be 0..4294967294");
 }
