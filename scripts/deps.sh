@@ -10,6 +10,9 @@ PACKAGES=(
   # the fuzzer (scripts/fuzz.sh): clang with libFuzzer
   clang libclang-rt-14-dev
   libldns-dev libuv1-dev liblmdb-dev libyaml-cpp-dev doctest-dev nlohmann-json3-dev
+  # tests: the include-layering check (python3), another local user for the admin
+  # socket's access test (setpriv)
+  python3 util-linux
   # tests and benchmarks: clients and reference servers
   bind9-dnsutils knot-dnsutils knot nsd unbound dnsperf ldnsutils lmdb-utils
   # zone-file checkers for exports: named-checkzone, kzonecheck

@@ -21,7 +21,7 @@ struct Refused {
 // request type as soon as the JSON parser has it and then dropped from the document: a
 // batch of 100,000 ops never sits in memory as 100,000 JSON objects at once.
 struct Streamed {
-  size_t count = 0;  // elements in the list (the last one, if the key came twice)
+  size_t count = 0;  // elements in the list (a key given twice is refused after the parse)
   std::vector<std::variant<SetRequest, UnsetRequest>> ops;
   std::vector<ImportRecord> records;
   std::optional<Refused> first_error;  // of the element with the lowest index
