@@ -17,6 +17,8 @@ PACKAGES=(
   bind9-dnsutils knot-dnsutils knot nsd unbound dnsperf ldnsutils lmdb-utils
   # zone-file checkers for exports: named-checkzone, kzonecheck
   bind9-utils knot-dnssecutils
+  # secondaries in the replication interop tests (knot and nsd above): BIND's named
+  bind9
 )
 
 is_installed() {
