@@ -5,6 +5,13 @@
 // and the idle timer still runs, so a stuck client holds nothing but its own connection.
 // A message must arrive whole within tcp-io-timeout of its first byte: its bytes do not
 // restart that clock, so a client sending a byte a second cannot hold a slot.
+//
+// A zone transfer request (server/xfr) gets its answer one message at a time: the next
+// messages are made only when the client has taken the earlier ones (below the high
+// water mark), so one transfer never holds more than a few messages in memory and other
+// connections on the loop are served between them. Queries pipelined behind it wait
+// until it is complete (answers go out in order). A client that stops reading is
+// closed by the idle timer, which restarts at each write it takes.
 #include <netinet/in.h>
 
 #include <cstring>
@@ -29,6 +36,8 @@ struct TcpConn {
   std::string client;            // family + address bytes, when counted against its client's limit
   uint64_t message_started = 0;  // loop time of the first byte of an incomplete message
   int open_handles = 0;
+  names::IpAddress peer;                    // family 0 when unknown
+  std::unique_ptr<xfr::Transfer> transfer;  // the zone transfer being sent
 };
 
 namespace {
@@ -124,6 +133,10 @@ void Worker::accept_tcp(TcpListener& listener) {
     tcp_close(*c);  // this client holds its share of the connections already
     return;
   }
+  if (client.size() == 5 || client.size() == 17) {
+    c->peer.family = client[0] == '4' ? 4 : 6;
+    std::memcpy(c->peer.bytes.data(), client.data() + 1, client.size() - 1);
+  }
   c->client = std::move(client);
   c->in.resize(kInitialIn);
   uv_tcp_nodelay(&c->tcp, 1);
@@ -137,9 +150,15 @@ void Worker::tcp_read(TcpConn& c, ssize_t nread) {
     return;
   }
   c.in_len += size_t(nread);
+  tcp_process(c);
+}
+
+// Answers the whole messages in the input, in order, up to a zone transfer request
+// (which then owns the connection's output until it is complete).
+void Worker::tcp_process(TcpConn& c) {
   size_t pos = 0;
   bool snapshot = false;
-  while (c.in_len - pos >= 2) {
+  while (!c.transfer && c.in_len - pos >= 2) {
     size_t len = size_t(c.in[pos]) << 8 | c.in[pos + 1];
     if (len == 0) {
       // A zero-length message is no DNS message: the stream is not DNS, close it (as
@@ -151,8 +170,13 @@ void Worker::tcp_read(TcpConn& c, ssize_t nread) {
       return;
     }
     if (c.in_len - pos - 2 < len) break;
-    if (!snapshot) snapshot = source_.begin();
-    if (snapshot) answer_tcp(c.in.data() + pos + 2, len, c);
+    const uint8_t* msg = c.in.data() + pos + 2;
+    if (options_.transfers && xfr::Service::is_transfer(msg, len)) {
+      c.transfer = options_.transfers->start(msg, len, c.peer);
+    } else {
+      if (!snapshot) snapshot = source_.begin();
+      if (snapshot) answer_tcp(msg, len, c);
+    }
     pos += 2 + len;
   }
   if (snapshot) source_.end();
@@ -169,6 +193,22 @@ void Worker::tcp_read(TcpConn& c, ssize_t nread) {
   tcp_flush(c);
 }
 
+// Makes the transfer's next messages while the client keeps up; at its end, goes on
+// with the queries that came behind it.
+void Worker::tcp_pump(TcpConn& c) {
+  while (c.transfer && c.out.size() + c.inflight.size() < kOutHighWater) {
+    const size_t n = c.transfer->next(tcp_tx_.data() + 2, kTcpMax);
+    if (n == 0) {
+      c.transfer.reset();
+      tcp_process(c);
+      return;
+    }
+    tcp_tx_[0] = uint8_t(n >> 8);
+    tcp_tx_[1] = uint8_t(n);
+    c.out.insert(c.out.end(), tcp_tx_.begin(), tcp_tx_.begin() + ptrdiff_t(n + 2));
+  }
+}
+
 // Answers one query and appends it, framed, to the connection's output.
 size_t Worker::answer_tcp(const uint8_t* query, size_t len, TcpConn& c) {
   size_t n = answerer_.answer(query, len, tcp_tx_.data() + 2, kTcpMax, dns::Transport::Tcp);
@@ -181,9 +221,17 @@ size_t Worker::answer_tcp(const uint8_t* query, size_t len, TcpConn& c) {
 
 void Worker::tcp_flush(TcpConn& c) {
   if (c.closing) return;
+  if (c.transfer) {
+    tcp_pump(c);
+    if (c.closing) return;
+    if (c.transfer) uv_timer_start(&c.timer, on_idle, options_.tcp_idle_timeout_ms, 0);
+  }
   if (!c.writing && !c.out.empty()) {
     uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(c.out.data()), unsigned(c.out.size()));
-    int sent = uv_try_write(reinterpret_cast<uv_stream_t*>(&c.tcp), &buf, 1);
+    // A transfer's messages always go through uv_write: its callback makes the next
+    // ones, so a fast client still gets them one loop turn at a time, between the
+    // other connections' answers.
+    int sent = c.transfer ? 0 : uv_try_write(reinterpret_cast<uv_stream_t*>(&c.tcp), &buf, 1);
     size_t done = sent > 0 ? size_t(sent) : 0;
     if (sent < 0 && sent != UV_EAGAIN) {
       tcp_close(c);
@@ -198,7 +246,7 @@ void Worker::tcp_flush(TcpConn& c) {
     }
     c.out.clear();
   }
-  if (c.writing && c.out.size() + c.inflight.size() > kOutHighWater)
+  if (c.transfer || (c.writing && c.out.size() + c.inflight.size() > kOutHighWater))
     stop_reading(c);
   else
     start_reading(c);
@@ -222,6 +270,7 @@ void Worker::tcp_arm_timer(TcpConn& c, bool completed) {
 void Worker::tcp_close(TcpConn& c) {
   if (c.closing) return;
   c.closing = true;
+  c.transfer.reset();  // its snapshot and its slot go at once
   stop_reading(c);
   uv_timer_stop(&c.timer);
   if (c.counted) tcp_connections_.fetch_sub(1);

@@ -57,6 +57,8 @@ class Worker {
   // TCP (tcp.cpp)
   void accept_tcp(TcpListener& listener);
   void tcp_read(TcpConn& conn, ssize_t nread);
+  void tcp_process(TcpConn& conn);
+  void tcp_pump(TcpConn& conn);
   void tcp_flush(TcpConn& conn);
   void tcp_close(TcpConn& conn);
   void tcp_arm_timer(TcpConn& conn, bool completed);

@@ -13,6 +13,7 @@
 
 #include "conf/config.h"
 #include "server/dns/answer.h"
+#include "server/xfr/service.h"
 #include "zonestore/store.h"
 
 namespace rdnsd::server {
@@ -26,6 +27,8 @@ struct ServerOptions {
   uint32_t tcp_max_per_client = 16;      // from one client address, over all workers; 0: none
   uint32_t tcp_io_timeout_ms = 2000;     // to receive one whole message from its first byte
   size_t udp_receive_buffer = 0;         // SO_RCVBUF of each UDP socket; 0: the system's
+  // Answers AXFR and IXFR over TCP; null: they go to the answer core like any query.
+  std::shared_ptr<xfr::Service> transfers;
 };
 
 ServerOptions server_options(const conf::Config& config);

@@ -1,0 +1,222 @@
+#include "server/xfr/service.h"
+
+#include "server/dns/query.h"
+#include "server/dns/wire.h"
+#include "zonestore/codec/keys.h"
+#include "zonestore/codec/zone_value.h"
+#include "zonestore/names/serial.h"
+
+namespace rdnsd::xfr {
+namespace {
+
+constexpr uint8_t kFormErr = 1, kServFail = 2, kNotAuth = 9, kRefused = 5;
+constexpr uint16_t kTypeSoa = 6, kTypeOpt = 41;
+constexpr uint16_t kEdnsExpire = 9;
+
+// Skips a name in RDATA or an owner, following no pointer (a pointer ends it).
+bool skip_name(dns::WireReader& r) {
+  for (int labels = 0; labels < 128; ++labels) {
+    const uint8_t len = r.u8();
+    if (!r.ok()) return false;
+    if ((len & 0xC0) == 0xC0) {
+      r.skip(1);
+      return r.ok();
+    }
+    if ((len & 0xC0) != 0) return false;
+    if (len == 0) return true;
+    r.skip(len);
+  }
+  return false;
+}
+
+// What the sections after the question say that the answer core's parser does not
+// keep: the IXFR's SOA serial (RFC 1995 section 3: the first authority RR) and whether
+// the OPT RR asks for EXPIRE. False if they do not parse.
+struct Sections {
+  bool has_soa = false;
+  uint32_t serial = 0;
+  bool expire = false;
+};
+bool read_sections(const uint8_t* msg, size_t len, const dns::Query& q, Sections& out) {
+  dns::WireReader r(msg, len);
+  r.skip(q.question_end);
+  const unsigned counts[3] = {q.ancount, q.nscount, q.arcount};
+  for (int section = 0; section < 3; ++section) {
+    for (unsigned i = 0; i < counts[section]; ++i) {
+      if (!skip_name(r)) return false;
+      const uint16_t type = r.u16();
+      r.u16();  // class
+      r.u32();  // TTL
+      const uint16_t rdlen = r.u16();
+      const size_t rdata_at = r.pos();
+      const uint8_t* rdata = r.take(rdlen);
+      if (!r.ok() || rdata == nullptr) return false;
+      if (section == 1 && i == 0 && type == kTypeSoa) {
+        dns::WireReader s(msg, rdata_at + rdlen);
+        s.skip(rdata_at);
+        if (!skip_name(s) || !skip_name(s)) return false;
+        out.serial = s.u32();
+        if (!s.ok() || s.remaining() != 16) return false;
+        out.has_soa = true;
+      }
+      if (section == 2 && type == kTypeOpt) {
+        for (size_t at = 0; at + 4 <= rdlen;) {
+          const uint16_t code = uint16_t(rdata[at] << 8 | rdata[at + 1]);
+          const uint16_t olen = uint16_t(rdata[at + 2] << 8 | rdata[at + 3]);
+          if (code == kEdnsExpire) out.expire = true;
+          at += 4 + size_t(olen);
+        }
+      }
+    }
+  }
+  return true;
+}
+
+std::string peer_text(const names::IpAddress& a) {
+  return names::format_ip(a);
+}
+
+// Keeps the count of transfers at once: one less when the transfer is done.
+class Counted final : public Transfer {
+ public:
+  Counted(std::unique_ptr<Transfer> inner, std::atomic<unsigned>& active)
+      : inner_(std::move(inner)), active_(active) {}
+  ~Counted() override { active_.fetch_sub(1); }
+  size_t next(uint8_t* out, size_t cap) override { return inner_->next(out, cap); }
+  const char* kind() const override { return inner_->kind(); }
+  uint64_t records() const override { return inner_->records(); }
+
+ private:
+  std::unique_ptr<Transfer> inner_;
+  std::atomic<unsigned>& active_;
+};
+
+}  // namespace
+
+const std::vector<AclRule>& TransferPolicy::rules_for(const std::string& apex) const {
+  auto it = zones.find(apex);
+  return it != zones.end() ? it->second : defaults;
+}
+
+bool allowed(const std::vector<AclRule>& rules, const names::IpAddress& address,
+             const std::string& key) {
+  for (const AclRule& rule : rules) {
+    if (rule.from && !names::prefix_contains(*rule.from, address)) continue;
+    if (!rule.key.empty() && rule.key != key) continue;
+    return true;
+  }
+  return false;
+}
+
+Service::Service(const zonestore::Store& store, TransferPolicy policy, TransferLimits limits,
+                 Log log)
+    : store_(store),
+      limits_(limits),
+      log_(std::move(log)),
+      policy_(std::make_shared<const TransferPolicy>(std::move(policy))) {}
+
+void Service::set_policy(TransferPolicy policy) {
+  auto p = std::make_shared<const TransferPolicy>(std::move(policy));
+  std::lock_guard<std::mutex> lock(policy_mutex_);
+  policy_ = std::move(p);
+}
+
+std::shared_ptr<const TransferPolicy> Service::policy() const {
+  std::lock_guard<std::mutex> lock(policy_mutex_);
+  return policy_;
+}
+
+bool Service::is_transfer(const uint8_t* msg, size_t len) noexcept {
+  if (len < dns::kHeaderSize || (msg[2] & 0x80) != 0 || ((msg[2] >> 3) & 0x0F) != 0) return false;
+  if (msg[4] != 0 || msg[5] != 1) return false;
+  size_t at = dns::kHeaderSize;
+  while (at < len && msg[at] != 0) {
+    if ((msg[at] & 0xC0) != 0) return false;
+    at += 1 + msg[at];
+  }
+  if (at + 3 > len) return false;
+  const uint16_t qtype = uint16_t(msg[at + 1] << 8 | msg[at + 2]);
+  return qtype == dns::rrtype::kAxfr || qtype == dns::rrtype::kIxfr;
+}
+
+std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
+                                         const names::IpAddress& peer) {
+  RequestEcho echo;
+  echo.id = uint16_t(msg[0] << 8 | msg[1]);
+  echo.rd = (msg[2] & dns::flag::kRd) != 0;
+  dns::Query q;
+  const dns::ParseResult parsed = dns::parse_query(msg, len, q);
+  if (parsed == dns::ParseResult::Ok || parsed == dns::ParseResult::BadSections) {
+    echo.question.assign(reinterpret_cast<const char*>(msg) + dns::kHeaderSize,
+                         q.question_end - dns::kHeaderSize);
+    echo.qname_len = q.qname_len;
+  }
+  Sections sections;
+  if (parsed != dns::ParseResult::Ok || !read_sections(msg, len, q, sections))
+    return error_answer(std::move(echo), kFormErr, "FORMERR", nullptr);
+  echo.edns = q.edns.present;
+  echo.expire = sections.expire;
+  const bool ixfr = q.qtype == dns::rrtype::kIxfr;
+  if (ixfr && !sections.has_soa) {
+    log_("IXFR from " + peer_text(peer) + " refused: no SOA in its authority section (FORMERR)");
+    return error_answer(std::move(echo), kFormErr, "FORMERR", nullptr);
+  }
+  const std::string apex_key(q.key());
+  const std::string apex = names::wire_to_text(names::key_to_wire(apex_key));
+  const char* what = ixfr ? "IXFR" : "AXFR";
+
+  MDB_txn* txn = nullptr;
+  if (mdb_txn_begin(store_.env(), nullptr, MDB_RDONLY, &txn) != 0)
+    return error_answer(std::move(echo), kServFail, "SERVFAIL", nullptr);
+  Snapshot snap;
+  snap.txn = txn;  // owned by the transfer from here on, or aborted below
+  auto drop = [&] {
+    mdb_txn_abort(snap.txn);
+    snap.txn = nullptr;
+  };
+  MDB_val k{apex_key.size(), const_cast<char*>(apex_key.data())}, v;
+  zonestore::codec::ZoneWire zone{};
+  if (q.qclass != dns::rrclass::kIn || mdb_get(txn, store_.zones_dbi(), &k, &v) != 0 ||
+      !zonestore::codec::decode_zone_wire({static_cast<const char*>(v.mv_data), v.mv_size}, zone) ||
+      !zone.flags.served()) {
+    drop();
+    log_(std::string(what) + " of " + apex + " from " + peer_text(peer) +
+         ": not a zone served here (NOTAUTH)");
+    return error_answer(std::move(echo), kNotAuth, "NOTAUTH", nullptr);
+  }
+  const std::string key_name;  // the TSIG key that signed the request
+  if (!allowed(policy()->rules_for(apex), peer, key_name)) {
+    drop();
+    log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
+         (key_name.empty() ? std::string() : " key " + key_name) + " refused: not allowed");
+    return error_answer(std::move(echo), kRefused, "REFUSED", nullptr);
+  }
+  if (active_.fetch_add(1) >= limits_.max_transfers) {
+    active_.fetch_sub(1);
+    drop();
+    log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
+         ": too many transfers at once (SERVFAIL)");
+    return error_answer(std::move(echo), kServFail, "SERVFAIL", nullptr);
+  }
+
+  snap.zones = store_.zones_dbi();
+  snap.ptr = store_.ptr_dbi();
+  snap.apex_key = apex_key;
+  snap.apex_wire = names::key_to_wire(apex_key);
+  const zonestore::Zone z =
+      zonestore::codec::decode_zone(apex_key, {static_cast<const char*>(v.mv_data), v.mv_size});
+  snap.family = z.settings.prefix.addr.family;
+  snap.prefix_length = z.settings.prefix.length;
+  snap.prefix_start = zonestore::codec::meta_key(z.settings.prefix.addr);
+
+  std::unique_ptr<Transfer> t;
+  if (ixfr && !serial::less(sections.serial, zone.serial)) {
+    t = soa_answer(std::move(snap), std::move(echo), nullptr);
+  } else {
+    t = full_transfer(std::move(snap), std::move(echo), ixfr ? "IXFR (AXFR-style)" : "AXFR",
+                      nullptr);
+  }
+  return std::make_unique<Counted>(std::move(t), active_);
+}
+
+}  // namespace rdnsd::xfr
