@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,30 @@ const std::string kZoneBase = "zone-defaults: {ns: [ns1.example.net.], soa: {rna
 
 rdnsd::names::Prefix prefix(const std::string& text) {
   return *rdnsd::names::parse_prefix(text);
+}
+
+// `text` (conf/rdnsd.yaml) with its commented-out replication examples switched on: a
+// comment "# KEY: ..." for one of the keys below, and the comment lines under it that
+// are indented further, lose their "# ".
+std::string with_examples_on(const std::string& text) {
+  static const char* const keys[] = {
+      "tsig-keys:", "secondaries:", "allow-transfer:", "journal:", "status-timeout:", "catalog:"};
+  std::istringstream in(text);
+  std::string line, out;
+  size_t indent = std::string::npos;  // of the example being switched on; npos: none
+  while (std::getline(in, line)) {
+    const size_t hash = line.find_first_not_of(' ');
+    const bool comment = hash != std::string::npos && line.compare(hash, 2, "# ") == 0;
+    const std::string body = comment ? line.substr(hash + 2) : "";
+    bool on = false;
+    for (const char* key : keys) on = on || body.rfind(key, 0) == 0;
+    if (on)
+      indent = hash;
+    else if (!(comment && hash == indent && body.rfind("  ", 0) == 0))
+      indent = std::string::npos;
+    out += (indent != std::string::npos ? line.substr(0, hash) + body : line) + "\n";
+  }
+  return out;
 }
 
 }  // namespace
@@ -63,6 +89,34 @@ TEST_CASE("replication defaults: nothing replicates unless the file says so") {
       CHECK(z.allow_transfer.empty());
     }
   }
+}
+
+TEST_CASE("the commented-out examples in the default config file load as they say") {
+  std::ifstream in(RDNSD_SOURCE_DIR "/conf/rdnsd.yaml", std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string yaml = with_examples_on(text.str());
+  REQUIRE(yaml != text.str());
+  TempDir tmp{"conf"};
+  tmp.write("xfr.key", "c2VjcmV0\n");
+  const Config c = load_file(tmp.write("rdnsd.yaml", yaml));
+
+  REQUIRE(c.tsig_keys.size() == 1);
+  CHECK(c.tsig_keys[0] ==
+        TsigKeyConf{"xfr-key.", TsigAlgorithm::HmacSha256, "secret", c.tsig_keys[0].line});
+  const std::vector<SecondaryConf> secondaries = {
+      {"192.0.2.53", 53, 4, "xfr-key.", "192.0.2.53"},
+      {"2001:db8::53", 5353, 6, "xfr-key.", "[2001:db8::53]:5353"}};
+  CHECK(c.zone_defaults.secondaries == secondaries);
+  CHECK(c.zone_defaults.allow_transfer ==
+        std::vector<TransferAclConf>{{prefix("198.51.100.0/24"), "xfr-key."}});
+  CHECK(c.zone_defaults.journal == JournalConf{});
+  CHECK(c.zone_defaults.status_timeout_s == 60);
+  REQUIRE(c.zones.size() == 2);
+  for (const ZoneConf& z : c.zones) CHECK(z.secondaries == secondaries);
+  CHECK(c.catalog.zone == "catalog.rdnsd.");
+  CHECK(c.catalog.secondaries_given);
+  CHECK(c.catalog.secondaries == std::vector<SecondaryConf>{secondaries[0]});
 }
 
 TEST_CASE("tsig-keys: names, all six algorithms and inline secrets") {
