@@ -58,6 +58,10 @@ struct ZoneSettings {
   serial::Policy policy = serial::Policy::Increment;
   uint64_t max_records = 0;                 // 0: no per-zone limit
   fcrdns::Mode fcrdns = fcrdns::Mode::Off;  // forward confirmation of PTR targets on set
+  // The IXFR journal keeps at most this many serial steps (0: none, every transfer is
+  // full) and at most this many bytes of them, dropping the oldest first.
+  uint64_t journal_max_depth = 1000;
+  uint64_t journal_max_size = 100ull << 20;
   bool operator==(const ZoneSettings&) const = default;
 };
 
@@ -82,6 +86,9 @@ struct Record {
   std::string created_by;
   std::string modified_by;
   std::string zone;  // apex of the zone that holds it
+  // The zone's serial after the write that last changed the record (0: written before
+  // the store kept it): the record is live on a secondary once it has this serial.
+  uint32_t serial = 0;
 };
 
 // One change in a write: set (create or replace) or unset.

@@ -107,7 +107,7 @@ inline std::string describe(const Record& r) {
   return names::format_ip(r.address) + " " + r.owner + " PTR " + r.target +
          " ttl=" + std::to_string(r.ttl) + " id=" + r.id + " created=" + std::to_string(r.created) +
          "/" + r.created_by + " modified=" + std::to_string(r.modified) + "/" + r.modified_by +
-         " zone=" + r.zone + " desc=" + r.description;
+         " zone=" + r.zone + " serial=" + std::to_string(r.serial) + " desc=" + r.description;
 }
 
 // Everything a user can see of the store, as text, to check that nothing changed.
