@@ -22,7 +22,7 @@ void apply_op(WriteTxn& w, const Op& op, std::time_t now) {
   if (op.kind == Op::Kind::Set)
     w.set(op.set, now);
   else
-    w.unset(op.unset);
+    w.unset(op.unset, now);
 }
 
 // The order in which apply() may write `ops` in address order instead of as given: a
@@ -57,15 +57,15 @@ std::vector<uint32_t> address_order(const std::vector<Op>& ops, const SkipOp& sk
 WriteResult Store::set(const SetOp& op, std::time_t now) {
   WriteTxn w(env_.get(), tables_, options_.max_records);
   w.set(op, now);
-  w.finish(now);
+  w.finish();
   w.commit();
   return std::move(w.result());
 }
 
 WriteResult Store::unset(const UnsetOp& op, std::time_t now) {
   WriteTxn w(env_.get(), tables_, options_.max_records);
-  w.unset(op);
-  w.finish(now);
+  w.unset(op, now);
+  w.finish();
   w.commit();
   return std::move(w.result());
 }
@@ -77,7 +77,7 @@ WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const Skip
       WriteTxn w(env_.get(), tables_, options_.max_records);
       w.keep_records = false;
       for (uint32_t i : order) w.set(ops[i].set, now);
-      w.finish(now);
+      w.finish();
       if (!dry_run) w.commit();
       return std::move(w.result());
     } catch (const StoreError&) {
@@ -97,7 +97,7 @@ WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const Skip
       ++w.result().skipped;
     }
   }
-  w.finish(now);
+  w.finish();
   if (!dry_run) w.commit();
   return std::move(w.result());
 }
@@ -114,7 +114,7 @@ std::vector<GroupItem> Store::apply_each(const std::vector<Op>& ops, std::time_t
       WriteTxn w(env_.get(), tables_, options_.max_records, group.get());
       try {
         apply_op(w, op, now);
-        w.finish(now);  // everything but the commit of the group, which is ours
+        w.finish();  // everything but the commit of the group, which is ours
       } catch (const StoreError& e) {
         out.emplace_back(e);  // ~WriteTxn aborts the nested transaction: this op alone
         continue;

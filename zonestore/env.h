@@ -3,7 +3,8 @@
 // transaction and cursor types everything else reads and writes through.
 //
 // Schema (the layouts are in zonestore/codec/): `zones` (zone_value.h), `ptr`
-// (ptr_value.h), `meta` and `ids` (meta_value.h), `info` (info_value.h); keys in keys.h.
+// (ptr_value.h), `meta` and `ids` (meta_value.h), `info` (info_value.h), `journal`
+// (journal_value.h); keys in keys.h.
 #include <lmdb.h>
 
 #include <optional>
@@ -21,7 +22,7 @@ void check(int rc, const char* what);
 
 // The store's tables (named databases), opened once per environment.
 struct Tables {
-  MDB_dbi zones = 0, ptr = 0, meta = 0, ids = 0, info = 0;
+  MDB_dbi zones = 0, ptr = 0, meta = 0, ids = 0, info = 0, journal = 0;
 };
 
 // One open environment (one per process), closed when destroyed. Move-only.

@@ -170,6 +170,29 @@ class ZoneReader {
   virtual bool next(Record& out) = 0;
 };
 
+// One RR of a zone's IXFR journal (zonestore/journal.h).
+struct JournalRr {
+  std::string key;    // record key (zonestore/codec/keys.h): family + address bytes
+  uint16_t type = 0;  // 12 PTR
+  uint32_t ttl = 0;
+  std::string rdata;  // wire form (a PTR's: its target name)
+  bool operator==(const JournalRr&) const = default;
+};
+// The changes of a zone from one serial to another (RFC 1995), condensed: per RR (key,
+// type), `removed` holds its state at from_serial and `added` its state at to_serial,
+// and neither holds an RR that is the same in both. Each list is sorted by (key, type).
+struct JournalDiff {
+  uint32_t from_serial = 0, to_serial = 0;
+  std::vector<JournalRr> removed, added;
+};
+// What a zone's journal holds: `entries` serial steps, from first_serial to last_serial
+// (both 0 when empty), `bytes` the size of their stored values.
+struct JournalStats {
+  uint64_t entries = 0, bytes = 0;
+  uint32_t first_serial = 0, last_serial = 0;
+  bool operator==(const JournalStats&) const = default;
+};
+
 struct ReconcileReport {
   std::vector<std::string> created, updated, unchanged, unserved;
 };
