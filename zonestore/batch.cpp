@@ -103,15 +103,19 @@ WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const Skip
 }
 
 // Each op is a WriteTxn of its own, nested in the group's transaction, so set, unset and
-// finish give it exactly the checks, serial step and counts of set() / unset().
+// finish give it exactly the checks, serial step and counts of set() / unset(). Each
+// op's journal entry is written by the group, after the last op: the same entries in the
+// same transaction, without each op copying the journal's pages.
 std::vector<GroupItem> Store::apply_each(const std::vector<Op>& ops, std::time_t now) {
   if (ops.empty()) return {};  // no write transaction (it would wait for the writer lock)
   std::vector<GroupItem> out;
   out.reserve(ops.size());
   try {
-    Txn group(env_.get(), true);
+    WriteTxn group(env_.get(), tables_, options_.max_records);
+    std::vector<WriteTxn::PendingEntry> journal;
     for (const Op& op : ops) {
-      WriteTxn w(env_.get(), tables_, options_.max_records, group.get());
+      WriteTxn w(env_.get(), tables_, options_.max_records, group.txn().get());
+      w.defer_journal();
       try {
         apply_op(w, op, now);
         w.finish();  // everything but the commit of the group, which is ours
@@ -121,8 +125,10 @@ std::vector<GroupItem> Store::apply_each(const std::vector<Op>& ops, std::time_t
       }
       // A nested commit that fails may have left the parent half-merged: give it up.
       w.commit();
+      for (WriteTxn::PendingEntry& e : w.take_journal()) journal.push_back(std::move(e));
       out.emplace_back(std::move(w.result()));
     }
+    group.write_journal(journal);
     group.commit();
   } catch (const StoreError& e) {
     return std::vector<GroupItem>(ops.size(), GroupItem(e));

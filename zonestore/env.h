@@ -97,6 +97,13 @@ class Txn {
     MDB_val k = codec::val(key), v = codec::val(value);
     check(mdb_put(txn_, dbi, &k, &v, 0), "write");
   }
+  // Room for a value of `size` bytes at `key`, to be written before the next change in
+  // this transaction (MDB_RESERVE: the value is not built elsewhere and copied in).
+  char* put_reserved(MDB_dbi dbi, std::string_view key, size_t size) {
+    MDB_val k = codec::val(key), v{size, nullptr};
+    check(mdb_put(txn_, dbi, &k, &v, MDB_RESERVE), "write");
+    return static_cast<char*>(v.mv_data);
+  }
   // Nothing at `key` is no error.
   void del(MDB_dbi dbi, std::string_view key) {
     MDB_val k = codec::val(key);

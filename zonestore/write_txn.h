@@ -12,7 +12,8 @@
 //                    cleared when the SOA or NS set changed
 //   remove_zone      ptr, meta, ids of every record in it; zones; journal; the total (info)
 //   finish           zones: one serial step per touched zone; journal: one entry per
-//                    step; info: the record count
+//                    step (in a group, kept for write_journal); info: the record count
+//   write_journal    journal: the entries of a group's steps
 //
 // A zone touched by a record change is decoded once and kept (with its record count, the
 // serial it steps to and the changes made in it) until finish() writes it with its serial
@@ -26,6 +27,7 @@
 #include <ctime>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "zonestore/codec/journal_value.h"
 #include "zonestore/codec/meta_value.h"
@@ -74,6 +76,25 @@ class WriteTxn {
   // how many records.
   uint64_t remove_zone(const std::string& apex_key, const Zone& zone);
 
+  // ---- group commit ----
+  // A zone's journal limits (ZoneSettings::journal_max_depth, journal_max_size).
+  struct JournalLimits {
+    uint64_t depth, size;
+  };
+  // One serial step's journal entry, kept for the group (defer_journal).
+  struct PendingEntry {
+    std::string apex_key;
+    JournalLimits limits;
+    std::string value;
+  };
+  // For a transaction nested in a group: finish() keeps its journal entries instead of
+  // writing them; take them after its commit (an op rolled back never hands its entry
+  // on) and give them, in order, to write_journal of the group before the group commits.
+  void defer_journal() noexcept { defer_journal_ = true; }
+  std::vector<PendingEntry> take_journal() noexcept { return std::move(deferred_); }
+  // Appends the entries of the group's steps, in order, and prunes each zone's journal.
+  void write_journal(const std::vector<PendingEntry>& entries);
+
   // ---- the end ----
   // One serial step and journal entry per touched zone (result().serials) and the total
   // record count: everything but the commit.
@@ -107,13 +128,17 @@ class WriteTxn {
   // ---- the journal (zonestore/codec/journal_value.h) ----
   // Appends the entry of one serial step and prunes the oldest entries to the limits.
   void append_journal(const std::string& apex_key, const ZoneSettings& settings,
-                      std::string_view entry);
+                      const codec::JournalStepBuilder::Entry& entry);
+  char* append_entry(const std::string& apex_key, codec::JournalHead& head,
+                     const JournalLimits& limits, size_t size);
+  void prune_journal(const std::string& apex_key, codec::JournalHead& head,
+                     const JournalLimits& limits);
   codec::JournalHead read_journal_head(const std::string& apex_key);
   void put_journal_head(const std::string& apex_key, const codec::JournalHead& head);
   // Deletes the zone's entries (and its head too with `head`).
   void delete_journal(const std::string& apex_key, bool head);
-  // Deletes the zone's entries (`head`, as read), keeping its next sequence number.
-  void clear_journal(const std::string& apex_key, codec::JournalHead head);
+  // Deletes the zone's entries, keeping its next sequence number.
+  void clear_journal(const std::string& apex_key);
 
   Txn txn_;
   Tables t_;
@@ -122,6 +147,8 @@ class WriteTxn {
   uint64_t records_before_ = 0;             // the store's record count when it began
   int64_t record_delta_ = 0;
   WriteResult result_;
+  bool defer_journal_ = false;
+  std::vector<PendingEntry> deferred_;
 };
 
 }  // namespace rdnsd::zonestore

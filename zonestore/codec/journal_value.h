@@ -32,9 +32,11 @@
 // its state before the step, added: its state after), and not at all if the two agree.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rdnsd::zonestore::codec {
@@ -54,6 +56,7 @@ std::optional<uint64_t> journal_seq_of(std::string_view key, std::string_view ap
 struct JournalHead {
   uint64_t next_seq = 1, entries = 0, bytes = 0;
   uint64_t first_seq() const noexcept { return next_seq - entries; }
+  bool operator==(const JournalHead&) const = default;
 };
 std::string encode_journal_head(const JournalHead& head);
 // False for a value that is not 24 bytes or whose count runs below seq 1.
@@ -78,8 +81,10 @@ struct JournalRrView {
 bool next_journal_rr(std::string_view& rest, JournalRrView& out) noexcept;
 
 // The record changes of one zone in one write transaction, in the order they were made,
-// and the journal entry they condense to. Each change copies its bytes into one buffer
-// (a batch of 100,000 sets makes 100,000 changes, not 300,000 strings).
+// and the journal entry they condense to. The changes' bytes go into large blocks that
+// never move (a batch of 100,000 sets makes 100,000 changes, not 300,000 strings or a
+// buffer copied each time it grows), and the entry is written where the caller reserved
+// room for it (the LMDB value itself: a 100,000-set entry is 5 MB).
 class JournalStepBuilder {
  public:
   // An RR's state: absent, or its TTL and rdata.
@@ -87,31 +92,58 @@ class JournalStepBuilder {
     uint32_t ttl = 0;
     std::string_view rdata;
   };
-  // The RR (`key`, `type`) went from `before` to `after` (nullopt: absent).
+  // The RR (`key`, `type`) went from `before` to `after` (nullopt: absent). Throws
+  // StoreError("internal") for a key over 255 bytes or rdata over 65,535.
   void note(std::string_view key, uint16_t type, const std::optional<Rr>& before,
             const std::optional<Rr>& after);
   bool empty() const noexcept { return changes_.empty(); }
-  // The entry value from `from_serial` to `to_serial` (condensed as the table says).
-  std::string entry(uint32_t from_serial, uint32_t to_serial) const;
+
+  class Entry;
+  // The entry of the changes so far, from `from_serial` to `to_serial` (condensed as the
+  // table says). It refers to this builder, which must outlive it and not change.
+  Entry entry(uint32_t from_serial, uint32_t to_serial) const;
 
  private:
-  // One change: its key at `at`, then its before state (TTL + rdata, `before` bytes; -1
-  // absent), then its after state, in bytes_.
+  // One change: its key, then its before state (TTL + rdata, `before` bytes; -1 absent),
+  // then its after state, at `at`.
   struct Change {
-    size_t at;
+    const char* at;
     uint16_t type;
     uint8_t key_size;
-    int64_t before, after;
+    int32_t before, after;
+    std::string_view key() const noexcept { return {at, key_size}; }
+    std::string_view before_state() const noexcept;
+    std::string_view after_state() const noexcept;
   };
-  std::string_view key(const Change& c) const noexcept {
-    return {bytes_.data() + c.at, c.key_size};
-  }
-  std::string_view before(const Change& c) const noexcept;
-  std::string_view after(const Change& c) const noexcept;
-  bool precedes(const Change& a, const Change& b) const noexcept;
+  static bool precedes(const Change& a, const Change& b) noexcept;
+  char* room(size_t size);
 
-  std::string bytes_;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t block_used_ = 0, block_size_ = 0;
   std::vector<Change> changes_;
+  bool sorted_ = true;  // each change's (key, type) after the one before's: no repeats
+};
+
+// A step's entry, condensed: its size, and its bytes written on demand.
+class JournalStepBuilder::Entry {
+ public:
+  size_t size() const noexcept { return size_; }
+  void write(char* out) const noexcept;  // exactly size() bytes
+  std::string str() const;
+
+ private:
+  friend class JournalStepBuilder;
+  // Calls f(first, last) for the first and last change of each RR that changed, in
+  // (key, type) order.
+  template <typename F>
+  void each(F&& f) const;
+
+  const JournalStepBuilder* b_ = nullptr;
+  uint32_t from_ = 0, to_ = 0, removed_ = 0, added_ = 0;
+  size_t size_ = kJournalEntryFixed;
+  // The (first, last) change indices of each RR that changed, unless the changes are in
+  // order without repeats (the usual case): then each change is its own.
+  std::vector<std::pair<size_t, size_t>> net_;
 };
 
 }  // namespace rdnsd::zonestore::codec

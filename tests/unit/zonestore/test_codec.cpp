@@ -291,7 +291,8 @@ TEST_CASE("a journal entry: its fixed part, its RRs in key order, condensed per 
   steps.note(k2, codec::kTypePtr, Rr{60, a}, Rr{70, b});
   steps.note(k1, 49, std::nullopt, Rr{1, "\x01\x02"s});  // another type of the same key
   CHECK_FALSE(steps.empty());
-  const std::string v = steps.entry(0xfffffffe, 3);
+  const std::string v = steps.entry(0xfffffffe, 3).str();
+  CHECK(steps.entry(0xfffffffe, 3).size() == v.size());
   codec::JournalEntryView e;
   REQUIRE(codec::decode_journal_entry(v, e));
   CHECK(e.from_serial == 0xfffffffe);
@@ -333,8 +334,53 @@ TEST_CASE("a journal entry: its fixed part, its RRs in key order, condensed per 
   none.note(k1, codec::kTypePtr, Rr{6, a}, Rr{5, b});
   none.note(k2, codec::kTypePtr, std::nullopt, Rr{6, a});
   none.note(k2, codec::kTypePtr, Rr{6, a}, std::nullopt);
-  CHECK(none.entry(1, 2) == "\0\0\0\1\0\0\0\2\0\0\0\0\0\0\0\0"s);
-  CHECK(codec::JournalStepBuilder().entry(1, 2).size() == codec::kJournalEntryFixed);
+  CHECK(none.entry(1, 2).str() == "\0\0\0\1\0\0\0\2\0\0\0\0\0\0\0\0"s);
+  const codec::JournalStepBuilder nothing;
+  CHECK(nothing.entry(1, 2).size() == codec::kJournalEntryFixed);
+}
+
+TEST_CASE("a journal entry of many changes in key order, over several blocks") {
+  using Rr = codec::JournalStepBuilder::Rr;
+  const std::string a = *names::text_to_wire("a.example."), b = *names::text_to_wire("b.");
+  codec::JournalStepBuilder steps;
+  const int n = 40000;  // about 1 MB of changes
+  for (int i = 0; i < n; ++i) {
+    names::IpAddress addr = ip("2001:db8::");
+    addr.bytes[14] = uint8_t(i >> 8);
+    addr.bytes[15] = uint8_t(i);
+    const std::string k = codec::meta_key(addr);
+    if (i % 3 == 0)
+      steps.note(k, codec::kTypePtr, std::nullopt, Rr{uint32_t(i), a});
+    else if (i % 3 == 1)
+      steps.note(k, codec::kTypePtr, Rr{7, b}, Rr{7, b});  // no change: left out
+    else
+      steps.note(k, codec::kTypePtr, Rr{7, b}, std::nullopt);
+  }
+  const auto entry = steps.entry(5, 6);
+  const std::string v = entry.str();
+  CHECK(v.size() == entry.size());
+  codec::JournalEntryView e;
+  REQUIRE(codec::decode_journal_entry(v, e));
+  CHECK(e.removed == (n + 1) / 3);
+  CHECK(e.added == (n + 2) / 3);
+  std::string_view rest = e.rrs;
+  codec::JournalRrView rr;
+  std::string last;
+  for (uint32_t i = 0; i < e.removed; ++i) {
+    REQUIRE(codec::next_journal_rr(rest, rr));
+    CHECK(std::string(rr.key) > last);
+    CHECK(rr.rdata == b);
+    last = rr.key;
+  }
+  last.clear();
+  for (uint32_t i = 0; i < e.added; ++i) {
+    REQUIRE(codec::next_journal_rr(rest, rr));
+    CHECK(std::string(rr.key) > last);
+    CHECK(rr.ttl == i * 3);
+    CHECK(rr.rdata == a);
+    last = rr.key;
+  }
+  CHECK(rest.empty());
 }
 
 TEST_CASE("record keys: family then address, and back") {
