@@ -48,7 +48,8 @@ inline constexpr size_t kJournalHeadSize = 24;
 inline constexpr size_t kJournalEntryFixed = 16;
 inline constexpr size_t kJournalRrFixed = 1 + 2 + 4 + 2;  // key length, type, TTL, rdata length
 
-// The key of `seq` in the journal of the zone at `apex_key` (1..255 bytes).
+// The key of `seq` in the journal of the zone at `apex_key`; throws StoreError("internal")
+// unless the apex key has 1..255 bytes (a zone key always has).
 std::string journal_key(std::string_view apex_key, uint64_t seq);
 // The sequence number of `key` if it belongs to the zone at `apex_key`.
 std::optional<uint64_t> journal_seq_of(std::string_view key, std::string_view apex_key) noexcept;
