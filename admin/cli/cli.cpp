@@ -96,6 +96,13 @@ const std::vector<Command>& commands() {
        "forward confirmation: does the PTR target of IP (or of every record of ZONE)\n"
        "      resolve back to the address?",
        true},
+      {"wait",
+       {"target"},
+       {{"--timeout", "timeout", Kind::Local, "S"}},
+       "wait IP|ZONE [--timeout S]",
+       "wait until every secondary serves the record's (or zone's) last change: exit 0\n"
+       "      when active, 1 on error (a secondary stayed behind), 4 after S seconds\n"
+       "      (default 60)"},
       {"help", {}, {}, "help [COMMAND]", "show this help, or one command's"},
   };
   return table;

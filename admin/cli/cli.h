@@ -5,7 +5,7 @@
 //
 // Exit codes: 0 success; 1 the server refused the request; 2 usage error (bad arguments,
 // unreadable or malformed batch file); 3 the socket cannot be reached or the connection
-// broke before an answer came.
+// broke before an answer came; 4 `wait` gave up after its timeout.
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -20,7 +20,7 @@
 
 namespace rdnsd::admin::cli {
 
-enum Exit : int { kOk = 0, kRefused = 1, kUsage = 2, kUnreachable = 3 };
+enum Exit : int { kOk = 0, kRefused = 1, kUsage = 2, kUnreachable = 3, kTimedOut = 4 };
 
 constexpr const char* kDefaultSocket = "./var/rdnsd.sock";
 
@@ -131,6 +131,12 @@ std::string round_trip(const std::string& path, std::initializer_list<std::strin
 // `json`: the answer line unchanged), so that a large zone never sits in memory whole.
 // Returns the exit code; refusals and broken connections are reported on `err`.
 int run_export(const Invocation& inv, std::ostream& out, std::ostream& err);
+
+// wait: asks for the record (an IP) or the zone every 200 ms until its status is
+// active (kOk) or error (kRefused, 1), or the timeout passes (kTimedOut). Prints the
+// status it ended on. `sleep` waits between asks (tests pass a fake).
+int run_wait(const Invocation& inv, std::ostream& out, std::ostream& err,
+             const std::function<void(int ms)>& sleep = {});
 
 // The whole program (without argv[0]); returns the exit code.
 int run(const std::vector<std::string>& args, const char* env_socket, std::istream& in,

@@ -59,12 +59,22 @@ void print_zone(const Json& z, std::ostream& out) {
   for (const char* key : {"zone", "prefix", "serial", "served", "origin", "records", "max_records",
                           "ttl", "serial_policy", "fcrdns"})
     pairs.emplace_back(key, field(z, key));
+  if (z.contains("status")) pairs.emplace_back("status", field(z, "status"));
   std::string ns;
   for (const Json& n : z.value("ns", Json::array())) ns += (ns.empty() ? "" : " ") + text(n);
   pairs.emplace_back("ns", ns);
   const Json soa = z.value("soa", Json::object());
   for (const char* key : {"mname", "rname", "refresh", "retry", "expire", "minimum", "ttl"})
     pairs.emplace_back(std::string("soa ") + key, field(soa, key));
+  for (const Json& s : z.value("secondaries", Json::array())) {
+    std::string line = "serial " + field(s, "serial");
+    if (s.contains("answered") && !s["answered"].is_null()) line += " at " + field(s, "answered");
+    if (s.contains("transfer") && !s["transfer"].is_null())
+      line += ", last pulled " + field(s, "transfer") + " of " + field(s, "transfer_serial") +
+              " at " + field(s, "transferred");
+    if (s.contains("error")) line += ", last error: " + field(s, "error");
+    pairs.emplace_back("secondary " + field(s, "address"), line);
+  }
   print_pairs(pairs, out);
 }
 

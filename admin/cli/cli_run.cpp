@@ -253,6 +253,7 @@ int run(const std::vector<std::string>& args, const char* env_socket, std::istre
       return kOk;
     }
     if (inv.command == "export") return run_export(inv, out, err);
+    if (inv.command == "wait") return run_wait(inv, out, err);
     if (inv.command == "batch") file = load_batch(inv, in, lines);
     if (inv.command == "import") file = load_import(inv, lines, err, term, bar);
   } catch (const UsageError& e) {

@@ -179,10 +179,24 @@ Json Handler::set(const SetRequest& r, const Peer& peer) {
   return set_answer(w, warnings);
 }
 
+Json Handler::record_view(const zonestore::Record& r) const {
+  Json out = record_json(r);
+  out["serial"] = r.serial;
+  if (options_.replication)
+    out["status"] = options_.replication->status(r.zone, r.serial, r.modified);
+  return out;
+}
+
+Json Handler::zone_view(const zonestore::Zone& z) const {
+  Json out = zone_json(z);
+  if (options_.replication && z.served) out["status"] = options_.replication->zone_status(z.apex);
+  return out;
+}
+
 Json Handler::set_answer(const zonestore::WriteResult& w,
-                         const std::vector<std::string>& warnings) {
+                         const std::vector<std::string>& warnings) const {
   Json out;
-  out["record"] = w.records.empty() ? Json(nullptr) : record_json(w.records.front());
+  out["record"] = w.records.empty() ? Json(nullptr) : record_view(w.records.front());
   add_serials(out, w.serials);
   out["created"] = w.created > 0;
   if (!warnings.empty()) out["warnings"] = warnings;
@@ -212,7 +226,7 @@ Json Handler::show(const ShowRequest& r) {
     record = store_.get_by_id(*r.id);
     if (!record) throw StoreError(code::kNotFound, "no record with id " + *r.id);
   }
-  return Json{{"record", record_json(*record)}};
+  return Json{{"record", record_view(*record)}};
 }
 
 Json Handler::list(const ListRequest& r) {
@@ -228,7 +242,7 @@ Json Handler::list(const ListRequest& r) {
   f.limit = r.limit;
   zonestore::ListResult l = store_.list(f);
   Json records = Json::array();
-  for (const auto& rec : l.records) records.push_back(record_json(rec));
+  for (const auto& rec : l.records) records.push_back(record_view(rec));
   Json out;
   out["records"] = std::move(records);
   out["total"] = l.total;

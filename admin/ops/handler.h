@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "admin/ops/fcrdns.h"
+#include "admin/ops/replication.h"
 #include "admin/protocol/protocol.h"
 #include "conf/config.h"
 #include "zonestore/store.h"
@@ -39,6 +40,8 @@ struct HandlerOptions {
   // warn or require (before the write transaction), and for check. Null: such sets are
   // refused (require) or warned about (warn) as unresolvable.
   std::shared_ptr<fcrdns::Resolver> resolver;
+  // The replication status of records and zones; null: every one is active.
+  std::shared_ptr<const ReplicationView> replication;
 };
 
 // An answer line made a piece at a time (export): the transport writes each piece as the
@@ -126,7 +129,10 @@ class Handler {
   Json set(const SetRequest& r, const Peer& peer);
   Json unset(const UnsetRequest& r, const Peer& peer);
   // The answer fields of an applied set or unset (shared by respond and respond_group).
-  static Json set_answer(const zonestore::WriteResult& w, const std::vector<std::string>& warnings);
+  Json set_answer(const zonestore::WriteResult& w, const std::vector<std::string>& warnings) const;
+  // A record or zone as shown, with its replication status.
+  Json record_view(const zonestore::Record& record) const;
+  Json zone_view(const zonestore::Zone& zone) const;
   static Json unset_answer(const UnsetRequest& r, const zonestore::WriteResult& w);
   Json show(const ShowRequest& r);
   Json list(const ListRequest& r);

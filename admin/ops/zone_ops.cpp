@@ -121,17 +121,36 @@ zonestore::ZoneSettings Handler::zone_settings(const ZoneAddRequest& r) const {
   s.policy = r.serial_policy.value_or(d.serial_policy);
   s.max_records = r.max_records.value_or(0);
   s.fcrdns = r.fcrdns.value_or(d.fcrdns);
+  s.journal_max_depth = d.journal.max_depth;
+  s.journal_max_size = d.journal.max_size;
   return s;
 }
 
 Json Handler::zones(const ZonesRequest&) {
   Json list = Json::array();
-  for (const auto& z : sorted_zones(store_)) list.push_back(zone_json(z));
+  for (const auto& z : sorted_zones(store_)) list.push_back(zone_view(z));
   return Json{{"zones", std::move(list)}};
 }
 
 Json Handler::zone_show(const ZoneShowRequest& r) {
-  return Json{{"zone", zone_json(existing_zone(store_, r.zone))}};
+  const zonestore::Zone z = existing_zone(store_, r.zone);
+  Json out = zone_view(z);
+  if (options_.replication) {
+    Json list = Json::array();
+    for (const SecondaryView& s : options_.replication->secondaries(z.apex)) {
+      Json one = {{"address", s.address},
+                  {"serial", s.serial ? Json(*s.serial) : Json(nullptr)},
+                  {"answered", s.answered ? Json(rfc3339(s.answered)) : Json(nullptr)},
+                  {"notified", s.notified ? Json(rfc3339(s.notified)) : Json(nullptr)},
+                  {"transfer", s.transfer.empty() ? Json(nullptr) : Json(s.transfer)},
+                  {"transferred", s.transferred ? Json(rfc3339(s.transferred)) : Json(nullptr)}};
+      if (s.transferred) one["transfer_serial"] = s.transfer_serial;
+      if (!s.error.empty()) one["error"] = s.error;
+      list.push_back(std::move(one));
+    }
+    out["secondaries"] = std::move(list);
+  }
+  return Json{{"zone", std::move(out)}};
 }
 
 // Several zones from one prefix, added in one write transaction: all or none.
@@ -151,7 +170,7 @@ Json Handler::zone_add(const ZoneAddRequest& r) {
   std::vector<zonestore::Zone> added = store_.add_zones(all, options_.clock());
   zones_changed();
   Json list = Json::array();
-  for (const auto& z : added) list.push_back(zone_json(z));
+  for (const auto& z : added) list.push_back(zone_view(z));
   Json out;
   out["zones"] = std::move(list);
   if (parts.size() > 1) out["expanded_from"] = names::format_prefix(*prefix);

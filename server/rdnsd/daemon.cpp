@@ -18,6 +18,8 @@ zonestore::ZoneSettings zone_settings(const conf::ZoneConf& z) {
   s.soa.expire = z.soa.expire;
   s.soa.minimum = z.soa.minimum;
   s.soa.ttl = z.soa.ttl;
+  s.journal_max_depth = z.journal.max_depth;
+  s.journal_max_size = z.journal.max_size;
   s.default_ttl = z.ttl;
   s.policy = z.serial_policy;
   s.max_records = z.max_records;

@@ -131,6 +131,28 @@ struct Replication {
   std::unique_ptr<xfr::Notifier> notifier;
 };
 
+// The admin side's view of replication, over the notifier.
+class NotifierView final : public admin::ReplicationView {
+ public:
+  explicit NotifierView(const xfr::Notifier& n) : n_(n) {}
+  std::string status(const std::string& zone, uint32_t serial, std::time_t when) const override {
+    return xfr::status_name(n_.status(zone, serial, when, std::time(nullptr)));
+  }
+  std::string zone_status(const std::string& zone) const override {
+    return xfr::status_name(n_.zone_status(zone, std::time(nullptr)));
+  }
+  std::vector<admin::SecondaryView> secondaries(const std::string& zone) const override {
+    std::vector<admin::SecondaryView> out;
+    for (const xfr::SecondaryState& s : n_.secondaries(zone))
+      out.push_back({s.address, s.serial, s.answered, s.notified, s.transfer, s.transfer_serial,
+                     s.transferred, s.error});
+    return out;
+  }
+
+ private:
+  const xfr::Notifier& n_;
+};
+
 // The served zones and their serials (the notifier's view of the store).
 std::vector<std::pair<std::string, uint32_t>> served_serials(const zonestore::Store& store) {
   std::vector<std::pair<std::string, uint32_t>> out;
@@ -255,7 +277,9 @@ int main(int argc, char** argv) {
   if (int rc = open_store(config, query_options.workers, store)) return rc;
   Replication replication = make_replication(config, *store);
   query_options.transfers = replication.transfers;
-  admin::Handler handler(*store, handler_options(config));
+  admin::HandlerOptions ho = handler_options(config);
+  ho.replication = std::make_shared<NotifierView>(*replication.notifier);
+  admin::Handler handler(*store, std::move(ho));
   admin::AdminServer admin(handler, config.admin.socket, config.admin.mode, admin_options(config));
   follow_commits(admin.scheduler(), *store, *replication.notifier);
   server::Workers workers(*store, query_options);

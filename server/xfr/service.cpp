@@ -4,6 +4,7 @@
 #include "server/dns/wire.h"
 #include "zonestore/codec/keys.h"
 #include "zonestore/codec/zone_value.h"
+#include "zonestore/journal.h"
 #include "zonestore/names/serial.h"
 
 namespace rdnsd::xfr {
@@ -215,8 +216,14 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
   snap.prefix_start = zonestore::codec::meta_key(z.settings.prefix.addr);
 
   std::unique_ptr<Transfer> t;
+  std::optional<zonestore::JournalDiff> diff;
+  if (ixfr && serial::less(sections.serial, zone.serial))
+    diff = zonestore::journal_diff(txn, store_.journal_dbi(), apex_key, sections.serial);
   if (ixfr && !serial::less(sections.serial, zone.serial)) {
     t = soa_answer(std::move(snap), std::move(echo), nullptr);
+  } else if (diff && diff->to_serial == zone.serial) {
+    t = incremental_transfer(std::move(snap), std::move(echo), sections.serial,
+                             std::move(diff->removed), std::move(diff->added), nullptr);
   } else {
     t = full_transfer(std::move(snap), std::move(echo), ixfr ? "IXFR (AXFR-style)" : "AXFR",
                       nullptr);

@@ -18,6 +18,7 @@
 #include "server/xfr/xfr_writer.h"
 #include "zonestore/codec/zone_value.h"
 #include "zonestore/names/names.h"
+#include "zonestore/types.h"
 
 namespace rdnsd::xfr {
 
@@ -42,14 +43,8 @@ struct RequestEcho {
   bool expire = false;  // it asked for EDNS EXPIRE (RFC 7314)
 };
 
-// One RR of an incremental transfer: at the address of record key `key`
-// (zonestore/codec/keys.h).
-struct DiffRr {
-  std::string key;
-  uint16_t type = 0;
-  uint32_t ttl = 0;
-  std::string rdata;  // wire; a name for PTR
-};
+// One RR of an incremental transfer (the journal's, zonestore/types.h).
+using DiffRr = zonestore::JournalRr;
 
 class Transfer {
  public:

@@ -312,3 +312,58 @@ TEST_CASE("owner names of record keys") {
   CHECK(names::wire_to_text(xfr::owner_of_key(codec::meta_key(ip("2001:db8::1")))) ==
         names::reverse_name(ip("2001:db8::1")));
 }
+
+TEST_CASE(
+    "IXFR from a journaled serial: SOA new, SOA old, the removed, SOA new, the added, SOA new, "
+    "condensed") {
+  XfrFixture f;
+  f.store->set(set_op("192.0.2.1", "gw.example.net."), T0);
+  f.store->set(set_op("192.0.2.2", "two.example.net."), T0);
+  const uint32_t from = serial_of(*f.store, kV4);
+  f.store->set(set_op("192.0.2.1", "gw2.example.net.", 600), T0);  // replaced
+  f.store->unset({"192.0.2.2"}, T0);                               // removed
+  f.store->set(set_op("192.0.2.3", "three.example.net."), T0);     // added
+  f.store->set(set_op("192.0.2.4", "gone.example.net."), T0);      // added, then
+  f.store->unset({"192.0.2.4"}, T0);                               // removed: not sent
+  const uint32_t now = serial_of(*f.store, kV4);
+  REQUIRE(now == from + 5);
+  auto t = f.start(request(kV4, LDNS_RR_TYPE_IXFR, from));
+  CHECK(std::string(t->kind()) == "IXFR");
+  Answer a;
+  drain(*t, a);
+  REQUIRE(a.messages.size() == 1);
+  auto soa = [&](uint32_t s) {
+    return std::string(kV4) + "\t3600\tIN\tSOA\tns1.example.net. hostmaster.example.net. " +
+           std::to_string(s) + " 3600 600 1209600 300";
+  };
+  std::vector<std::string> want = {soa(now),
+                                   soa(from),
+                                   "1.2.0.192.in-addr.arpa.\t7200\tIN\tPTR\tgw.example.net.",
+                                   "2.2.0.192.in-addr.arpa.\t7200\tIN\tPTR\ttwo.example.net.",
+                                   soa(now),
+                                   "1.2.0.192.in-addr.arpa.\t600\tIN\tPTR\tgw2.example.net.",
+                                   "3.2.0.192.in-addr.arpa.\t7200\tIN\tPTR\tthree.example.net.",
+                                   soa(now)};
+  CHECK(a.rrs == want);
+}
+
+TEST_CASE("IXFR of many changes spans messages, each within 64 KiB") {
+  XfrFixture f;
+  const uint32_t from = serial_of(*f.store, kV6);
+  std::vector<Op> ops;
+  for (int i = 0; i < 5000; ++i) {
+    char addr[64];
+    snprintf(addr, sizeof addr, "2001:db8:0:%x::%x", i / 256, i % 256 + 1);
+    ops.push_back(op_set(set_op(addr, "host" + std::to_string(i) + ".customers.example.net.")));
+  }
+  f.store->apply(ops, T0);
+  auto t = f.start(request(kV6, LDNS_RR_TYPE_IXFR, from));
+  CHECK(std::string(t->kind()) == "IXFR");
+  Answer a;
+  drain(*t, a);
+  CHECK(a.messages.size() > 1);
+  REQUIRE(a.rrs.size() == 5000 + 4);
+  CHECK(a.rrs[0] == a.rrs[2]);
+  CHECK(a.rrs[0] == a.rrs.back());
+  for (size_t n : a.sizes) CHECK(n <= 65535);
+}
