@@ -199,10 +199,13 @@ void Worker::tcp_pump(TcpConn& c) {
   while (c.transfer && c.out.size() + c.inflight.size() < kOutHighWater) {
     const size_t n = c.transfer->next(tcp_tx_.data() + 2, kTcpMax);
     if (n == 0) {
+      options_.transfers->finished(*c.transfer, true);
       c.transfer.reset();
       tcp_process(c);
       return;
     }
+    ++c.transfer->messages;
+    c.transfer->bytes += n;
     tcp_tx_[0] = uint8_t(n >> 8);
     tcp_tx_[1] = uint8_t(n);
     c.out.insert(c.out.end(), tcp_tx_.begin(), tcp_tx_.begin() + ptrdiff_t(n + 2));
@@ -270,7 +273,10 @@ void Worker::tcp_arm_timer(TcpConn& c, bool completed) {
 void Worker::tcp_close(TcpConn& c) {
   if (c.closing) return;
   c.closing = true;
-  c.transfer.reset();  // its snapshot and its slot go at once
+  if (c.transfer) {
+    options_.transfers->finished(*c.transfer, false);
+    c.transfer.reset();  // its snapshot and its slot go at once
+  }
   stop_reading(c);
   uv_timer_stop(&c.timer);
   if (c.counted) tcp_connections_.fetch_sub(1);

@@ -82,6 +82,11 @@ class Counted final : public Transfer {
   Counted(std::unique_ptr<Transfer> inner, std::atomic<unsigned>& active)
       : inner_(std::move(inner)), active_(active) {}
   ~Counted() override { active_.fetch_sub(1); }
+  void adopt(const std::string& zone, uint32_t serial, const names::IpAddress& peer) {
+    this->zone = zone;
+    this->serial = serial;
+    this->peer = peer;
+  }
   size_t next(uint8_t* out, size_t cap) override { return inner_->next(out, cap); }
   const char* kind() const override { return inner_->kind(); }
   uint64_t records() const override { return inner_->records(); }
@@ -216,7 +221,19 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
     t = full_transfer(std::move(snap), std::move(echo), ixfr ? "IXFR (AXFR-style)" : "AXFR",
                       nullptr);
   }
-  return std::make_unique<Counted>(std::move(t), active_);
+  auto counted = std::make_unique<Counted>(std::move(t), active_);
+  counted->adopt(apex, zone.serial, peer);
+  return counted;
+}
+
+void Service::finished(const Transfer& t, bool complete) {
+  if (t.zone.empty()) return;  // a refusal, logged when it was made
+  const std::string kind = t.kind();
+  if (kind == "SERVFAIL") return;
+  log_(kind + " of " + t.zone + " serial " + std::to_string(t.serial) + " to " + peer_text(t.peer) +
+       (complete ? ": " : ": broken off after ") + std::to_string(t.records()) + " records, " +
+       std::to_string(t.messages) + " messages, " + std::to_string(t.bytes) + " bytes");
+  if (complete && on_done) on_done(t);
 }
 
 }  // namespace rdnsd::xfr

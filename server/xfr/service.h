@@ -66,6 +66,13 @@ class Service {
   // The answer to the transfer request `msg` from `peer`. Never null.
   std::unique_ptr<Transfer> start(const uint8_t* msg, size_t len, const names::IpAddress& peer);
 
+  // The connection that sent `t` has sent all of it (or closed early: `complete` false):
+  // logs it and tells the on_done hook.
+  void finished(const Transfer& t, bool complete);
+  // Told of every transfer of a zone sent whole (the replication status shows what
+  // each secondary pulled last). Set before the workers start.
+  std::function<void(const Transfer&)> on_done;
+
   void set_policy(TransferPolicy policy);
   unsigned active() const { return active_.load(); }
 

@@ -17,6 +17,7 @@
 
 #include "server/xfr/xfr_writer.h"
 #include "zonestore/codec/zone_value.h"
+#include "zonestore/names/names.h"
 
 namespace rdnsd::xfr {
 
@@ -61,6 +62,12 @@ class Transfer {
   virtual const char* kind() const = 0;
   // Records sent so far.
   virtual uint64_t records() const = 0;
+
+  // Set by the Service, for the log and the replication status.
+  std::string zone;  // apex, text; empty when the request named no served zone
+  uint32_t serial = 0;
+  names::IpAddress peer;
+  uint64_t messages = 0, bytes = 0;  // counted by the connection that sends it
 };
 
 // A one-message answer with `rcode` and no records (REFUSED, NOTAUTH, FORMERR...).

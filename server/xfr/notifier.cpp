@@ -1,0 +1,488 @@
+#include "server/xfr/notifier.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+#include "server/dns/wire.h"
+#include "zonestore/names/names.h"
+#include "zonestore/names/serial.h"
+
+namespace rdnsd::xfr {
+namespace {
+
+using Ms = uint64_t;  // loop time, milliseconds
+
+constexpr uint8_t kOpQuery = 0, kOpNotify = 4;
+constexpr uint16_t kTypeSoa = 6;
+constexpr Ms kTick = 50;
+constexpr Ms kAnswerWait = 1000;  // an unanswered SOA query is given up after this
+constexpr Ms kNotifyMaxBackoff = 60000;
+constexpr Ms kPollFirst = 100, kPollMax = 2000, kPollLate = 5000, kPollCurrent = 60000;
+constexpr size_t kMaxRequest = 512;
+
+bool same_address(const sockaddr_storage& a, const sockaddr* b) {
+  if (a.ss_family != b->sa_family) return false;
+  if (a.ss_family == AF_INET) {
+    auto* x = reinterpret_cast<const sockaddr_in*>(&a);
+    auto* y = reinterpret_cast<const sockaddr_in*>(b);
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  auto* x = reinterpret_cast<const sockaddr_in6*>(&a);
+  auto* y = reinterpret_cast<const sockaddr_in6*>(b);
+  return x->sin6_port == y->sin6_port &&
+         std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+}
+
+bool skip_name(dns::WireReader& r) {
+  for (int labels = 0; labels < 128; ++labels) {
+    const uint8_t len = r.u8();
+    if (!r.ok()) return false;
+    if ((len & 0xC0) == 0xC0) {
+      r.skip(1);
+      return r.ok();
+    }
+    if ((len & 0xC0) != 0) return false;
+    if (len == 0) return true;
+    r.skip(len);
+  }
+  return false;
+}
+
+// The serial of the first SOA in the answer section.
+std::optional<uint32_t> answer_serial(const uint8_t* msg, size_t len) {
+  dns::WireReader r(msg, len);
+  r.skip(4);
+  const uint16_t qd = r.u16(), an = r.u16();
+  r.skip(4);
+  for (uint16_t i = 0; i < qd; ++i) {
+    if (!skip_name(r)) return std::nullopt;
+    r.skip(4);
+  }
+  for (uint16_t i = 0; i < an && r.ok(); ++i) {
+    if (!skip_name(r)) return std::nullopt;
+    const uint16_t type = r.u16();
+    r.skip(6);
+    const uint16_t rdlen = r.u16();
+    const size_t end = r.pos() + rdlen;
+    if (!r.ok() || end > len) return std::nullopt;
+    if (type == kTypeSoa) {
+      dns::WireReader s(msg, end);
+      s.skip(r.pos());
+      if (!skip_name(s) || !skip_name(s)) return std::nullopt;
+      const uint32_t serial = s.u32();
+      if (!s.ok()) return std::nullopt;
+      return serial;
+    }
+    r.skip(rdlen);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const ZoneReplication& ReplicationPolicy::for_zone(const std::string& apex) const {
+  auto it = zones.find(apex);
+  return it != zones.end() ? it->second : defaults;
+}
+
+const char* status_name(Status s) {
+  switch (s) {
+    case Status::Active:
+      return "active";
+    case Status::Pending:
+      return "pending";
+    case Status::Error:
+      return "error";
+  }
+  return "?";
+}
+
+struct Notifier::Impl {
+  struct Peer {
+    SecondaryPeer cfg;
+    SecondaryState st;
+    // NOTIFY
+    bool notify_wanted = false, notify_in_flight = false, notify_again = false;
+    uint16_t notify_id = 0;
+    int notify_attempts = 0;
+    Ms notify_deadline = 0;
+    std::unique_ptr<RequestSigner> notify_signer;
+    // SOA polls
+    bool poll_in_flight = false;
+    uint16_t poll_id = 0;
+    Ms poll_at = 0, poll_delay = kPollFirst, poll_deadline = 0;
+    std::unique_ptr<RequestSigner> poll_signer;
+  };
+  struct Zone {
+    std::string apex, apex_wire;
+    uint32_t serial = 0;
+    std::chrono::seconds timeout{60};
+    std::vector<Peer> peers;
+  };
+
+  ReplicationPolicy policy;
+  SignerFactory signers;
+  Log log;
+  std::mt19937 rng{std::random_device{}()};
+
+  mutable std::mutex mutex;  // guards everything below, taken by the loop and callers
+  std::map<std::string, Zone> zones;
+  std::vector<std::pair<std::string, std::optional<uint32_t>>> queued;  // nullopt: removed
+  std::optional<ReplicationPolicy> queued_policy;
+  bool stopping = false;
+
+  uv_loop_t loop;
+  uv_async_t wake;
+  uv_timer_t tick;
+  uv_udp_t udp4, udp6;
+  bool have4 = false, have6 = false;
+  std::thread thread;
+  bool started = false;
+
+  static std::time_t wall() { return std::time(nullptr); }
+  Ms now() { return uv_now(&loop); }
+
+  void build_peers(Zone& z, const ZoneReplication& rep) {
+    std::vector<Peer> peers;
+    for (const SecondaryPeer& s : rep.secondaries) {
+      Peer p;
+      // A secondary configured before keeps what was learnt of it.
+      for (Peer& old : z.peers)
+        if (old.cfg.text == s.text && old.cfg.key == s.key) p.st = old.st;
+      p.cfg = s;
+      p.st.address = s.text;
+      p.notify_wanted = true;
+      peers.push_back(std::move(p));
+    }
+    z.peers = std::move(peers);
+    z.timeout = rep.status_timeout;
+  }
+
+  void apply_change(const std::string& apex, uint32_t serial) {
+    auto [it, fresh] = zones.try_emplace(apex);
+    Zone& z = it->second;
+    if (fresh) {
+      z.apex = apex;
+      z.apex_wire = *names::text_to_wire(apex);
+      build_peers(z, policy.for_zone(apex));
+    }
+    z.serial = serial;
+    for (Peer& p : z.peers) {
+      if (p.notify_in_flight)
+        p.notify_again = true;
+      else
+        p.notify_wanted = true;
+      if (!p.st.serial || serial::less(*p.st.serial, serial)) {
+        if (p.st.behind_since == 0) p.st.behind_since = wall();
+      }
+    }
+  }
+
+  void take_queued() {
+    if (queued_policy) {
+      policy = std::move(*queued_policy);
+      queued_policy.reset();
+      for (auto& [apex, z] : zones) build_peers(z, policy.for_zone(apex));
+    }
+    for (auto& [apex, serial] : queued) {
+      if (serial)
+        apply_change(apex, *serial);
+      else
+        zones.erase(apex);
+    }
+    queued.clear();
+  }
+
+  size_t request(uint8_t* buf, uint16_t id, uint8_t opcode, const Zone& z) {
+    std::memset(buf, 0, 12);
+    buf[0] = uint8_t(id >> 8);
+    buf[1] = uint8_t(id);
+    buf[2] = uint8_t(opcode << 3 | (opcode == kOpNotify ? 0x04 : 0));  // NOTIFY: AA
+    buf[5] = 1;
+    size_t n = 12;
+    std::memcpy(buf + n, z.apex_wire.data(), z.apex_wire.size());
+    n += z.apex_wire.size();
+    buf[n++] = 0;
+    buf[n++] = kTypeSoa;
+    buf[n++] = 0;
+    buf[n++] = 1;
+    return n;
+  }
+
+  // Sends a NOTIFY or an SOA query to `p`; the signer that signed it is kept to check
+  // the answer.
+  bool send(Zone& z, Peer& p, uint8_t opcode, uint16_t& id_out,
+            std::unique_ptr<RequestSigner>& signer_out) {
+    uint8_t buf[kMaxRequest];
+    const uint16_t id = uint16_t(rng());
+    size_t n = request(buf, id, opcode, z);
+    signer_out.reset();
+    if (!p.cfg.key.empty()) {
+      signer_out = signers ? signers(p.cfg.key) : nullptr;
+      if (!signer_out) {
+        p.st.error = "no such TSIG key: " + p.cfg.key;
+        return false;
+      }
+      n = signer_out->sign(buf, n, sizeof buf);
+      if (n == 0) return false;
+    }
+    uv_udp_t* sock = p.cfg.address.ss_family == AF_INET6 ? &udp6 : &udp4;
+    if ((sock == &udp6 && !have6) || (sock == &udp4 && !have4)) return false;
+    uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(buf), unsigned(n));
+    int rc = uv_udp_try_send(sock, &b, 1, reinterpret_cast<const sockaddr*>(&p.cfg.address));
+    if (rc < 0) {
+      p.st.error = std::string("send: ") + uv_strerror(rc);
+      return false;
+    }
+    id_out = id;
+    return true;
+  }
+
+  void step(Zone& z, Peer& p, Ms t) {
+    // NOTIFY: one in flight; resent with backoff until answered.
+    if (p.notify_wanted && !p.notify_in_flight) {
+      p.notify_wanted = false;
+      p.notify_attempts = 0;
+      p.notify_in_flight = true;
+      send(z, p, kOpNotify, p.notify_id, p.notify_signer);
+      p.notify_deadline = t + kAnswerWait;
+    } else if (p.notify_in_flight && t >= p.notify_deadline) {
+      ++p.notify_attempts;
+      if (p.notify_attempts == 3)
+        log("NOTIFY of " + z.apex + " serial " + std::to_string(z.serial) + " to " + p.cfg.text +
+            ": no answer yet, retrying with backoff");
+      send(z, p, kOpNotify, p.notify_id, p.notify_signer);
+      p.notify_deadline =
+          t + std::min<Ms>(kAnswerWait << std::min(p.notify_attempts, 6), kNotifyMaxBackoff);
+    }
+    // SOA polls while it is behind (and now and then when it is not).
+    if (p.poll_in_flight && t >= p.poll_deadline) {
+      p.poll_in_flight = false;
+      p.st.error = "no answer to the SOA query";
+    }
+    if (!p.poll_in_flight && t >= p.poll_at) {
+      if (send(z, p, kOpQuery, p.poll_id, p.poll_signer)) {
+        p.poll_in_flight = true;
+        p.poll_deadline = t + kAnswerWait;
+      }
+      const bool behind = !p.st.serial || serial::less(*p.st.serial, z.serial);
+      const bool late = p.st.behind_since != 0 && wall() - p.st.behind_since > z.timeout.count();
+      p.poll_at = t + (behind ? (late ? kPollLate : p.poll_delay) : kPollCurrent);
+      if (behind) p.poll_delay = std::min(p.poll_delay * 2, kPollMax);
+    }
+  }
+
+  void on_tick() {
+    std::lock_guard<std::mutex> lock(mutex);
+    take_queued();
+    const Ms t = now();
+    for (auto& [apex, z] : zones)
+      for (Peer& p : z.peers) step(z, p, t);
+  }
+
+  void on_datagram(const uint8_t* msg, size_t len, const sockaddr* from) {
+    if (len < 12 || (msg[2] & 0x80) == 0) return;
+    const uint16_t id = uint16_t(msg[0] << 8 | msg[1]);
+    const uint8_t opcode = (msg[2] >> 3) & 0x0F, rcode = msg[3] & 0x0F;
+    std::lock_guard<std::mutex> lock(mutex);
+    const Ms t = now();
+    for (auto& [apex, z] : zones) {
+      for (Peer& p : z.peers) {
+        if (!same_address(p.cfg.address, from)) continue;
+        if (opcode == kOpNotify && p.notify_in_flight && id == p.notify_id) {
+          if (p.notify_signer && !p.notify_signer->verify(msg, len)) {
+            p.st.error = "NOTIFY answer with a bad TSIG signature";
+            return;
+          }
+          p.notify_in_flight = false;
+          if (rcode != 0) {
+            p.st.error = "NOTIFY answered with rcode " + std::to_string(rcode);
+          } else {
+            p.st.notified = wall();
+          }
+          if (p.notify_again) {
+            p.notify_again = false;
+            p.notify_wanted = true;
+          }
+          // It transfers now: look soon.
+          p.poll_delay = kPollFirst;
+          p.poll_at = std::min(p.poll_at, t + kPollFirst);
+          return;
+        }
+        if (opcode == kOpQuery && p.poll_in_flight && id == p.poll_id) {
+          p.poll_in_flight = false;
+          if (p.poll_signer && !p.poll_signer->verify(msg, len)) {
+            p.st.error = "SOA answer with a bad TSIG signature";
+            return;
+          }
+          auto serial = rcode == 0 ? answer_serial(msg, len) : std::nullopt;
+          if (!serial) {
+            p.st.error = "SOA query answered without an SOA (rcode " + std::to_string(rcode) + ")";
+            return;
+          }
+          p.st.serial = *serial;
+          p.st.answered = wall();
+          p.st.error.clear();
+          if (!serial::less(*serial, z.serial)) {
+            p.st.behind_since = 0;
+            p.poll_delay = kPollFirst;
+            p.poll_at = t + kPollCurrent;
+          } else if (p.st.behind_since == 0) {
+            p.st.behind_since = wall();
+          }
+          return;
+        }
+      }
+    }
+  }
+
+  bool open_socket(uv_udp_t& sock, const char* any, int family) {
+    sockaddr_storage ss{};
+    if (family == AF_INET)
+      uv_ip4_addr(any, 0, reinterpret_cast<sockaddr_in*>(&ss));
+    else
+      uv_ip6_addr(any, 0, reinterpret_cast<sockaddr_in6*>(&ss));
+    uv_udp_init(&loop, &sock);
+    sock.data = this;
+    if (uv_udp_bind(&sock, reinterpret_cast<const sockaddr*>(&ss),
+                    family == AF_INET6 ? UV_UDP_IPV6ONLY : 0) != 0)
+      return false;
+    uv_udp_recv_start(
+        &sock,
+        [](uv_handle_t*, size_t, uv_buf_t* buf) {
+          static thread_local char space[65536];
+          *buf = uv_buf_init(space, sizeof space);
+        },
+        [](uv_udp_t* s, ssize_t n, const uv_buf_t* buf, const sockaddr* from, unsigned) {
+          if (n > 0 && from)
+            static_cast<Impl*>(s->data)->on_datagram(reinterpret_cast<uint8_t*>(buf->base),
+                                                     size_t(n), from);
+        });
+    return true;
+  }
+};
+
+Notifier::Notifier(ReplicationPolicy policy, SignerFactory signers, Log log)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->policy = std::move(policy);
+  impl_->signers = std::move(signers);
+  impl_->log = std::move(log);
+}
+
+Notifier::~Notifier() {
+  stop();
+}
+
+void Notifier::start(const std::vector<std::pair<std::string, uint32_t>>& zones) {
+  Impl& m = *impl_;
+  uv_loop_init(&m.loop);
+  m.have4 = m.open_socket(m.udp4, "0.0.0.0", AF_INET);
+  m.have6 = m.open_socket(m.udp6, "::", AF_INET6);
+  if (!m.have4 && !m.have6) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&m.udp4), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&m.udp6), nullptr);
+    uv_run(&m.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&m.loop);
+    throw std::runtime_error("NOTIFY: cannot open a UDP socket");
+  }
+  uv_async_init(&m.loop, &m.wake, [](uv_async_t* a) {
+    auto* impl = static_cast<Impl*>(a->data);
+    bool stop;
+    {
+      std::lock_guard<std::mutex> lock(impl->mutex);
+      stop = impl->stopping;
+    }
+    if (stop) {
+      uv_walk(
+          &impl->loop,
+          [](uv_handle_t* h, void*) {
+            if (!uv_is_closing(h)) uv_close(h, nullptr);
+          },
+          nullptr);
+      return;
+    }
+    impl->on_tick();
+  });
+  m.wake.data = &m;
+  uv_timer_init(&m.loop, &m.tick);
+  m.tick.data = &m;
+  uv_timer_start(
+      &m.tick, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->on_tick(); }, kTick, kTick);
+  {
+    std::lock_guard<std::mutex> lock(m.mutex);
+    for (const auto& [apex, serial] : zones) m.queued.emplace_back(apex, serial);
+  }
+  m.started = true;
+  m.thread = std::thread([&m] {
+    uv_run(&m.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&m.loop);
+  });
+  uv_async_send(&m.wake);
+}
+
+void Notifier::stop() {
+  Impl& m = *impl_;
+  if (!m.started) return;
+  {
+    std::lock_guard<std::mutex> lock(m.mutex);
+    m.stopping = true;
+  }
+  uv_async_send(&m.wake);
+  m.thread.join();
+  m.started = false;
+}
+
+void Notifier::changed(const std::string& apex, uint32_t serial) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->queued.emplace_back(apex, serial);
+  }
+  if (impl_->started) uv_async_send(&impl_->wake);
+}
+
+void Notifier::removed(const std::string& apex) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->queued.emplace_back(apex, std::nullopt);
+  }
+  if (impl_->started) uv_async_send(&impl_->wake);
+}
+
+void Notifier::set_policy(ReplicationPolicy policy) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->queued_policy = std::move(policy);
+  }
+  if (impl_->started) uv_async_send(&impl_->wake);
+}
+
+Status Notifier::status(const std::string& apex, uint32_t serial, std::time_t when,
+                        std::time_t now) const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto it = impl_->zones.find(apex);
+  const ZoneReplication& rep = impl_->policy.for_zone(apex);
+  if (it == impl_->zones.end()) return rep.secondaries.empty() ? Status::Active : Status::Pending;
+  const Impl::Zone& z = it->second;
+  Status worst = Status::Active;
+  for (const Impl::Peer& p : z.peers) {
+    if (p.st.serial && !serial::less(*p.st.serial, serial)) continue;
+    if (now - when > z.timeout.count()) return Status::Error;
+    worst = Status::Pending;
+  }
+  return worst;
+}
+
+std::vector<SecondaryState> Notifier::secondaries(const std::string& apex) const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<SecondaryState> out;
+  auto it = impl_->zones.find(apex);
+  if (it != impl_->zones.end())
+    for (const Impl::Peer& p : it->second.peers) out.push_back(p.st);
+  return out;
+}
+
+}  // namespace rdnsd::xfr
