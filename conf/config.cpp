@@ -19,6 +19,64 @@
 #include "conf/yaml_reader.h"
 
 namespace rdnsd::conf {
+namespace detail {
+
+// ---- addresses: server.listen, fcrdns.resolver, secondaries --------------------------
+
+std::optional<ListenAddr> parse_address(const std::string& text, uint16_t default_port,
+                                        std::string& why) {
+  ListenAddr out;
+  out.text = text;
+  std::optional<std::string> port;  // as written; std::nullopt when left out
+  if (!text.empty() && text[0] == '[') {
+    const size_t close = text.find(']');
+    const bool bare = close != std::string::npos && close + 1 == text.size() && default_port;
+    if (close == std::string::npos ||
+        (!bare && (close + 1 >= text.size() || text[close + 1] != ':'))) {
+      why = "'" + text + "' must be [IPV6-ADDRESS]" +
+            (default_port ? " or [IPV6-ADDRESS]:PORT" : ":PORT");
+      return std::nullopt;
+    }
+    out.host = text.substr(1, close - 1);
+    out.family = 6;
+    if (!bare) port = text.substr(close + 2);
+  } else {
+    const size_t colon = text.rfind(':');
+    // More than one colon: an IPv6 address, which may stand bare only without a port.
+    const bool v6 = colon != std::string::npos && text.find(':') != colon;
+    if (v6 && !default_port) {
+      why = "'" + text + "': write IPv6 addresses in brackets, e.g. [::1]:53";
+      return std::nullopt;
+    }
+    if (colon == std::string::npos && !default_port) {
+      why = "'" + text + "' has no port (expected ADDRESS:PORT, e.g. 127.0.0.1:53)";
+      return std::nullopt;
+    }
+    out.family = v6 ? 6 : 4;
+    out.host = v6 || colon == std::string::npos ? text : text.substr(0, colon);
+    if (!v6 && colon != std::string::npos) port = text.substr(colon + 1);
+  }
+  unsigned char buf[16];
+  if (inet_pton(out.family == 4 ? AF_INET : AF_INET6, out.host.c_str(), buf) != 1) {
+    why = "'" + out.host + "'" + (out.host == text ? "" : " in '" + text + "'") + " is not an IPv" +
+          std::to_string(out.family) + " address";
+    return std::nullopt;
+  }
+  out.port = default_port;
+  if (!port) return out;
+  const bool digits = !port->empty() && port->size() <= 5 &&
+                      port->find_first_not_of("0123456789") == std::string::npos;
+  const unsigned long value = digits ? std::stoul(*port) : 0;
+  if (value < 1 || value > 65535) {
+    why = "port '" + *port + "' in '" + text + "' must be 1..65535";
+    return std::nullopt;
+  }
+  out.port = uint16_t(value);
+  return out;
+}
+
+}  // namespace detail
+
 namespace {
 
 using detail::child;
@@ -30,51 +88,6 @@ std::string error_text(const std::string& file, int line, const std::string& rea
 }
 
 // ---- server.listen -------------------------------------------------------------------
-
-// Splits "ADDR:PORT" / "[ADDR]:PORT" and checks both halves; std::nullopt with `why`.
-std::optional<ListenAddr> parse_listen_entry(const std::string& text, std::string& why) {
-  ListenAddr out;
-  out.text = text;
-  std::string port;
-  if (!text.empty() && text[0] == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      why = "'" + text + "' must be [IPV6-ADDRESS]:PORT";
-      return std::nullopt;
-    }
-    out.host = text.substr(1, close - 1);
-    out.family = 6;
-    port = text.substr(close + 2);
-  } else {
-    const size_t colon = text.rfind(':');
-    if (colon == std::string::npos) {
-      why = "'" + text + "' has no port (expected ADDRESS:PORT, e.g. 127.0.0.1:53)";
-      return std::nullopt;
-    }
-    out.host = text.substr(0, colon);
-    if (out.host.find(':') != std::string::npos) {
-      why = "'" + text + "': write IPv6 addresses in brackets, e.g. [::1]:53";
-      return std::nullopt;
-    }
-    out.family = 4;
-    port = text.substr(colon + 1);
-  }
-  unsigned char buf[16];
-  if (inet_pton(out.family == 4 ? AF_INET : AF_INET6, out.host.c_str(), buf) != 1) {
-    why = "'" + out.host + "' in '" + text + "' is not an IPv" + std::to_string(out.family) +
-          " address";
-    return std::nullopt;
-  }
-  const bool digits = !port.empty() && port.size() <= 5 &&
-                      port.find_first_not_of("0123456789") == std::string::npos;
-  const unsigned long value = digits ? std::stoul(port) : 0;
-  if (value < 1 || value > 65535) {
-    why = "port '" + port + "' in '" + text + "' must be 1..65535";
-    return std::nullopt;
-  }
-  out.port = uint16_t(value);
-  return out;
-}
 
 // The address and port in binary, to find the same socket written twice.
 std::string listen_identity(const ListenAddr& a) {
@@ -94,7 +107,7 @@ std::vector<ListenAddr> parse_listen(const Reader& r, const YAML::Node& node,
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& [text, line] = entries[i];
     std::string why;
-    auto addr = parse_listen_entry(text, why);
+    auto addr = detail::parse_address(text, 0, why);
     if (!addr) r.fail(line, path + "[" + std::to_string(i) + "]: " + why);
     const std::string id = listen_identity(*addr);
     for (const auto& [other, other_line] : seen)
@@ -294,7 +307,8 @@ YAML::Node section(const Reader& r, const YAML::Node& root, const char* key) {
 
 Config build(const Reader& r, const YAML::Node& root, Config c) {
   r.check_map(root, "",
-              {"server", "store", "admin", "max-records", "fcrdns", "zone-defaults", "zones"});
+              {"server", "store", "admin", "max-records", "fcrdns", "tsig-keys", "zone-defaults",
+               "zones", "catalog"});
   c.server = parse_server(r, section(r, root, "server"));
   c.store = parse_store(r, section(r, root, "store"), c.base_dir);
   c.admin = parse_admin(r, section(r, root, "admin"), c.base_dir);
@@ -302,9 +316,14 @@ Config build(const Reader& r, const YAML::Node& root, Config c) {
     c.max_records = r.integer(*v, "max-records", 0, std::numeric_limits<uint64_t>::max());
   if (auto v = child(root, "fcrdns")) c.fcrdns = parse_fcrdns(r, *v);
   if (c.fcrdns.resolvers.empty()) c.fcrdns.resolvers.push_back(default_resolver());
-  if (auto v = child(root, "zone-defaults")) c.zone_defaults = detail::parse_zone_defaults(r, *v);
+  // Keys first: zone-defaults, the zones and the catalog name them.
+  if (auto v = child(root, "tsig-keys")) c.tsig_keys = detail::parse_tsig_keys(r, *v, c.base_dir);
+  if (auto v = child(root, "zone-defaults"))
+    c.zone_defaults = detail::parse_zone_defaults(r, *v, c.tsig_keys);
   if (auto v = child(root, "zones"))
-    c.zones = detail::parse_zones(r, *v, c.zone_defaults, c.max_records);
+    c.zones = detail::parse_zones(r, *v, c.zone_defaults, c.max_records, c.tsig_keys);
+  if (auto v = child(root, "catalog"))
+    c.catalog = detail::parse_catalog(r, *v, c.tsig_keys, c.zone_defaults);
   return c;
 }
 

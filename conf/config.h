@@ -12,8 +12,10 @@
 //
 // Every struct compares with == so that a reload can tell what changed.
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "zonestore/names/fcrdns_mode.h"
@@ -34,6 +36,12 @@ constexpr uint32_t kMaxAdminConnections = 65535;
 constexpr uint32_t kMaxAdminIdleTimeout = 86400;
 // Largest admin.commit-wait (milliseconds).
 constexpr uint32_t kMaxAdminCommitWait = 1000;
+// Bounds of a zone's journal (`journal.max-depth` in entries, `journal.max-size` in
+// bytes) and of `status-timeout` (seconds: one day).
+constexpr uint64_t kMaxJournalDepth = 10000000;
+constexpr uint64_t kMinJournalSize = 64ull << 10;
+constexpr uint64_t kMaxJournalSize = 64ull << 30;
+constexpr uint32_t kMaxStatusTimeout = 86400;
 
 // One `server.listen` (or `fcrdns.resolver`) entry: "ADDR:PORT", IPv6 in brackets
 // ("[::1]:5353").
@@ -44,6 +52,75 @@ struct ListenAddr {
   std::string text;   // the entry as written ("[::1]:5353")
 
   bool operator==(const ListenAddr&) const = default;
+};
+
+// ---- replication (AXFR/IXFR, NOTIFY, TSIG) --------------------------------------------
+
+// The MAC algorithms of a TSIG key (RFC 8945 section 6).
+enum class TsigAlgorithm { HmacMd5, HmacSha1, HmacSha224, HmacSha256, HmacSha384, HmacSha512 };
+// The config spelling: "hmac-md5", "hmac-sha1", ... "hmac-sha512". All but hmac-md5 are
+// also the algorithm's DNS name without its trailing dot; hmac-md5's DNS name is
+// HMAC-MD5.SIG-ALG.REG.INT.
+std::string_view tsig_algorithm_name(TsigAlgorithm algorithm);
+
+// One `tsig-keys:` entry. Names are unique (compared after normalization).
+struct TsigKeyConf {
+  std::string name;  // `name`: a DNS name, absolute, lower case, with the trailing dot
+  TsigAlgorithm algorithm = TsigAlgorithm::HmacSha256;  // `algorithm`: required
+  // The decoded raw bytes (never empty) of `secret` (base64), or of the base64 in the
+  // file `secret-file` (relative paths resolve against base_dir; whitespace is ignored).
+  // Exactly one of the two is given.
+  std::string secret;
+  int line = 0;  // line of the entry in the file
+
+  bool operator==(const TsigKeyConf&) const = default;
+};
+
+// One `secondaries:` entry `{address: ..., key: ...}`: a server that gets NOTIFY, may
+// transfer the zone, and is polled for its status.
+struct SecondaryConf {
+  // `address`: "ADDR:PORT" or "ADDR" (port 53); IPv6 as "[ADDR]:PORT", "[ADDR]" or bare
+  // "ADDR" (then without a port). No two entries of one list share host and port.
+  std::string host;    // canonical text (names::format_ip), no brackets
+  uint16_t port = 53;  // 1..65535
+  int family = 0;      // 4 or 6
+  std::string key;     // `key`: a TsigKeyConf::name of tsig-keys; empty: no TSIG
+  std::string text;    // the address as written
+
+  bool operator==(const SecondaryConf&) const = default;
+};
+
+// One `allow-transfer:` entry `{from: ..., key: ...}`: another client that may AXFR/IXFR
+// the zone (no NOTIFY, no status). At least one of the two is given; a request must
+// match every one given.
+struct TransferAclConf {
+  // `from`: a prefix ("198.51.100.0/24", host bits zero) or one address (a /32 or /128).
+  std::optional<names::Prefix> from;
+  std::string key;  // `key`: a TsigKeyConf::name of tsig-keys; empty: any or none
+
+  bool operator==(const TransferAclConf&) const = default;
+};
+
+// `journal:` of a zone: how much change history IXFR can answer from. The older entries
+// go when either bound is passed.
+struct JournalConf {
+  uint64_t max_depth = 1000;         // `max-depth`: entries, 1..kMaxJournalDepth
+  uint64_t max_size = 100ull << 20;  // `max-size`: bytes (K/M/G suffixes), 64K..64G
+
+  bool operator==(const JournalConf&) const = default;
+};
+
+// `catalog:`: a catalog zone (RFC 9432) listing the served zones, for the secondaries to
+// pick them up.
+struct CatalogConf {
+  // `zone`: its name, absolute, lower case; neither at, inside nor above in-addr.arpa. or
+  // ip6.arpa. (so never a served zone). Empty: no catalog.
+  std::string zone;
+  // `secondaries`: as a zone's; when not given, those of zone-defaults.
+  std::vector<SecondaryConf> secondaries;
+  bool secondaries_given = false;  // whether `secondaries` was in the file (even as [])
+
+  bool operator==(const CatalogConf&) const = default;
 };
 
 // SOA fields of a zone (RFC 1035 section 3.3.13). Names are absolute text.
@@ -82,6 +159,15 @@ struct ZoneConf {
   // `records`: applied only when the zone is first created; addresses are unique and
   // their count is within max_records and the global max-records.
   std::vector<SeedRecord> records;
+  // `secondaries`, `allow-transfer`, `journal`, `status-timeout`: each one given
+  // replaces zone-defaults' as a whole (lists are not merged); journal goes field by
+  // field, as soa does.
+  std::vector<SecondaryConf> secondaries;
+  std::vector<TransferAclConf> allow_transfer;
+  JournalConf journal;
+  // `status-timeout`: seconds, 1..kMaxStatusTimeout, that a secondary may stay behind
+  // the zone's serial before its status is error.
+  uint32_t status_timeout_s = 60;
   int line = 0;  // line of the zone entry in the file
 
   bool operator==(const ZoneConf&) const = default;
@@ -95,6 +181,10 @@ struct ZoneDefaults {
   uint32_t ttl = 3600;
   serial::Policy serial_policy = serial::Policy::Increment;
   fcrdns::Mode fcrdns = fcrdns::Mode::Off;
+  std::vector<SecondaryConf> secondaries;
+  std::vector<TransferAclConf> allow_transfer;
+  JournalConf journal;
+  uint32_t status_timeout_s = 60;
 
   bool operator==(const ZoneDefaults&) const = default;
 };
@@ -192,10 +282,16 @@ struct Config {
   uint64_t max_records = 0;  // `max-records`: global record limit, 0 = none
   FcrdnsConf fcrdns;
   ZoneDefaults zone_defaults;
-  std::vector<ZoneConf> zones;  // in file order; pairwise non-overlapping; may be empty
+  std::vector<ZoneConf> zones;         // in file order; pairwise non-overlapping; may be empty
+  std::vector<TsigKeyConf> tsig_keys;  // `tsig-keys`: in file order
+  CatalogConf catalog;                 // `catalog`
 
   bool operator==(const Config&) const = default;
 };
+
+// The key of `config.tsig_keys` called `name` (case-insensitive, trailing dot optional,
+// escapes as in master files), or nullptr. The pointer lives as long as `config`.
+const TsigKeyConf* find_key(const Config& config, std::string_view name);
 
 // A configuration that cannot be used. what() is "FILE:LINE: REASON", or "FILE: REASON"
 // when the error has no line (unreadable or empty file).

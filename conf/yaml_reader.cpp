@@ -121,8 +121,8 @@ uint64_t Reader::integer(const YAML::Node& node, const std::string& path, uint64
   return value;
 }
 
-uint64_t Reader::size(const YAML::Node& node, const std::string& path, uint64_t min,
-                      uint64_t max) const {
+uint64_t Reader::size(const YAML::Node& node, const std::string& path, uint64_t min, uint64_t max,
+                      std::string_view range) const {
   const std::string text = node.IsScalar() ? node.Scalar() : std::string();
   const size_t digits = text.find_first_not_of("0123456789");
   const std::string number = text.substr(0, digits);
@@ -134,7 +134,9 @@ uint64_t Reader::size(const YAML::Node& node, const std::string& path, uint64_t 
     fail(node, path + " must be a size in bytes (a number, optionally with K, M, G or T), got '" +
                    text + "'");
   if (overflow || value > max / unit || value * unit < min)
-    fail(node, path + " must be " + range_text(min, max) + " bytes, got " + text);
+    fail(node, path + " must be " +
+                   (range.empty() ? range_text(min, max) + " bytes" : std::string(range)) +
+                   ", got " + text);
   return value * unit;
 }
 
@@ -173,7 +175,7 @@ std::vector<std::pair<std::string, int>> Reader::strings(const YAML::Node& node,
   }
   check_sequence(node, path);
   for (size_t i = 0; i < node.size(); ++i)
-    out.emplace_back(string(node[i], path + "[" + std::to_string(i) + "]"), line_of(node[i]));
+    out.emplace_back(string(node[i], index_path(path, i)), line_of(node[i]));
   return out;
 }
 
@@ -185,6 +187,10 @@ std::optional<YAML::Node> child(const YAML::Node& map, const char* key) {
 
 std::string join(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string index_path(const std::string& path, size_t i) {
+  return path + "[" + std::to_string(i) + "]";
 }
 
 std::string resolve_path(const std::string& base_dir, const std::string& path) {

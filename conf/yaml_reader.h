@@ -42,7 +42,9 @@ class Reader {
   uint64_t integer(const YAML::Node& node, const std::string& path, uint64_t min,
                    uint64_t max) const;
   // Byte count with an optional K/M/G/T suffix (powers of 1024), within [min, max].
-  uint64_t size(const YAML::Node& node, const std::string& path, uint64_t min, uint64_t max) const;
+  // `range`, if given, names the bounds in messages ("64K..64G") instead of the numbers.
+  uint64_t size(const YAML::Node& node, const std::string& path, uint64_t min, uint64_t max,
+                std::string_view range = {}) const;
   // Permission bits, always read as octal.
   uint32_t mode(const YAML::Node& node, const std::string& path) const;
   // A plain (unquoted) true/false scalar, else std::nullopt.
@@ -59,6 +61,8 @@ class Reader {
 std::optional<YAML::Node> child(const YAML::Node& map, const char* key);
 // "a.b" or "b" when a is empty.
 std::string join(const std::string& path, std::string_view key);
+// "a[i]": the path of a list's entry.
+std::string index_path(const std::string& path, size_t i);
 // `path` made absolute against `base_dir` and lexically normalized.
 std::string resolve_path(const std::string& base_dir, const std::string& path);
 

@@ -8,10 +8,6 @@
 namespace rdnsd::conf::detail {
 namespace {
 
-std::string index_path(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-
 std::string lower(std::string s) {
   for (char& c : s)
     if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
@@ -162,9 +158,10 @@ void zone_records(const Reader& r, const YAML::Node& node, const std::string& pa
 }
 
 ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& path,
-                    const ZoneDefaults& d) {
+                    const ZoneDefaults& d, const KeyList& keys) {
   r.check_map(node, path,
-              {"prefix", "ns", "soa", "ttl", "serial-policy", "max-records", "fcrdns", "records"});
+              {"prefix", "ns", "soa", "ttl", "serial-policy", "max-records", "fcrdns", "records",
+               "secondaries", "allow-transfer", "journal", "status-timeout"});
   ZoneConf z;
   z.line = line_of(node);
   zone_prefix(r, node, path, z);
@@ -179,14 +176,21 @@ ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& 
   z.fcrdns = d.fcrdns;
   if (auto v = child(node, "fcrdns")) z.fcrdns = fcrdns_value(r, *v, path + ".fcrdns");
   if (auto v = child(node, "records")) zone_records(r, *v, path + ".records", z);
+  z.secondaries = d.secondaries;
+  z.allow_transfer = d.allow_transfer;
+  z.journal = d.journal;
+  z.status_timeout_s = d.status_timeout_s;
+  parse_replication(r, node, path, keys, z);
   return z;
 }
 
 }  // namespace
 
-ZoneDefaults parse_zone_defaults(const Reader& r, const YAML::Node& node) {
+ZoneDefaults parse_zone_defaults(const Reader& r, const YAML::Node& node, const KeyList& keys) {
   const std::string path = "zone-defaults";
-  r.check_map(node, path, {"ns", "soa", "ttl", "serial-policy", "fcrdns"});
+  r.check_map(node, path,
+              {"ns", "soa", "ttl", "serial-policy", "fcrdns", "secondaries", "allow-transfer",
+               "journal", "status-timeout"});
   ZoneDefaults d;
   if (auto v = child(node, "ns")) d.ns = ns_list(r, *v, path + ".ns");
   if (auto v = child(node, "soa")) d.soa = soa_value(r, *v, path + ".soa", d.soa);
@@ -194,16 +198,18 @@ ZoneDefaults parse_zone_defaults(const Reader& r, const YAML::Node& node) {
   if (auto v = child(node, "serial-policy"))
     d.serial_policy = policy_value(r, *v, path + ".serial-policy");
   if (auto v = child(node, "fcrdns")) d.fcrdns = fcrdns_value(r, *v, path + ".fcrdns");
+  parse_replication(r, node, path, keys, d);
   return d;
 }
 
 std::vector<ZoneConf> parse_zones(const Reader& r, const YAML::Node& node,
-                                  const ZoneDefaults& defaults, uint64_t max_records) {
+                                  const ZoneDefaults& defaults, uint64_t max_records,
+                                  const KeyList& keys) {
   r.check_sequence(node, "zones");
   std::vector<ZoneConf> zones;
   uint64_t seeds = 0;
   for (size_t i = 0; i < node.size(); ++i) {
-    ZoneConf z = zone_value(r, node[i], index_path("zones", i), defaults);
+    ZoneConf z = zone_value(r, node[i], index_path("zones", i), defaults, keys);
     // Pairwise is fine: a config lists at most some thousands of zones, checked once.
     for (const ZoneConf& other : zones)
       if (names::prefixes_overlap(z.prefix, other.prefix))

@@ -11,46 +11,15 @@
 #include <string>
 
 #include "conf/config.h"
+#include "tests/support/conf_fixture.h"
 #include "tests/support/tempdir.h"
 
 namespace fs = std::filesystem;
 using namespace rdnsd::conf;
+using namespace rdnsd::conf::testing;
 using rdnsd::testing::TempDir;
 
 namespace {
-
-// The smallest valid configuration: 6 lines, so additions start on line 7.
-const std::string kHead =
-    "server:\n"
-    "  listen: [\"127.0.0.1:5353\"]\n"
-    "store:\n"
-    "  path: db\n"
-    "admin:\n"
-    "  socket: sock\n";
-
-Config load(const std::string& yaml) {
-  return load_string(yaml, "t.yaml", "/base");
-}
-
-// The what() of the ConfigError that loading `yaml` throws ("" if it does not throw).
-std::string error_of(const std::string& yaml) {
-  try {
-    load(yaml);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-// Loading `yaml` fails on `line` (0: no line) with a reason containing `reason`.
-void check_error(const std::string& yaml, int line, const std::string& reason) {
-  const std::string what = error_of(yaml);
-  const std::string where = line > 0 ? "t.yaml:" + std::to_string(line) + ": " : "t.yaml: ";
-  INFO("yaml:\n" << yaml);
-  INFO("error: " << what);
-  CHECK(what.rfind(where, 0) == 0);
-  CHECK(what.find(reason) != std::string::npos);
-}
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -510,7 +479,7 @@ TEST_CASE("errors in zone-defaults") {
               "zone-defaults.serial-policy must be increment, unixtime or dateserial");
   check_error(kHead + "zone-defaults:\n  max-records: 5\n", 8,
               "unknown key 'max-records' in zone-defaults (expected ns, soa, ttl, serial-policy, "
-              "fcrdns)");
+              "fcrdns, secondaries, allow-transfer, journal, status-timeout)");
 }
 
 TEST_CASE("zones take what they do not set from zone-defaults, field by field") {
