@@ -51,7 +51,8 @@ TEST_CASE_TEMPLATE("a secondary stopped during changes catches up when restarted
     INFO(zone);
     auto got = s.ptrs(zone);
     REQUIRE(got);
-    CHECK(*got == exported_ptrs(d, zone));
+    const PtrSet want = exported_ptrs(d, zone);
+    CHECK_MESSAGE(*got == want, ptr_diff(*got, want));
   }
   // The changes while it was down, and one after it is back.
   must(d.rdnsctl({"set", "192.0.2.250", "back.example.net."}));

@@ -64,6 +64,15 @@ PtrSet parse_ptrs(const std::string& text) {
   return out;
 }
 
+std::string ptr_diff(const PtrSet& got, const PtrSet& want) {
+  std::string out;
+  for (const auto& r : want)
+    if (!got.count(r)) out += "missing: " + r.first + " PTR " + r.second + "\n";
+  for (const auto& r : got)
+    if (!want.count(r)) out += "extra:   " + r.first + " PTR " + r.second + "\n";
+  return out;
+}
+
 bool wait_until(const std::function<bool()>& done, Millis timeout, Millis step) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {

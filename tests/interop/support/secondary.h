@@ -56,6 +56,9 @@ struct TransferKinds {
 using PtrSet = std::set<std::pair<std::string, std::string>>;
 // The PTR records in master-file or dig text (one record a line; others are skipped).
 PtrSet parse_ptrs(const std::string& text);
+// What `got` lacks and what it has too many of, against `want`, one record a line; "" when
+// they are equal (doctest cannot print a set itself).
+std::string ptr_diff(const PtrSet& got, const PtrSet& want);
 
 // Polls `done` every `step` until it is true or `timeout` has passed; true when it was.
 bool wait_until(const std::function<bool()>& done, Millis timeout, Millis step = Millis(50));
