@@ -1,5 +1,8 @@
 #include "server/rdnsd/daemon.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <unistd.h>
 
 namespace rdnsd::server {
@@ -46,6 +49,70 @@ conf::Config load_config(const std::string& path) {
   char cwd[4096];
   std::string base = getcwd(cwd, sizeof cwd) ? cwd : ".";
   return conf::load_string(conf::default_config_text(), "<built-in conf/rdnsd.yaml>", base);
+}
+
+}  // namespace rdnsd::server
+
+namespace rdnsd::server {
+namespace {
+
+xfr::AclRule secondary_rule(const conf::SecondaryConf& s) {
+  xfr::AclRule rule;
+  names::Prefix p;
+  p.addr = *names::parse_ip(s.host);  // canonical text, checked by the loader
+  p.length = p.addr.family == 4 ? 32 : 128;
+  rule.from = p;
+  rule.key = s.key;
+  return rule;
+}
+
+std::vector<xfr::AclRule> rules(const std::vector<conf::SecondaryConf>& secondaries,
+                                const std::vector<conf::TransferAclConf>& allow) {
+  std::vector<xfr::AclRule> out;
+  for (const auto& s : secondaries) out.push_back(secondary_rule(s));
+  for (const auto& a : allow) out.push_back({a.from, a.key});
+  return out;
+}
+
+xfr::ZoneReplication replication(const std::vector<conf::SecondaryConf>& secondaries,
+                                 uint32_t status_timeout_s) {
+  xfr::ZoneReplication r;
+  r.status_timeout = std::chrono::seconds(status_timeout_s);
+  for (const auto& s : secondaries) {
+    xfr::SecondaryPeer peer;
+    peer.text = s.text;
+    peer.key = s.key;
+    if (s.family == 4) {
+      auto* a = reinterpret_cast<sockaddr_in*>(&peer.address);
+      a->sin_family = AF_INET;
+      a->sin_port = htons(s.port);
+      inet_pton(AF_INET, s.host.c_str(), &a->sin_addr);
+    } else {
+      auto* a = reinterpret_cast<sockaddr_in6*>(&peer.address);
+      a->sin6_family = AF_INET6;
+      a->sin6_port = htons(s.port);
+      inet_pton(AF_INET6, s.host.c_str(), &a->sin6_addr);
+    }
+    r.secondaries.push_back(std::move(peer));
+  }
+  return r;
+}
+
+}  // namespace
+
+xfr::TransferPolicy transfer_policy(const conf::Config& config) {
+  xfr::TransferPolicy p;
+  p.defaults = rules(config.zone_defaults.secondaries, config.zone_defaults.allow_transfer);
+  for (const auto& z : config.zones) p.zones[z.apex] = rules(z.secondaries, z.allow_transfer);
+  return p;
+}
+
+xfr::ReplicationPolicy replication_policy(const conf::Config& config) {
+  xfr::ReplicationPolicy p;
+  p.defaults = replication(config.zone_defaults.secondaries, config.zone_defaults.status_timeout_s);
+  for (const auto& z : config.zones)
+    p.zones[z.apex] = replication(z.secondaries, z.status_timeout_s);
+  return p;
 }
 
 }  // namespace rdnsd::server

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "server/xfr/notifier.h"
+#include "server/xfr/service.h"
 #include "zonestore/store.h"
 
 namespace rdnsd::server {
@@ -18,5 +20,11 @@ std::string reconcile_zones(zonestore::Store& store, const conf::Config& config,
 // Loads the config at `path`, or the built-in default config when `path` is empty
 // (relative paths then resolve against the working directory). Throws conf::ConfigError.
 conf::Config load_config(const std::string& path);
+
+// Who may transfer each zone: its secondaries (each from its address, with its key) and
+// its allow-transfer entries; zones not in the file (zone-add) get zone-defaults'.
+xfr::TransferPolicy transfer_policy(const conf::Config& config);
+// Whom each zone is replicated to, and its status timeout; zone-add zones: zone-defaults'.
+xfr::ReplicationPolicy replication_policy(const conf::Config& config);
 
 }  // namespace rdnsd::server

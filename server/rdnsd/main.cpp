@@ -1,6 +1,8 @@
 // rdnsd: wires the config, the store, the query workers and the admin socket together,
 // then waits for signals (SIGTERM/SIGINT/SIGQUIT: stop; SIGHUP: re-read the config's
 // zones; SIGUSR1/SIGUSR2: ignored, and logged).
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -17,6 +19,8 @@
 #include "admin/socket/server.h"
 #include "server/net/workers.h"
 #include "server/rdnsd/daemon.h"
+#include "server/xfr/notifier.h"
+#include "server/xfr/service.h"
 
 namespace {
 
@@ -120,12 +124,74 @@ admin::AdminServerOptions admin_options(const conf::Config& config) {
 // Re-reads the config on SIGHUP: zone changes and the fcrdns resolvers apply at once;
 // listen addresses, workers, store and admin socket settings (path, mode, connection
 // limit, idle timeout) need a restart. A bad config is refused and the running one stays.
-void reload(const std::string& path, zonestore::Store& store, admin::Handler& handler) {
+// What replication needs from the rest of rdnsd: the transfer service the TCP workers
+// use, and the notifier told of every commit.
+struct Replication {
+  std::shared_ptr<xfr::Service> transfers;
+  std::unique_ptr<xfr::Notifier> notifier;
+};
+
+// The served zones and their serials (the notifier's view of the store).
+std::vector<std::pair<std::string, uint32_t>> served_serials(const zonestore::Store& store) {
+  std::vector<std::pair<std::string, uint32_t>> out;
+  for (const auto& z : store.zones())
+    if (z.served) out.emplace_back(z.apex, z.serial);
+  return out;
+}
+
+Replication make_replication(const conf::Config& config, const zonestore::Store& store) {
+  Replication r;
+  r.transfers =
+      std::make_shared<xfr::Service>(store, server::transfer_policy(config), xfr::TransferLimits{},
+                                     [](const std::string& text) { log(text); });
+  r.notifier = std::make_unique<xfr::Notifier>(server::replication_policy(config), nullptr,
+                                               [](const std::string& text) { log(text); });
+  xfr::Notifier* notifier = r.notifier.get();
+  r.transfers->on_done = [notifier](const xfr::Transfer& t) {
+    sockaddr_storage ss{};
+    if (t.peer.family == 4) {
+      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+      a->sin_family = AF_INET;
+      std::memcpy(&a->sin_addr, t.peer.bytes.data(), 4);
+    } else {
+      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+      a->sin6_family = AF_INET6;
+      std::memcpy(&a->sin6_addr, t.peer.bytes.data(), 16);
+    }
+    notifier->transferred(t.zone, reinterpret_cast<const sockaddr*>(&ss), t.kind(), t.serial);
+  };
+  return r;
+}
+
+// Every commit's new serials go to the notifier; when the set of zones changed, every
+// served zone is told again (a new one gets its first NOTIFY) and removed ones are
+// forgotten. Runs on the admin thread, after the durable commit.
+void follow_commits(admin::CommitScheduler& scheduler, const zonestore::Store& store,
+                    xfr::Notifier& notifier) {
+  scheduler.subscribe([&store, &notifier](const admin::Change& change) {
+    for (const auto& s : change.serials) notifier.changed(s.zone, s.serial);
+    if (!change.zones_changed) return;
+    for (const auto& z : store.zones()) {
+      if (z.served)
+        notifier.changed(z.apex, z.serial);
+      else
+        notifier.removed(z.apex);
+    }
+  });
+}
+
+void reload(const std::string& path, zonestore::Store& store, admin::Handler& handler,
+            Replication& replication) {
   try {
     auto config = server::load_config(path);
     log("reload: " + server::reconcile_zones(store, config, std::time(nullptr)));
     handler.set_zone_defaults(config.zone_defaults);
     handler.set_resolver(make_resolver(config));
+    replication.transfers->set_policy(server::transfer_policy(config));
+    replication.notifier->set_policy(server::replication_policy(config));
+    // The reconcile may have stepped serials outside the writer: tell every zone.
+    for (const auto& [apex, serial] : served_serials(store))
+      replication.notifier->changed(apex, serial);
   } catch (const std::exception& e) {
     log(std::string("reload refused, keeping the running configuration: ") + e.what());
   }
@@ -144,12 +210,12 @@ sigset_t block_signals() {
 
 // Until a signal to stop: SIGHUP reloads, SIGUSR1/SIGUSR2 are logged and ignored.
 void wait_for_stop(const sigset_t& signals, const std::string& path, zonestore::Store& store,
-                   admin::Handler& handler) {
+                   admin::Handler& handler, Replication& replication) {
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      reload(path, store, handler);
+      reload(path, store, handler, replication);
     } else if (sig == SIGUSR1 || sig == SIGUSR2) {
       log(std::string("ignoring ") + strsignal(sig) + " (it has no job in rdnsd)");
     } else {
@@ -184,23 +250,29 @@ int main(int argc, char** argv) {
   }
 
   const sigset_t signals = block_signals();
-  const server::ServerOptions query_options = server::server_options(config);
+  server::ServerOptions query_options = server::server_options(config);
   std::unique_ptr<zonestore::Store> store;
   if (int rc = open_store(config, query_options.workers, store)) return rc;
+  Replication replication = make_replication(config, *store);
+  query_options.transfers = replication.transfers;
   admin::Handler handler(*store, handler_options(config));
   admin::AdminServer admin(handler, config.admin.socket, config.admin.mode, admin_options(config));
+  follow_commits(admin.scheduler(), *store, *replication.notifier);
   server::Workers workers(*store, query_options);
   try {
+    replication.notifier->start(served_serials(*store));
     workers.start();
     admin.start();
   } catch (const std::exception& e) {
     log(e.what());
     workers.stop();
+    replication.notifier->stop();
     return 1;
   }
   log_ready(config, workers);
-  wait_for_stop(signals, args.path, *store, handler);
+  wait_for_stop(signals, args.path, *store, handler, replication);
   admin.stop();
+  replication.notifier->stop();
   workers.stop();
   return 0;
 }

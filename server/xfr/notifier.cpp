@@ -37,6 +37,16 @@ bool same_address(const sockaddr_storage& a, const sockaddr* b) {
          std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
 }
 
+// The same host, whatever the ports (a transfer comes from a port of its own).
+bool same_host(const sockaddr_storage& a, const sockaddr* b) {
+  if (a.ss_family != b->sa_family) return false;
+  if (a.ss_family == AF_INET)
+    return reinterpret_cast<const sockaddr_in*>(&a)->sin_addr.s_addr ==
+           reinterpret_cast<const sockaddr_in*>(b)->sin_addr.s_addr;
+  return std::memcmp(&reinterpret_cast<const sockaddr_in6*>(&a)->sin6_addr,
+                     &reinterpret_cast<const sockaddr_in6*>(b)->sin6_addr, 16) == 0;
+}
+
 bool skip_name(dns::WireReader& r) {
   for (int labels = 0; labels < 128; ++labels) {
     const uint8_t len = r.u8();
@@ -471,6 +481,37 @@ Status Notifier::status(const std::string& apex, uint32_t serial, std::time_t wh
   for (const Impl::Peer& p : z.peers) {
     if (p.st.serial && !serial::less(*p.st.serial, serial)) continue;
     if (now - when > z.timeout.count()) return Status::Error;
+    worst = Status::Pending;
+  }
+  return worst;
+}
+
+void Notifier::transferred(const std::string& apex, const sockaddr* peer, const std::string& kind,
+                           uint32_t serial) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto it = impl_->zones.find(apex);
+  if (it == impl_->zones.end()) return;
+  for (Impl::Peer& p : it->second.peers) {
+    if (!same_host(p.cfg.address, peer)) continue;
+    p.st.transfer = kind;
+    p.st.transfer_serial = serial;
+    p.st.transferred = std::time(nullptr);
+    // It has the serial now or soon: look.
+    p.poll_delay = kPollFirst;
+    p.poll_at = 0;
+  }
+}
+
+Status Notifier::zone_status(const std::string& apex, std::time_t now) const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto it = impl_->zones.find(apex);
+  if (it == impl_->zones.end())
+    return impl_->policy.for_zone(apex).secondaries.empty() ? Status::Active : Status::Pending;
+  const Impl::Zone& z = it->second;
+  Status worst = Status::Active;
+  for (const Impl::Peer& p : z.peers) {
+    if (p.st.serial && !serial::less(*p.st.serial, z.serial)) continue;
+    if (p.st.behind_since != 0 && now - p.st.behind_since > z.timeout.count()) return Status::Error;
     worst = Status::Pending;
   }
   return worst;

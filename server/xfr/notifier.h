@@ -71,6 +71,9 @@ struct SecondaryState {
   std::time_t notified = 0;        // when it last answered a NOTIFY
   std::time_t behind_since = 0;    // since when it is behind the zone's serial (0: not)
   std::string error;               // the last failure (timeout, bad signature, rcode)
+  std::string transfer;            // what it pulled last ("IXFR", "AXFR", ...); empty: none
+  uint32_t transfer_serial = 0;
+  std::time_t transferred = 0;
 };
 
 class Notifier {
@@ -92,6 +95,12 @@ class Notifier {
   // The zone is no longer served: forget it.
   void removed(const std::string& apex);
   void set_policy(ReplicationPolicy policy);
+  // A transfer of `apex` at `serial` of kind `kind` was sent whole to `peer` (each
+  // secondary at that address records it).
+  void transferred(const std::string& apex, const sockaddr* peer, const std::string& kind,
+                   uint32_t serial);
+  // The status of the zone itself: its current serial against every secondary's.
+  Status zone_status(const std::string& apex, std::time_t now) const;
 
   // The status of a change that made `apex` serve `serial` at time `when`.
   Status status(const std::string& apex, uint32_t serial, std::time_t when, std::time_t now) const;
