@@ -69,3 +69,15 @@ TEST_CASE("NOTIFY: after 50 quick changes knotd, nsd and named are in sync withi
     CHECK_MESSAGE(*got == want, ptr_diff(*got, want));
   }
 }
+
+// NOTIFY unsigned, to secondaries without a key: tells a TSIG failure from a NOTIFY one.
+TEST_CASE("NOTIFY without TSIG: knotd, nsd and named serve a change within 2 s") {
+  ThreeSecondaries t(3600, std::nullopt);
+  INFO(t.logs());
+  REQUIRE_MESSAGE(t.wait_in_sync(Millis(10000)).empty(), "no first transfer");
+  must(t.rdnsd->rdnsctl({"set", "192.0.2.60", "unsigned-notify.example.net."}));
+  auto behind = t.wait_in_sync(kNotifyLimit);
+  CHECK_MESSAGE(behind.empty(), "not in sync after 2 s: " << describe(behind) << late(t));
+  for (Secondary* s : t.all())
+    CHECK_MESSAGE(s->ptr("192.0.2.60") == "unsigned-notify.example.net.", s->name());
+}

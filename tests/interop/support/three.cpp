@@ -4,9 +4,10 @@
 
 namespace rdnsd::interop {
 
-ThreeSecondaries::ThreeSecondaries(uint32_t refresh) {
+ThreeSecondaries::ThreeSecondaries(uint32_t refresh, std::optional<TsigKey> key) {
   replication.secondaries = {knotd.port(), nsd.port(), named.port()};
   replication.refresh = refresh;
+  replication.key = std::move(key);
   rdnsd = std::make_unique<Rdnsd>(rdnsd_options(replication));
   for (Secondary* s : all()) s->start(secondary_options(*rdnsd, replication));
 }

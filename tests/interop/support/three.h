@@ -15,8 +15,9 @@ struct ThreeSecondaries {
   Replication replication;
   std::unique_ptr<Rdnsd> rdnsd;
 
-  // Starts rdnsd (SOA refresh `refresh` seconds), then the three secondaries.
-  explicit ThreeSecondaries(uint32_t refresh = 2);
+  // Starts rdnsd (SOA refresh `refresh` seconds), then the three secondaries, all with
+  // `key` (none: no TSIG anywhere, transfers allowed by address).
+  explicit ThreeSecondaries(uint32_t refresh = 2, std::optional<TsigKey> key = test_key());
   std::vector<Secondary*> all() { return {&knotd, &nsd, &named}; }
   // True when `s` serves both zones with rdnsd's serials.
   bool in_sync(const Secondary& s) const;
