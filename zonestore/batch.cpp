@@ -22,7 +22,7 @@ void apply_op(WriteTxn& w, const Op& op, std::time_t now) {
   if (op.kind == Op::Kind::Set)
     w.set(op.set, now);
   else
-    w.unset(op.unset);
+    w.unset(op.unset, now);
 }
 
 // The order in which apply() may write `ops` in address order instead of as given: a
@@ -57,15 +57,15 @@ std::vector<uint32_t> address_order(const std::vector<Op>& ops, const SkipOp& sk
 WriteResult Store::set(const SetOp& op, std::time_t now) {
   WriteTxn w(env_.get(), tables_, options_.max_records);
   w.set(op, now);
-  w.finish(now);
+  w.finish();
   w.commit();
   return std::move(w.result());
 }
 
 WriteResult Store::unset(const UnsetOp& op, std::time_t now) {
   WriteTxn w(env_.get(), tables_, options_.max_records);
-  w.unset(op);
-  w.finish(now);
+  w.unset(op, now);
+  w.finish();
   w.commit();
   return std::move(w.result());
 }
@@ -77,7 +77,7 @@ WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const Skip
       WriteTxn w(env_.get(), tables_, options_.max_records);
       w.keep_records = false;
       for (uint32_t i : order) w.set(ops[i].set, now);
-      w.finish(now);
+      w.finish();
       if (!dry_run) w.commit();
       return std::move(w.result());
     } catch (const StoreError&) {
@@ -97,32 +97,38 @@ WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const Skip
       ++w.result().skipped;
     }
   }
-  w.finish(now);
+  w.finish();
   if (!dry_run) w.commit();
   return std::move(w.result());
 }
 
 // Each op is a WriteTxn of its own, nested in the group's transaction, so set, unset and
-// finish give it exactly the checks, serial step and counts of set() / unset().
+// finish give it exactly the checks, serial step and counts of set() / unset(). Each
+// op's journal entry is written by the group, after the last op: the same entries in the
+// same transaction, without each op copying the journal's pages.
 std::vector<GroupItem> Store::apply_each(const std::vector<Op>& ops, std::time_t now) {
   if (ops.empty()) return {};  // no write transaction (it would wait for the writer lock)
   std::vector<GroupItem> out;
   out.reserve(ops.size());
   try {
-    Txn group(env_.get(), true);
+    WriteTxn group(env_.get(), tables_, options_.max_records);
+    std::vector<WriteTxn::PendingEntry> journal;
     for (const Op& op : ops) {
-      WriteTxn w(env_.get(), tables_, options_.max_records, group.get());
+      WriteTxn w(env_.get(), tables_, options_.max_records, group.txn().get());
+      w.defer_journal();
       try {
         apply_op(w, op, now);
-        w.finish(now);  // everything but the commit of the group, which is ours
+        w.finish();  // everything but the commit of the group, which is ours
       } catch (const StoreError& e) {
         out.emplace_back(e);  // ~WriteTxn aborts the nested transaction: this op alone
         continue;
       }
       // A nested commit that fails may have left the parent half-merged: give it up.
       w.commit();
+      for (WriteTxn::PendingEntry& e : w.take_journal()) journal.push_back(std::move(e));
       out.emplace_back(std::move(w.result()));
     }
+    group.write_journal(journal);
     group.commit();
   } catch (const StoreError& e) {
     return std::vector<GroupItem>(ops.size(), GroupItem(e));

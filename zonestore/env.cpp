@@ -126,6 +126,7 @@ Tables open_tables(MDB_txn* txn) {
   check(mdb_set_compare(txn, t.ptr, compare_address_keys), "compare ptr");
   check(mdb_set_compare(txn, t.meta, compare_address_keys), "compare meta");
   check(mdb_dbi_open(txn, "info", MDB_CREATE, &t.info), "open info");
+  check(mdb_dbi_open(txn, "journal", MDB_CREATE, &t.journal), "open journal");
   return t;
 }
 

@@ -3,7 +3,8 @@
 // transaction and cursor types everything else reads and writes through.
 //
 // Schema (the layouts are in zonestore/codec/): `zones` (zone_value.h), `ptr`
-// (ptr_value.h), `meta` and `ids` (meta_value.h), `info` (info_value.h); keys in keys.h.
+// (ptr_value.h), `meta` and `ids` (meta_value.h), `info` (info_value.h), `journal`
+// (journal_value.h); keys in keys.h.
 #include <lmdb.h>
 
 #include <optional>
@@ -21,7 +22,7 @@ void check(int rc, const char* what);
 
 // The store's tables (named databases), opened once per environment.
 struct Tables {
-  MDB_dbi zones = 0, ptr = 0, meta = 0, ids = 0, info = 0;
+  MDB_dbi zones = 0, ptr = 0, meta = 0, ids = 0, info = 0, journal = 0;
 };
 
 // One open environment (one per process), closed when destroyed. Move-only.
@@ -95,6 +96,13 @@ class Txn {
   void put(MDB_dbi dbi, std::string_view key, std::string_view value) {
     MDB_val k = codec::val(key), v = codec::val(value);
     check(mdb_put(txn_, dbi, &k, &v, 0), "write");
+  }
+  // Room for a value of `size` bytes at `key`, to be written before the next change in
+  // this transaction (MDB_RESERVE: the value is not built elsewhere and copied in).
+  char* put_reserved(MDB_dbi dbi, std::string_view key, size_t size) {
+    MDB_val k = codec::val(key), v{size, nullptr};
+    check(mdb_put(txn_, dbi, &k, &v, MDB_RESERVE), "write");
+    return static_cast<char*>(v.mv_data);
   }
   // Nothing at `key` is no error.
   void del(MDB_dbi dbi, std::string_view key) {

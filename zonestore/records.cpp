@@ -29,6 +29,7 @@ Record make_record(const names::IpAddress& addr, const codec::Meta& m, const std
   r.created_by = m.created_by;
   r.modified_by = m.modified_by;
   r.zone = zone;
+  r.serial = m.serial;
   return r;
 }
 

@@ -41,19 +41,18 @@ uint32_t check_schema(Txn& txn, const Tables& t, const std::string& path) {
     txn.put(t.info, codec::kInfoSchema, codec::encode_schema_version(kSchemaVersion));
     return 0;
   }
-  uint32_t version = codec::decode_schema_version(*stored).value_or(0);
-  uint32_t migrated_from = 0;
-  if (version == 1) {
-    migrate_from_v1(txn.get(), t.ptr);
-    migrated_from = 1;
-    version = kSchemaVersion;
+  const uint32_t version = codec::decode_schema_version(*stored).value_or(0);
+  if (version == kSchemaVersion) return 0;
+  if (version == 1) migrate_from_v1(txn.get(), t.ptr);
+  // 2 -> 3: the `journal` table, which open_tables has created (every zone's journal
+  // starts empty: transfers from before the migration are full ones); the zone and meta
+  // values of schema 2 read as they are.
+  if (version == 1 || version == 2) {
     txn.put(t.info, codec::kInfoSchema, codec::encode_schema_version(kSchemaVersion));
+    return version;
   }
-  if (version != kSchemaVersion)
-    throw StoreError("internal", "store " + path + " has schema version " +
-                                     std::to_string(version) + ", this rdnsd needs " +
-                                     std::to_string(kSchemaVersion));
-  return migrated_from;
+  throw StoreError("internal", "store " + path + " has schema version " + std::to_string(version) +
+                                   ", this rdnsd needs " + std::to_string(kSchemaVersion));
 }
 
 }  // namespace rdnsd::zonestore

@@ -3,14 +3,15 @@
 //
 // One Store per process. Reads may happen on any thread (each opens its own read
 // transaction); all writes go through the Store's write methods, which each run ONE
-// write transaction (zonestore/write_txn.h): a record, its metadata, its id index entry
-// and the zone's SOA serial commit together or not at all. Commits are durable (no
-// MDB_NOSYNC).
+// write transaction (zonestore/write_txn.h): a record, its metadata, its id index entry,
+// the zone's SOA serial and the zone's IXFR journal entry commit together or not at all. Commits
+// are durable (no MDB_NOSYNC).
 //
 // The Store is a facade; each job is one file of zonestore/: env.cpp (the environment),
 // schema.cpp (version, migration), zones.cpp (zone headers), records.cpp (record reads),
-// write_txn.cpp (the write transaction), batch.cpp (set/unset/apply/apply_each),
-// export.cpp (ZoneReader). The stored values' layouts and codecs are in zonestore/codec/.
+// write_txn.cpp (the write transaction, the IXFR journal's writes included), batch.cpp
+// (set/unset/apply/apply_each), export.cpp (ZoneReader), journal.cpp (the journal's
+// reads). The stored values' layouts and codecs are in zonestore/codec/.
 //
 // Errors: control-plane failures (bad input, quota, not found) throw StoreError with a
 // stable machine code; LMDB failures (map full, corruption, I/O) throw StoreError with
@@ -96,11 +97,16 @@ class Store {
   std::unique_ptr<ZoneReader> read_zone(std::string_view apex_or_prefix) const;
   uint64_t record_count() const;
   uint64_t max_records() const { return options_.max_records; }
+  // What the IXFR journal of a zone (apex or prefix text) holds; nullopt if there is no
+  // such zone. Throws bad_request / bad_name for a bad name.
+  std::optional<JournalStats> journal_stats(std::string_view apex_or_prefix) const;
 
-  // ---- for the answer path ----
+  // ---- for the answer path and the transfer server (zonestore/journal.h) ----
   MDB_env* env() const { return env_.get(); }
   MDB_dbi zones_dbi() const { return tables_.zones; }
   MDB_dbi ptr_dbi() const { return tables_.ptr; }
+  MDB_dbi meta_dbi() const { return tables_.meta; }
+  MDB_dbi journal_dbi() const { return tables_.journal; }
   // The schema version this open migrated the store from (0: none was needed).
   uint32_t migrated_from() const { return migrated_from_; }
 

@@ -58,6 +58,10 @@ struct ZoneSettings {
   serial::Policy policy = serial::Policy::Increment;
   uint64_t max_records = 0;                 // 0: no per-zone limit
   fcrdns::Mode fcrdns = fcrdns::Mode::Off;  // forward confirmation of PTR targets on set
+  // The IXFR journal keeps at most this many serial steps (0: none, every transfer is
+  // full) and at most this many bytes of them, dropping the oldest first.
+  uint64_t journal_max_depth = 1000;
+  uint64_t journal_max_size = 100ull << 20;
   bool operator==(const ZoneSettings&) const = default;
 };
 
@@ -82,6 +86,9 @@ struct Record {
   std::string created_by;
   std::string modified_by;
   std::string zone;  // apex of the zone that holds it
+  // The zone's serial after the write that last changed the record (0: written before
+  // the store kept it): the record is live on a secondary once it has this serial.
+  uint32_t serial = 0;
 };
 
 // One change in a write: set (create or replace) or unset.
@@ -161,6 +168,29 @@ class ZoneReader {
   // The next record in address order; false after the last. Throws StoreError
   // ("internal") on an LMDB failure.
   virtual bool next(Record& out) = 0;
+};
+
+// One RR of a zone's IXFR journal (zonestore/journal.h).
+struct JournalRr {
+  std::string key;    // record key (zonestore/codec/keys.h): family + address bytes
+  uint16_t type = 0;  // 12 PTR
+  uint32_t ttl = 0;
+  std::string rdata;  // wire form (a PTR's: its target name)
+  bool operator==(const JournalRr&) const = default;
+};
+// The changes of a zone from one serial to another (RFC 1995), condensed: per RR (key,
+// type), `removed` holds its state at from_serial and `added` its state at to_serial,
+// and neither holds an RR that is the same in both. Each list is sorted by (key, type).
+struct JournalDiff {
+  uint32_t from_serial = 0, to_serial = 0;
+  std::vector<JournalRr> removed, added;
+};
+// What a zone's journal holds: `entries` serial steps, from first_serial to last_serial
+// (both 0 when empty), `bytes` the size of their stored values.
+struct JournalStats {
+  uint64_t entries = 0, bytes = 0;
+  uint32_t first_serial = 0, last_serial = 0;
+  bool operator==(const JournalStats&) const = default;
 };
 
 struct ReconcileReport {

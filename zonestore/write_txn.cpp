@@ -1,9 +1,11 @@
 #include "zonestore/write_txn.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "zonestore/codec/bytes.h"
 #include "zonestore/codec/info_value.h"
+#include "zonestore/codec/journal_value.h"
 #include "zonestore/codec/keys.h"
 #include "zonestore/codec/ptr_value.h"
 #include "zonestore/codec/zone_value.h"
@@ -16,6 +18,7 @@ namespace rdnsd::zonestore {
 
 using codec::val;
 using codec::view;
+using Rr = codec::JournalStepBuilder::Rr;
 
 namespace {
 
@@ -40,8 +43,10 @@ void WriteTxn::read_count() {
     records_before_ = codec::decode_record_count(*v).value_or(0);
 }
 
-// The served zone of `addr`, decoded once per transaction.
-Zone& WriteTxn::touched_zone(const names::IpAddress& addr, const std::string& okey) {
+// The served zone of `addr`, decoded once per transaction, and the serial it steps to:
+// known from its first change on, so that each record's meta can keep it.
+WriteTxn::Touched& WriteTxn::touched_zone(const names::IpAddress& addr, const std::string& okey,
+                                          std::time_t now) {
   Cursor cur(txn_.get(), t_.zones);
   std::string_view apex_key, value;
   if (!find_zone_for_key(cur.get(), okey, apex_key, value))
@@ -50,7 +55,9 @@ Zone& WriteTxn::touched_zone(const names::IpAddress& addr, const std::string& ok
   if (it != touched_.end()) return it->second;
   Zone z = codec::decode_zone(apex_key, value);
   if (!z.served) throw StoreError("not_in_zone", not_in_zone_message(addr));
-  return touched_.emplace(std::string(apex_key), std::move(z)).first->second;
+  const uint32_t next = serial::next(z.serial, z.settings.policy, now);
+  return touched_.emplace(std::string(apex_key), Touched{std::move(z), next, true, {}})
+      .first->second;
 }
 
 // Refuses a new record in `z` beyond its limit or the store's.
@@ -69,7 +76,8 @@ void WriteTxn::set(const SetOp& op, std::time_t now) {
   check_description(op.description);
   if (op.ttl) checked_ttl(op.ttl, 0);
   std::string okey = codec::owner_key(addr), mkey = codec::meta_key(addr);
-  Zone& z = touched_zone(addr, okey);
+  Touched& t = touched_zone(addr, okey, now);
+  Zone& z = t.zone;
   uint32_t ttl = checked_ttl(op.ttl, z.settings.default_ttl);
 
   codec::Meta m;
@@ -89,31 +97,60 @@ void WriteTxn::set(const SetOp& op, std::time_t now) {
   m.ttl = ttl;
   m.target = target;
   if (op.description) m.description = *op.description;  // else: empty, or the old one kept
-  write_record(mkey, m, *names::text_to_wire(target), !old);
+  m.serial = t.next_serial;
+  write_record(t, mkey, m, *names::text_to_wire(target), !old);
   if (keep_records) result_.records.push_back(make_record(addr, m, z.apex));
   ++(old ? result_.replaced : result_.created);
 }
 
-void WriteTxn::unset(const UnsetOp& op) {
+void WriteTxn::unset(const UnsetOp& op, std::time_t now) {
   names::IpAddress addr = parse_address(op.address);
   std::string okey = codec::owner_key(addr), mkey = codec::meta_key(addr);
-  Zone& z = touched_zone(addr, okey);
+  Touched& t = touched_zone(addr, okey, now);
   auto old = txn_.find(t_.meta, mkey);
   if (!old) throw StoreError("not_found", "no record for " + names::format_ip(addr));
-  erase_record(mkey, codec::decode_meta(*old).id);
-  --z.record_count;
+  erase_record(t, mkey, codec::decode_meta(*old).id);
+  --t.zone.record_count;
   --record_delta_;
   ++result_.removed;
 }
 
-void WriteTxn::write_record(const std::string& key, const codec::Meta& m,
+namespace {
+
+WriteTxn::JournalLimits limits_of(const ZoneSettings& s) {
+  return {s.journal_max_depth, s.journal_max_size};
+}
+
+// Whether the record changes of a touched zone are noted for its journal: not in a zone
+// that keeps none, nor in a zone added by this transaction (its seeds are its first
+// serial's content, not a step).
+bool journaled(bool step, const Zone& z) {
+  return step && z.settings.journal_max_depth > 0;
+}
+
+// The PTR at `key` as it is before the change (copied by the journal before the write).
+std::optional<Rr> ptr_before(const Txn& txn, MDB_dbi ptr, const std::string& key) {
+  auto v = txn.find(ptr, key);
+  codec::PtrValue p;
+  if (!v || !codec::decode_ptr_value(*v, p)) return std::nullopt;
+  return Rr{p.ttl, p.target};
+}
+
+}  // namespace
+
+void WriteTxn::write_record(Touched& t, const std::string& key, const codec::Meta& m,
                             std::string_view target_wire, bool is_new) {
+  if (journaled(t.step, t.zone))
+    t.changes.note(key, codec::kTypePtr, is_new ? std::nullopt : ptr_before(txn_, t_.ptr, key),
+                   Rr{m.ttl, target_wire});
   txn_.put(t_.ptr, key, codec::encode_ptr_value(m.ttl, target_wire));
   txn_.put(t_.meta, key, codec::encode_meta(m));
   if (is_new) txn_.put(t_.ids, m.id, key);
 }
 
-void WriteTxn::erase_record(const std::string& key, std::string_view id) {
+void WriteTxn::erase_record(Touched& t, const std::string& key, std::string_view id) {
+  if (journaled(t.step, t.zone))
+    t.changes.note(key, codec::kTypePtr, ptr_before(txn_, t_.ptr, key), std::nullopt);
   txn_.del(t_.ids, id);
   txn_.del(t_.meta, key);
   txn_.del(t_.ptr, key);
@@ -121,6 +158,28 @@ void WriteTxn::erase_record(const std::string& key, std::string_view id) {
 
 void WriteTxn::put_zone(const std::string& apex_key, const Zone& zone) {
   txn_.put(t_.zones, apex_key, codec::encode_zone(zone));
+}
+
+void WriteTxn::add_zone(const std::string& apex_key, const Zone& zone) {
+  put_zone(apex_key, zone);
+  delete_journal(apex_key, true);  // nothing, unless a damaged store left entries behind
+  touched_.insert_or_assign(apex_key, Touched{zone, zone.serial, false, {}});
+}
+
+void WriteTxn::step_zone(const std::string& apex_key, const Zone& before, Zone& after,
+                         std::time_t now) {
+  after.serial = serial::next(before.serial, after.settings.policy, now);
+  const std::string value = codec::encode_zone(after);
+  txn_.put(t_.zones, apex_key, value);
+  // Compared as stored: "ns1.example.net" in the config is the stored "ns1.example.net.".
+  const ZoneSettings stored = codec::decode_zone(apex_key, value).settings;
+  if (!(stored.soa == before.settings.soa) || stored.ns != before.settings.ns) {
+    clear_journal(apex_key);
+    return;
+  }
+  const codec::JournalStepBuilder no_records;
+  const auto entry = no_records.entry(before.serial, after.serial);
+  append_journal(apex_key, stored, entry);
 }
 
 // The zone's records are one range of `ptr` keys (and the same range of `meta` keys),
@@ -146,6 +205,7 @@ uint64_t WriteTxn::remove_zone(const std::string& apex_key, const Zone& z) {
     }
   }
   txn_.del(t_.zones, apex_key);
+  delete_journal(apex_key, true);
   touched_.erase(apex_key);
   // The total never goes below zero, whatever a damaged count said.
   uint64_t count = uint64_t(int64_t(records_before_) + record_delta_);
@@ -153,16 +213,22 @@ uint64_t WriteTxn::remove_zone(const std::string& apex_key, const Zone& z) {
   return removed;
 }
 
-void WriteTxn::write_zones_unstepped() {
-  for (auto& [key, z] : touched_) put_zone(key, z);
-  touched_.clear();
-}
-
-void WriteTxn::step_serials(std::time_t now) {
-  for (auto& [key, z] : touched_) {
-    z.serial = serial::next(z.serial, z.settings.policy, now);
+void WriteTxn::step_serials() {
+  for (auto& [key, t] : touched_) {
+    Zone& z = t.zone;
+    if (!t.step) {
+      put_zone(key, z);  // a new zone: its record count
+      continue;
+    }
+    const uint32_t from = z.serial;
+    z.serial = t.next_serial;
     put_zone(key, z);
     result_.serials.push_back({z.apex, z.serial});
+    const auto entry = t.changes.entry(from, z.serial);
+    if (defer_journal_)
+      deferred_.push_back({key, limits_of(z.settings), entry.str()});
+    else
+      append_journal(key, z.settings, entry);
   }
 }
 
@@ -171,9 +237,127 @@ void WriteTxn::write_record_count() {
            codec::encode_record_count(uint64_t(int64_t(records_before_) + record_delta_)));
 }
 
-void WriteTxn::finish(std::time_t now) {
-  step_serials(now);
+void WriteTxn::finish() {
+  step_serials();
   write_record_count();
+}
+
+// ---- the journal ----
+
+codec::JournalHead WriteTxn::read_journal_head(const std::string& apex_key) {
+  codec::JournalHead head;
+  auto v = txn_.find(t_.journal, codec::journal_key(apex_key, codec::kJournalHeadSeq));
+  if (v && !codec::decode_journal_head(*v, head)) {
+    // A damaged head costs the zone its journal (its transfers are full ones until new
+    // entries come), not its writes.
+    delete_journal(apex_key, true);
+    head = {};
+  }
+  return head;
+}
+
+// Appends the step's entry, then drops the oldest entries until both limits hold.
+void WriteTxn::append_journal(const std::string& apex_key, const ZoneSettings& s,
+                              const codec::JournalStepBuilder::Entry& entry) {
+  const codec::JournalHead before = read_journal_head(apex_key);
+  codec::JournalHead head = before;
+  const JournalLimits limits = limits_of(s);
+  if (char* out = append_entry(apex_key, head, limits, entry.size())) entry.write(out);
+  prune_journal(apex_key, head, limits);
+  if (!(head == before)) put_journal_head(apex_key, head);
+}
+
+// A group's entries, zone by zone in the order given: each zone's head is read once and
+// written once, and its oldest entries are pruned once, after its last append. None of
+// this touches the pages of the group's nested transactions (each would copy the
+// journal's pages from the parent again: a third more work per op than the op itself).
+void WriteTxn::write_journal(const std::vector<PendingEntry>& entries) {
+  struct Zone {
+    codec::JournalHead before, head;
+    JournalLimits limits;
+  };
+  std::map<std::string_view, Zone> zones;
+  for (const PendingEntry& e : entries) {
+    auto it = zones.find(e.apex_key);
+    if (it == zones.end()) {
+      const codec::JournalHead head = read_journal_head(e.apex_key);
+      it = zones.emplace(e.apex_key, Zone{head, head, e.limits}).first;
+    }
+    it->second.limits = e.limits;
+    if (char* out = append_entry(e.apex_key, it->second.head, e.limits, e.value.size()))
+      std::memcpy(out, e.value.data(), e.value.size());
+  }
+  for (auto& [apex, z] : zones) {
+    const std::string apex_key(apex);
+    prune_journal(apex_key, z.head, z.limits);
+    if (!(z.head == z.before)) put_journal_head(apex_key, z.head);
+  }
+}
+
+// Room for the next entry of `size` bytes in the zone's journal (`head` updated), or
+// nullptr when the entry is not written: the zone keeps no journal, or the entry is larger
+// than its journal may be. Then the journal is emptied: a transfer from any serial before
+// the entry could only be a full one. The caller writes the entry before the next change.
+char* WriteTxn::append_entry(const std::string& apex_key, codec::JournalHead& head,
+                             const JournalLimits& limits, size_t size) {
+  if (limits.depth == 0 || size > limits.size) {
+    if (head.entries > 0) delete_journal(apex_key, false);
+    head.entries = head.bytes = 0;
+    return nullptr;
+  }
+  char* out = txn_.put_reserved(t_.journal, codec::journal_key(apex_key, head.next_seq), size);
+  ++head.next_seq;
+  ++head.entries;
+  head.bytes += size;
+  return out;
+}
+
+// Drops the oldest entries until both limits hold. An entry is never larger than the size
+// limit (append_entry), so the newest one always stays.
+void WriteTxn::prune_journal(const std::string& apex_key, codec::JournalHead& head,
+                             const JournalLimits& limits) {
+  if (head.entries <= limits.depth && head.bytes <= limits.size) return;
+  Cursor cur(txn_.get(), t_.journal);
+  while (head.entries > 0 && (head.entries > limits.depth || head.bytes > limits.size)) {
+    const std::string key = codec::journal_key(apex_key, head.first_seq());
+    MDB_val k = val(key), v;
+    const int rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_KEY);
+    size_t size = 0;
+    if (rc == 0) {
+      size = v.mv_size;
+      check(mdb_cursor_del(cur.get(), 0), "prune journal");
+    } else if (rc != MDB_NOTFOUND) {
+      check(rc, "read journal");
+    }
+    --head.entries;
+    head.bytes -= std::min<uint64_t>(head.bytes, size);
+  }
+}
+
+void WriteTxn::put_journal_head(const std::string& apex_key, const codec::JournalHead& head) {
+  txn_.put(t_.journal, codec::journal_key(apex_key, codec::kJournalHeadSeq),
+           codec::encode_journal_head(head));
+}
+
+void WriteTxn::delete_journal(const std::string& apex_key, bool head) {
+  Cursor cur(txn_.get(), t_.journal);
+  const std::string start = codec::journal_key(apex_key, head ? codec::kJournalHeadSeq : 1);
+  for (;;) {
+    MDB_val k = val(start), v;
+    const int rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_RANGE);
+    if (rc == MDB_NOTFOUND) return;
+    check(rc, "scan journal");
+    if (!codec::journal_seq_of(view(k), apex_key)) return;
+    check(mdb_cursor_del(cur.get(), 0), "delete journal");
+  }
+}
+
+void WriteTxn::clear_journal(const std::string& apex_key) {
+  codec::JournalHead head = read_journal_head(apex_key);
+  if (head.entries == 0) return;
+  delete_journal(apex_key, false);
+  head.entries = head.bytes = 0;
+  put_journal_head(apex_key, head);
 }
 
 }  // namespace rdnsd::zonestore

@@ -125,11 +125,14 @@ void reconcile_zone(WriteTxn& w, const std::string& key, const ZoneSettings& s,
       report.unchanged.push_back(apex);
       return;
     }
-    if (changed) z.serial = serial::next(z.serial, s.policy, now);
-    z.settings = s;
-    z.served = true;
-    z.origin = ZoneOrigin::Config;
-    w.put_zone(key, z);
+    Zone after = z;
+    after.settings = s;
+    after.served = true;
+    after.origin = ZoneOrigin::Config;
+    if (changed)
+      w.step_zone(key, z, after, now);
+    else
+      w.put_zone(key, after);  // served again, or taken over by the config: no step
     report.updated.push_back(apex);
     return;
   }
@@ -137,7 +140,7 @@ void reconcile_zone(WriteTxn& w, const std::string& key, const ZoneSettings& s,
   z.apex = apex;
   z.settings = s;
   z.serial = serial::initial(s.policy, now);
-  w.put_zone(key, z);
+  w.add_zone(key, z);
   report.created.push_back(apex);
   if (seeds)
     for (const Store::Seed& seed : *seeds) {
@@ -158,9 +161,8 @@ ReconcileReport Store::reconcile(const std::vector<ZoneSettings>& zones,
   for (const auto& [key, index] : wanted)
     reconcile_zone(w, key, zones[index], index < seeds.size() ? &seeds[index] : nullptr, now,
                    report);
-  // Seeds of a new zone belong to its first serial: no serial step for them.
-  w.write_zones_unstepped();
-  w.finish(now);
+  // Seeds of a new zone belong to its first serial: add_zone made it take no step.
+  w.finish();
   w.commit();
   return report;
 }
@@ -186,7 +188,7 @@ std::vector<Zone> Store::add_zones(const std::vector<ZoneSettings>& settings, st
     z.settings = s;
     z.serial = serial::initial(s.policy, now);
     z.origin = ZoneOrigin::Admin;
-    w.put_zone(key, z);
+    w.add_zone(key, z);
     added.push_back(std::move(z));
   }
   w.commit();

@@ -107,10 +107,11 @@ inline std::string describe(const Record& r) {
   return names::format_ip(r.address) + " " + r.owner + " PTR " + r.target +
          " ttl=" + std::to_string(r.ttl) + " id=" + r.id + " created=" + std::to_string(r.created) +
          "/" + r.created_by + " modified=" + std::to_string(r.modified) + "/" + r.modified_by +
-         " zone=" + r.zone + " desc=" + r.description;
+         " zone=" + r.zone + " serial=" + std::to_string(r.serial) + " desc=" + r.description;
 }
 
-// Everything a user can see of the store, as text, to check that nothing changed.
+// Everything a user can see of the store, as text, to check that nothing changed (the
+// journal as its entry count).
 inline std::string dump(const Store& s) {
   std::string out;
   for (const Zone& z : s.zones())
@@ -126,7 +127,7 @@ inline std::string dump(const Store& s) {
     f.offset = *page.next_offset;
   }
   out += "records=" + std::to_string(s.record_count());
-  for (const char* db : {"zones", "ptr", "meta", "ids"})
+  for (const char* db : {"zones", "ptr", "meta", "ids", "journal"})
     out += " " + std::string(db) + "=" + std::to_string(entries(s, db));
   return out + "\n";
 }

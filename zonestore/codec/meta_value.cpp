@@ -29,6 +29,7 @@ std::string encode_meta(const Meta& m) {
     put_be(out, s->size(), 2);
     out += *s;
   }
+  put_be(out, m.serial, 4);
   return out;
 }
 
@@ -43,6 +44,10 @@ Meta decode_meta(std::string_view value) {
   size_t off = kMetaStringsAt;
   for (std::string* s : {&m.target, &m.description, &m.created_by, &m.modified_by})
     *s = std::string(take(value, off));
+  if (value.size() == off + 4)
+    m.serial = get_be32(value, off);
+  else if (value.size() != off)
+    throw StoreError("internal", "corrupt record metadata in store");
   return m;
 }
 

@@ -9,6 +9,8 @@
 //   32  4    TTL
 //   36  ..   four strings, each a 2-byte length and its bytes: target (text),
 //            description, created_by, modified_by
+//   ..  4    serial: the zone's serial after the write that last wrote the record
+//            (absent in a schema 2 value, which reads as 0)
 // ids: key = the 16 UUID bytes; value = the record key (the `meta` key).
 #include <cstddef>
 #include <cstdint>
@@ -25,8 +27,11 @@ struct Meta {
   int64_t created = 0, modified = 0;
   uint32_t ttl = 0;
   std::string target, description, created_by, modified_by;
+  uint32_t serial = 0;  // 0: written before the store kept it
 };
 std::string encode_meta(const Meta& meta);
-Meta decode_meta(std::string_view value);  // throws StoreError("internal") if corrupt
+// Throws StoreError("internal") if corrupt: too short, a string running past the end, or
+// anything after the strings but a 4-byte serial.
+Meta decode_meta(std::string_view value);
 
 }  // namespace rdnsd::zonestore::codec

@@ -45,14 +45,17 @@ bool decode_zone_wire(std::string_view v, ZoneWire& w) noexcept {
   w.rname = v.substr(off + 1, r);
   off += 1 + r;
   w.ns_count = uint8_t(v[off]);
-  w.ns_block = v.substr(off + 1);
   // Validate the NS block once so readers can walk it without checks.
+  std::string_view rest = v.substr(off + 1);
   size_t p = 0;
   for (uint8_t i = 0; i < w.ns_count; ++i) {
-    if (p >= w.ns_block.size()) return false;
-    p += 1 + uint8_t(w.ns_block[p]);
+    if (p >= rest.size()) return false;
+    p += 1 + uint8_t(rest[p]);
   }
-  return p == w.ns_block.size();
+  if (p > rest.size()) return false;
+  w.ns_block = rest.substr(0, p);
+  w.trailer = rest.substr(p);
+  return w.trailer.empty() || w.trailer.size() == kZoneTrailer;
 }
 
 std::string encode_zone(const Zone& z) {
@@ -73,6 +76,8 @@ std::string encode_zone(const Zone& z) {
   put_name(out, s.soa.rname);
   out += char(s.ns.size());
   for (const auto& ns : s.ns) put_name(out, ns);
+  put_be(out, s.journal_max_depth, 8);
+  put_be(out, s.journal_max_size, 8);
   return out;
 }
 
@@ -105,6 +110,10 @@ Zone decode_zone(std::string_view apex_key, std::string_view value) {
   size_t off = 0;
   for (uint8_t i = 0; i < w.ns_count; ++i)
     s.ns.push_back(names::wire_to_text(next_name(w.ns_block, off)));
+  if (!w.trailer.empty()) {
+    s.journal_max_depth = get_be(w.trailer, 0, 8);
+    s.journal_max_size = get_be(w.trailer, 8, 8);
+  }
   return z;
 }
 

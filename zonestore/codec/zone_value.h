@@ -21,6 +21,10 @@
 //   64  1    mname wire length M, then M bytes of wire name
 //   ..  1    rname wire length R, then R bytes
 //   ..  1    NS count N, then N x (1 length L, L bytes of wire name)
+//   ..  8    journal max depth (entries; 0: no journal)
+//   ..  8    journal max size (bytes)
+// The two journal limits are absent in a schema 2 value, which reads with their defaults
+// (ZoneSettings); a value ends after the NS names or after both limits, nowhere else.
 //
 // The zone's serial lives here, so a record change and its serial step are in one
 // transaction by construction.
@@ -40,7 +44,8 @@ inline constexpr size_t kZoneSerialAt = 0, kZoneSoaTtlAt = 4, kZoneRefreshAt = 8
                         kZoneFlagsAt = 28, kZonePolicyAt = 29, kZoneFamilyAt = 30,
                         kZoneLengthAt = 31, kZonePrefixAt = 32, kZoneMaxRecordsAt = 48,
                         kZoneRecordCountAt = 56;
-inline constexpr size_t kZoneFixed = 64;  // then the names
+inline constexpr size_t kZoneFixed = 64;    // then the names
+inline constexpr size_t kZoneTrailer = 16;  // the journal limits after the names
 
 // Byte 28 of a zone value, with a name for each bit.
 class ZoneFlags {
@@ -77,9 +82,10 @@ struct ZoneWire {
   std::string_view mname, rname;  // wire names, pointing into the value
   std::string_view ns_block;      // N x (len, wire) after the NS count byte
   uint8_t ns_count;
+  std::string_view trailer;  // after the NS names: empty, or the kZoneTrailer bytes of limits
 };
 // Decodes a zone value without allocating; false if it is malformed (too short, a name
-// running past the end, an NS block that does not end where the value does).
+// running past the end, anything after the NS names but the journal limits).
 bool decode_zone_wire(std::string_view value, ZoneWire& out) noexcept;
 
 // The whole zone, for the admin side. encode_zone throws bad_name for a name that is

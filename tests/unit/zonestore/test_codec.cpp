@@ -10,6 +10,7 @@
 
 #include "tests/support/store_fixture.h"
 #include "zonestore/codec/info_value.h"
+#include "zonestore/codec/journal_value.h"
 #include "zonestore/codec/keys.h"
 #include "zonestore/codec/meta_value.h"
 #include "zonestore/codec/ptr_value.h"
@@ -110,13 +111,47 @@ TEST_CASE("the zone flags have names: served, origin admin, FCrDNS mode") {
 
 TEST_CASE("a truncated or overlong zone value is refused") {
   const std::string value = codec::encode_zone(sample_zone());
+  const size_t v2_size = value.size() - codec::kZoneTrailer;  // a schema 2 value: no limits
   codec::ZoneWire w;
   for (size_t n = 0; n < value.size(); ++n) {
     CAPTURE(n);
-    CHECK_FALSE(codec::decode_zone_wire(std::string_view(value).substr(0, n), w));
+    CHECK(codec::decode_zone_wire(std::string_view(value).substr(0, n), w) == (n == v2_size));
   }
   CHECK_FALSE(codec::decode_zone_wire(value + "x", w));
   CHECK(error_code([&] { codec::decode_zone(key_of(kV4), value.substr(0, 40)); }) == "internal");
+}
+
+TEST_CASE(
+    "the zone value keeps the journal limits after the names, and a schema 2 value reads "
+    "with the defaults") {
+  Zone z = sample_zone();
+  z.settings.journal_max_depth = 7;
+  z.settings.journal_max_size = (1ull << 40) + 3;
+  const std::string value = codec::encode_zone(z);
+  codec::ZoneWire w;
+  REQUIRE(codec::decode_zone_wire(value, w));
+  CHECK(w.trailer.size() == codec::kZoneTrailer);
+  CHECK(w.trailer.data() == w.ns_block.data() + w.ns_block.size());
+  CHECK(codec::get_be(w.trailer, 0, 8) == 7);
+  CHECK(codec::get_be(w.trailer, 8, 8) == (1ull << 40) + 3);
+  Zone back = codec::decode_zone(key_of(kV4), value);
+  CHECK(back.settings == z.settings);
+
+  // The same zone as schema 2 stored it: the names end the value.
+  const std::string v2 = value.substr(0, value.size() - codec::kZoneTrailer);
+  REQUIRE(codec::decode_zone_wire(v2, w));
+  CHECK(w.trailer.empty());
+  CHECK(w.ns_count == 2);
+  back = codec::decode_zone(key_of(kV4), v2);
+  CHECK(back.settings.journal_max_depth == 1000);
+  CHECK(back.settings.journal_max_size == 100ull << 20);
+  Zone expected = z;
+  expected.settings.journal_max_depth = ZoneSettings().journal_max_depth;
+  expected.settings.journal_max_size = ZoneSettings().journal_max_size;
+  CHECK(back.settings == expected.settings);
+  CHECK(back.serial == z.serial);
+  // Settings that differ only in a journal limit are different settings.
+  CHECK_FALSE(expected.settings == z.settings);
 }
 
 TEST_CASE("the ptr value round-trips: TTL then the target's wire form") {
@@ -158,6 +193,7 @@ TEST_CASE("the meta value round-trips with its named fields") {
   m.description = "rack 4, \xc3\xa9t\xc3\xa9";
   m.created_by = "alice";
   m.modified_by = "bob";
+  m.serial = 4242;
   const std::string value = codec::encode_meta(m);
   CHECK(value.substr(codec::kMetaIdAt, codec::kMetaIdSize) == m.id);
   CHECK(codec::get_be(value, codec::kMetaTtlAt, 4) == 86400);
@@ -171,11 +207,30 @@ TEST_CASE("the meta value round-trips with its named fields") {
   CHECK(back.description == m.description);
   CHECK(back.created_by == m.created_by);
   CHECK(back.modified_by == m.modified_by);
+  CHECK(back.serial == m.serial);
   CHECK(codec::encode_meta(back) == value);
-  for (size_t n : {size_t(0), size_t(35), size_t(37), value.size() - 1}) {
+  // A schema 2 value ends after the strings; anything but 4 bytes of serial after them is
+  // corrupt.
+  const size_t v2_size = value.size() - 4;
+  for (size_t n : {size_t(0), size_t(35), size_t(37), v2_size - 1, v2_size + 1, v2_size + 3}) {
     CAPTURE(n);
     CHECK(error_code([&] { codec::decode_meta(value.substr(0, n)); }) == "internal");
   }
+  CHECK(error_code([&] { codec::decode_meta(value + "x"); }) == "internal");
+  CHECK(codec::decode_meta(value.substr(0, v2_size)).target == m.target);
+}
+
+TEST_CASE("the meta value keeps the record's serial at its end, a schema 2 value reads as 0") {
+  codec::Meta m;
+  m.id = std::string(16, '\x01');
+  m.target = "t.example.";
+  m.serial = 0xfffffffe;
+  const std::string value = codec::encode_meta(m);
+  CHECK(value.substr(value.size() - 4) == "\xff\xff\xff\xfe"s);
+  CHECK(codec::decode_meta(value).serial == 0xfffffffe);
+  const codec::Meta v2 = codec::decode_meta(value.substr(0, value.size() - 4));
+  CHECK(v2.serial == 0);
+  CHECK(v2.target == "t.example.");
 }
 
 TEST_CASE("the info values: schema version and record count") {
@@ -185,6 +240,147 @@ TEST_CASE("the info values: schema version and record count") {
   CHECK(codec::encode_record_count(258) == "\0\0\0\0\0\0\1\2"s);
   CHECK(codec::decode_record_count(codec::encode_record_count(258)) == 258u);
   CHECK_FALSE(codec::decode_record_count("\1\2\3\4"s));
+}
+
+TEST_CASE("journal keys: the apex key's length, the apex key, the sequence number") {
+  const std::string apex = key_of(kV4);
+  const std::string k = codec::journal_key(apex, 0x0102030405060708ull);
+  CHECK(k == char(apex.size()) + apex + "\x01\x02\x03\x04\x05\x06\x07\x08"s);
+  CHECK(codec::journal_seq_of(k, apex) == 0x0102030405060708ull);
+  CHECK(codec::journal_key(apex, codec::kJournalHeadSeq) < codec::journal_key(apex, 1));
+  CHECK(codec::journal_key(apex, 255) < codec::journal_key(apex, 256));  // big-endian
+  // Not a key of this zone: another zone's, one whose apex key this one's prefixes, a
+  // truncated one.
+  const std::string inside = key_of("1.2.0.192.in-addr.arpa.");
+  CHECK_FALSE(codec::journal_seq_of(codec::journal_key(key_of(kV6), 1), apex));
+  CHECK_FALSE(codec::journal_seq_of(codec::journal_key(inside, 1), apex));
+  CHECK_FALSE(codec::journal_seq_of(k.substr(0, k.size() - 1), apex));
+  // The length byte keeps every zone's keys one range: no key of a zone whose apex key
+  // starts with this one's sorts between this zone's head and its entries.
+  CHECK(codec::journal_key(inside, 0) > codec::journal_key(apex, ~0ull));
+  CHECK(error_code([&] { codec::journal_key("", 1); }) == "internal");
+  CHECK(error_code([&] { codec::journal_key(std::string(256, 'a'), 1); }) == "internal");
+}
+
+TEST_CASE("the journal head round-trips, and a malformed one is refused") {
+  codec::JournalHead h{9, 3, 1234};
+  const std::string v = codec::encode_journal_head(h);
+  CHECK(v.size() == codec::kJournalHeadSize);
+  CHECK(v.substr(0, 8) == "\0\0\0\0\0\0\0\x09"s);
+  codec::JournalHead back;
+  REQUIRE(codec::decode_journal_head(v, back));
+  CHECK(back.next_seq == 9);
+  CHECK(back.entries == 3);
+  CHECK(back.bytes == 1234);
+  CHECK(back.first_seq() == 6);
+  CHECK_FALSE(codec::decode_journal_head(v.substr(0, 23), back));
+  CHECK_FALSE(codec::decode_journal_head(v + "x", back));
+  CHECK_FALSE(codec::decode_journal_head(codec::encode_journal_head({0, 0, 0}), back));
+  CHECK_FALSE(codec::decode_journal_head(codec::encode_journal_head({3, 3, 0}), back));
+  CHECK(codec::decode_journal_head(codec::encode_journal_head({3, 2, 0}), back));
+}
+
+TEST_CASE("a journal entry: its fixed part, its RRs in key order, condensed per RR") {
+  using Rr = codec::JournalStepBuilder::Rr;
+  const std::string k1 = codec::meta_key(ip("192.0.2.1")), k2 = codec::meta_key(ip("192.0.2.2"));
+  const std::string a = *names::text_to_wire("a.example."), b = *names::text_to_wire("b.");
+  codec::JournalStepBuilder steps;
+  CHECK(steps.empty());
+  steps.note(k2, codec::kTypePtr, std::nullopt, Rr{60, a});  // created, then replaced
+  steps.note(k1, codec::kTypePtr, Rr{5, b}, std::nullopt);   // removed
+  steps.note(k2, codec::kTypePtr, Rr{60, a}, Rr{70, b});
+  steps.note(k1, 49, std::nullopt, Rr{1, "\x01\x02"s});  // another type of the same key
+  CHECK_FALSE(steps.empty());
+  const std::string v = steps.entry(0xfffffffe, 3).str();
+  CHECK(steps.entry(0xfffffffe, 3).size() == v.size());
+  codec::JournalEntryView e;
+  REQUIRE(codec::decode_journal_entry(v, e));
+  CHECK(e.from_serial == 0xfffffffe);
+  CHECK(e.to_serial == 3);
+  CHECK(e.removed == 1);
+  CHECK(e.added == 2);
+  const std::string want = "\xff\xff\xff\xfe\0\0\0\3\0\0\0\1\0\0\0\2"s +
+                           // removed: k1 PTR 5 b.
+                           "\x05" + k1 + "\0\x0c"s + "\0\0\0\5"s + "\0\3"s + b +
+                           // added: k1 type 49, then k2 PTR 70 b.
+                           "\x05" + k1 + "\0\x31"s + "\0\0\0\1"s + "\0\2"s + "\x01\x02" + "\x05" +
+                           k2 + "\0\x0c"s + "\0\0\0\x46"s + "\0\3"s + b;
+  CHECK(v == want);
+  std::string_view rest = e.rrs;
+  codec::JournalRrView rr;
+  REQUIRE(codec::next_journal_rr(rest, rr));
+  CHECK(rr.key == k1);
+  CHECK(rr.type == codec::kTypePtr);
+  CHECK(rr.ttl == 5);
+  CHECK(rr.rdata == b);
+  REQUIRE(codec::next_journal_rr(rest, rr));
+  CHECK(rr.type == 49);
+  REQUIRE(codec::next_journal_rr(rest, rr));
+  CHECK(rr.key == k2);
+  CHECK(rr.ttl == 70);
+  CHECK_FALSE(codec::next_journal_rr(rest, rr));
+  CHECK(rest.empty());
+  // A truncated RR is refused, and `rest` stays where it was.
+  for (size_t n = 1; n < 1 + k1.size() + 2 + 4 + 2 + b.size(); ++n) {
+    CAPTURE(n);
+    std::string_view cut = std::string_view(e.rrs).substr(0, n);
+    CHECK_FALSE(codec::next_journal_rr(cut, rr));
+    CHECK(cut.size() == n);
+  }
+  CHECK_FALSE(codec::decode_journal_entry(v.substr(0, 15), e));
+  // No changes, or only changes that cancel out: the fixed part alone.
+  codec::JournalStepBuilder none;
+  none.note(k1, codec::kTypePtr, Rr{5, b}, Rr{6, a});
+  none.note(k1, codec::kTypePtr, Rr{6, a}, Rr{5, b});
+  none.note(k2, codec::kTypePtr, std::nullopt, Rr{6, a});
+  none.note(k2, codec::kTypePtr, Rr{6, a}, std::nullopt);
+  CHECK(none.entry(1, 2).str() == "\0\0\0\1\0\0\0\2\0\0\0\0\0\0\0\0"s);
+  const codec::JournalStepBuilder nothing;
+  CHECK(nothing.entry(1, 2).size() == codec::kJournalEntryFixed);
+}
+
+TEST_CASE("a journal entry of many changes in key order, over several blocks") {
+  using Rr = codec::JournalStepBuilder::Rr;
+  const std::string a = *names::text_to_wire("a.example."), b = *names::text_to_wire("b.");
+  codec::JournalStepBuilder steps;
+  const int n = 40000;  // about 1 MB of changes
+  for (int i = 0; i < n; ++i) {
+    names::IpAddress addr = ip("2001:db8::");
+    addr.bytes[14] = uint8_t(i >> 8);
+    addr.bytes[15] = uint8_t(i);
+    const std::string k = codec::meta_key(addr);
+    if (i % 3 == 0)
+      steps.note(k, codec::kTypePtr, std::nullopt, Rr{uint32_t(i), a});
+    else if (i % 3 == 1)
+      steps.note(k, codec::kTypePtr, Rr{7, b}, Rr{7, b});  // no change: left out
+    else
+      steps.note(k, codec::kTypePtr, Rr{7, b}, std::nullopt);
+  }
+  const auto entry = steps.entry(5, 6);
+  const std::string v = entry.str();
+  CHECK(v.size() == entry.size());
+  codec::JournalEntryView e;
+  REQUIRE(codec::decode_journal_entry(v, e));
+  CHECK(e.removed == (n + 1) / 3);
+  CHECK(e.added == (n + 2) / 3);
+  std::string_view rest = e.rrs;
+  codec::JournalRrView rr;
+  std::string last;
+  for (uint32_t i = 0; i < e.removed; ++i) {
+    REQUIRE(codec::next_journal_rr(rest, rr));
+    CHECK(std::string(rr.key) > last);
+    CHECK(rr.rdata == b);
+    last = rr.key;
+  }
+  last.clear();
+  for (uint32_t i = 0; i < e.added; ++i) {
+    REQUIRE(codec::next_journal_rr(rest, rr));
+    CHECK(std::string(rr.key) > last);
+    CHECK(rr.ttl == i * 3);
+    CHECK(rr.rdata == a);
+    last = rr.key;
+  }
+  CHECK(rest.empty());
 }
 
 TEST_CASE("record keys: family then address, and back") {
