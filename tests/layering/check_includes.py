@@ -4,7 +4,9 @@
 Every project include is written from the repository root ("zonestore/store.h"), so the
 folder of an included header names its library. Each library below may include its own
 headers and those of the libraries listed for it, nothing else: the one-way doors of
-docs/ARCHITECTURE.md. Prints each violation as FILE:LINE: reason and exits 1 if any.
+docs/ARCHITECTURE.md. The libraries in SYSTEM_ALLOWED may also include only standard
+headers and the system folders listed for them. Prints each violation as FILE:LINE:
+reason and exits 1 if any.
 
     tests/layering/check_includes.py [REPO_ROOT]
 """
@@ -18,20 +20,26 @@ ALLOWED = {
     "zonestore/names": [],
     "zonestore": ["zonestore/names"],
     "conf": ["zonestore/names"],
-    "server/dns": [],
     "server/tsig": [],
+    "server/dns": ["server/tsig"],
     "server/xfr": ["server/dns", "server/tsig", "zonestore", "zonestore/names"],
     "server/net": ["server/xfr", "server/tsig", "server/dns", "zonestore", "zonestore/names",
                    "conf"],
-    "server/rdnsd": ["server/net", "server/xfr", "server/tsig", "server/dns", "zonestore", "zonestore/names", "conf",
-                     "admin/socket", "admin/ops", "admin/protocol"],
+    "server/rdnsd": ["server/net", "server/xfr", "server/tsig", "server/dns", "zonestore",
+                     "zonestore/names", "conf", "admin/socket", "admin/ops", "admin/protocol"],
     "admin/protocol": ["zonestore/names"],
     "admin/cli": ["admin/protocol", "zonestore/names"],
     "admin/ops": ["admin/protocol", "zonestore", "zonestore/names", "conf"],
     "admin/socket": ["admin/ops", "admin/protocol", "zonestore", "zonestore/names", "conf"],
     "admin/rdnsctl": ["admin/cli", "admin/protocol", "zonestore/names"],
 }
+# Libraries whose <system> includes are checked too: standard headers (no folder in the
+# name) and the folders listed. The answer core and TSIG stay off libuv, LMDB and ldns.
+SYSTEM_ALLOWED = {
+    "server/tsig": ["openssl/"],
+}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+SYSTEM_INCLUDE = re.compile(r'^\s*#\s*include\s+<([^>]+)>')
 
 
 def library_of(path: str):
@@ -55,6 +63,15 @@ def main() -> int:
             continue
         checked += 1
         for number, line in enumerate(file.read_text(errors="replace").splitlines(), 1):
+            system = SYSTEM_INCLUDE.match(line)
+            if system and lib in SYSTEM_ALLOWED:
+                header = system.group(1)
+                if "/" in header and not any(header.startswith(p) for p in SYSTEM_ALLOWED[lib]):
+                    problems.append(f"{rel}:{number}: {lib} must not include <{header}> "
+                                    "(standard headers only" +
+                                    (f", and {', '.join(SYSTEM_ALLOWED[lib])}" if SYSTEM_ALLOWED[lib]
+                                     else "") + ")")
+                continue
             m = INCLUDE.match(line)
             if not m:
                 continue
