@@ -102,6 +102,35 @@ xfr::ZoneReplication replication(const std::vector<conf::SecondaryConf>& seconda
 
 }  // namespace
 
+std::shared_ptr<const tsig::Keyring> keyring(const conf::Config& config) {
+  auto ring = std::make_shared<tsig::Keyring>();
+  for (const conf::TsigKeyConf& k : config.tsig_keys) {
+    tsig::Algorithm a = tsig::Algorithm::HmacSha256;
+    switch (k.algorithm) {
+      case conf::TsigAlgorithm::HmacMd5:
+        a = tsig::Algorithm::HmacMd5;
+        break;
+      case conf::TsigAlgorithm::HmacSha1:
+        a = tsig::Algorithm::HmacSha1;
+        break;
+      case conf::TsigAlgorithm::HmacSha224:
+        a = tsig::Algorithm::HmacSha224;
+        break;
+      case conf::TsigAlgorithm::HmacSha256:
+        a = tsig::Algorithm::HmacSha256;
+        break;
+      case conf::TsigAlgorithm::HmacSha384:
+        a = tsig::Algorithm::HmacSha384;
+        break;
+      case conf::TsigAlgorithm::HmacSha512:
+        a = tsig::Algorithm::HmacSha512;
+        break;
+    }
+    ring->add(tsig::make_key(k.name, a, k.secret));
+  }
+  return ring;
+}
+
 xfr::TransferPolicy transfer_policy(const conf::Config& config) {
   xfr::TransferPolicy p;
   p.defaults = rules(config.zone_defaults.secondaries, config.zone_defaults.allow_transfer);

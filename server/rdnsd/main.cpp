@@ -21,6 +21,7 @@
 #include "server/rdnsd/daemon.h"
 #include "server/xfr/notifier.h"
 #include "server/xfr/service.h"
+#include "server/xfr/signers.h"
 
 namespace {
 
@@ -127,6 +128,7 @@ admin::AdminServerOptions admin_options(const conf::Config& config) {
 // What replication needs from the rest of rdnsd: the transfer service the TCP workers
 // use, and the notifier told of every commit.
 struct Replication {
+  std::shared_ptr<const tsig::Keyring> keys;  // the config's tsig-keys
   std::shared_ptr<xfr::Service> transfers;
   std::unique_ptr<xfr::Notifier> notifier;
 };
@@ -163,10 +165,12 @@ std::vector<std::pair<std::string, uint32_t>> served_serials(const zonestore::St
 
 Replication make_replication(const conf::Config& config, const zonestore::Store& store) {
   Replication r;
-  r.transfers =
-      std::make_shared<xfr::Service>(store, server::transfer_policy(config), xfr::TransferLimits{},
-                                     [](const std::string& text) { log(text); });
-  r.notifier = std::make_unique<xfr::Notifier>(server::replication_policy(config), nullptr,
+  r.keys = server::keyring(config);
+  r.transfers = std::make_shared<xfr::Service>(
+      store, server::transfer_policy(config), xfr::TransferLimits{},
+      [](const std::string& text) { log(text); }, r.keys);
+  r.notifier = std::make_unique<xfr::Notifier>(server::replication_policy(config),
+                                               xfr::request_signers(r.keys),
                                                [](const std::string& text) { log(text); });
   xfr::Notifier* notifier = r.notifier.get();
   r.transfers->on_done = [notifier](const xfr::Transfer& t) {
@@ -210,6 +214,9 @@ void reload(const std::string& path, zonestore::Store& store, admin::Handler& ha
     handler.set_zone_defaults(config.zone_defaults);
     handler.set_resolver(make_resolver(config));
     replication.transfers->set_policy(server::transfer_policy(config));
+    replication.keys = server::keyring(config);
+    replication.transfers->set_keys(replication.keys);
+    replication.notifier->set_signers(xfr::request_signers(replication.keys));
     replication.notifier->set_policy(server::replication_policy(config));
     // The reconcile may have stepped serials outside the writer: tell every zone.
     for (const auto& [apex, serial] : served_serials(store))

@@ -462,6 +462,11 @@ void Notifier::removed(const std::string& apex) {
   if (impl_->started) uv_async_send(&impl_->wake);
 }
 
+void Notifier::set_signers(SignerFactory signers) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->signers = std::move(signers);
+}
+
 void Notifier::set_policy(ReplicationPolicy policy) {
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);

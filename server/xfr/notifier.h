@@ -95,6 +95,7 @@ class Notifier {
   // The zone is no longer served: forget it.
   void removed(const std::string& apex);
   void set_policy(ReplicationPolicy policy);
+  void set_signers(SignerFactory signers);  // the keys changed (SIGHUP)
   // A transfer of `apex` at `serial` of kind `kind` was sent whole to `peer` (each
   // secondary at that address records it).
   void transferred(const std::string& apex, const sockaddr* peer, const std::string& kind,

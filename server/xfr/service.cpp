@@ -2,6 +2,7 @@
 
 #include "server/dns/query.h"
 #include "server/dns/wire.h"
+#include "server/xfr/signers.h"
 #include "zonestore/codec/keys.h"
 #include "zonestore/codec/zone_value.h"
 #include "zonestore/journal.h"
@@ -115,11 +116,18 @@ bool allowed(const std::vector<AclRule>& rules, const names::IpAddress& address,
 }
 
 Service::Service(const zonestore::Store& store, TransferPolicy policy, TransferLimits limits,
-                 Log log)
+                 Log log, std::shared_ptr<const tsig::Keyring> keys)
     : store_(store),
       limits_(limits),
       log_(std::move(log)),
-      policy_(std::make_shared<const TransferPolicy>(std::move(policy))) {}
+      policy_(std::make_shared<const TransferPolicy>(std::move(policy))),
+      keys_(keys ? std::move(keys) : std::make_shared<const tsig::Keyring>()) {}
+
+void Service::set_keys(std::shared_ptr<const tsig::Keyring> keys) {
+  if (!keys) keys = std::make_shared<const tsig::Keyring>();
+  std::lock_guard<std::mutex> lock(policy_mutex_);
+  keys_ = std::move(keys);
+}
 
 void Service::set_policy(TransferPolicy policy) {
   auto p = std::make_shared<const TransferPolicy>(std::move(policy));
@@ -163,17 +171,44 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
   echo.edns = q.edns.present;
   echo.expire = sections.expire;
   const bool ixfr = q.qtype == dns::rrtype::kIxfr;
+  const char* what = ixfr ? "IXFR" : "AXFR";
+  std::shared_ptr<const tsig::Keyring> keys;
+  {
+    std::lock_guard<std::mutex> lock(policy_mutex_);
+    keys = keys_;
+  }
+  // RFC 8945 5.2: a TSIG is checked before anything else is decided.
+  const tsig::Verified verified =
+      tsig::verify_request(msg, len, *keys, uint64_t(std::time(nullptr)));
+  switch (verified.status) {
+    case tsig::Status::None:
+    case tsig::Status::Ok:
+      break;
+    case tsig::Status::FormErr:
+      log_(std::string(what) + " from " + peer_text(peer) + ": malformed TSIG (FORMERR)");
+      return error_answer(std::move(echo), kFormErr, "FORMERR", nullptr);
+    default: {
+      static const char* const why[] = {"", "", "", "BADKEY", "BADSIG", "BADTIME", "BADTRUNC"};
+      log_(std::string(what) + " from " + peer_text(peer) + " refused: TSIG " +
+           why[size_t(verified.status)] + " (NOTAUTH)");
+      return error_answer(std::move(echo), tsig::kRcodeNotAuth, "NOTAUTH",
+                          error_signer(keys, verified));
+    }
+  }
+  const bool is_signed = verified.status == tsig::Status::Ok;
+  auto signer = [&]() -> std::unique_ptr<MessageSigner> {
+    return is_signed ? stream_signer(keys, verified) : nullptr;
+  };
   if (ixfr && !sections.has_soa) {
     log_("IXFR from " + peer_text(peer) + " refused: no SOA in its authority section (FORMERR)");
-    return error_answer(std::move(echo), kFormErr, "FORMERR", nullptr);
+    return error_answer(std::move(echo), kFormErr, "FORMERR", signer());
   }
   const std::string apex_key(q.key());
   const std::string apex = names::wire_to_text(names::key_to_wire(apex_key));
-  const char* what = ixfr ? "IXFR" : "AXFR";
 
   MDB_txn* txn = nullptr;
   if (mdb_txn_begin(store_.env(), nullptr, MDB_RDONLY, &txn) != 0)
-    return error_answer(std::move(echo), kServFail, "SERVFAIL", nullptr);
+    return error_answer(std::move(echo), kServFail, "SERVFAIL", signer());
   Snapshot snap;
   snap.txn = txn;  // owned by the transfer from here on, or aborted below
   auto drop = [&] {
@@ -188,21 +223,21 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
     drop();
     log_(std::string(what) + " of " + apex + " from " + peer_text(peer) +
          ": not a zone served here (NOTAUTH)");
-    return error_answer(std::move(echo), kNotAuth, "NOTAUTH", nullptr);
+    return error_answer(std::move(echo), kNotAuth, "NOTAUTH", signer());
   }
-  const std::string key_name;  // the TSIG key that signed the request
+  const std::string key_name = is_signed ? verified.key->name : std::string();
   if (!allowed(policy()->rules_for(apex), peer, key_name)) {
     drop();
     log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
          (key_name.empty() ? std::string() : " key " + key_name) + " refused: not allowed");
-    return error_answer(std::move(echo), kRefused, "REFUSED", nullptr);
+    return error_answer(std::move(echo), kRefused, "REFUSED", signer());
   }
   if (active_.fetch_add(1) >= limits_.max_transfers) {
     active_.fetch_sub(1);
     drop();
     log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
          ": too many transfers at once (SERVFAIL)");
-    return error_answer(std::move(echo), kServFail, "SERVFAIL", nullptr);
+    return error_answer(std::move(echo), kServFail, "SERVFAIL", signer());
   }
 
   snap.zones = store_.zones_dbi();
@@ -220,13 +255,13 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
   if (ixfr && serial::less(sections.serial, zone.serial))
     diff = zonestore::journal_diff(txn, store_.journal_dbi(), apex_key, sections.serial);
   if (ixfr && !serial::less(sections.serial, zone.serial)) {
-    t = soa_answer(std::move(snap), std::move(echo), nullptr);
+    t = soa_answer(std::move(snap), std::move(echo), signer());
   } else if (diff && diff->to_serial == zone.serial) {
     t = incremental_transfer(std::move(snap), std::move(echo), sections.serial,
-                             std::move(diff->removed), std::move(diff->added), nullptr);
+                             std::move(diff->removed), std::move(diff->added), signer());
   } else {
     t = full_transfer(std::move(snap), std::move(echo), ixfr ? "IXFR (AXFR-style)" : "AXFR",
-                      nullptr);
+                      signer());
   }
   auto counted = std::make_unique<Counted>(std::move(t), active_);
   counted->adopt(apex, zone.serial, peer);

@@ -4,6 +4,8 @@
 //
 //   request                                   answer
 //   malformed, no question, bogus IXFR SOA    FORMERR
+//   a TSIG that does not verify               NOTAUTH with BADKEY/BADSIG (unsigned) or
+//                                             BADTIME/BADTRUNC (signed), RFC 8945 5.2
 //   zone not served here (or not its apex)    NOTAUTH (as knotd)
 //   peer or key not allowed for the zone      REFUSED, logged with the peer address
 //   over the limit of transfers at once       SERVFAIL (the secondary retries)
@@ -17,6 +19,9 @@
 // allow-transfer entries), else the defaults. A rule matches when its `from` (if any)
 // holds the peer address and its key (if any) signed the request. No rule: nobody.
 //
+// A request signed with a good key is answered with every message signed (RFC 8945
+// 5.3.1) and may match a rule that names that key.
+//
 // Thread-safe: every worker's TCP thread calls start(); set_policy() may come from any
 // thread (SIGHUP).
 #include <atomic>
@@ -28,6 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/tsig/tsig.h"
 #include "server/xfr/transfer.h"
 #include "zonestore/names/names.h"
 #include "zonestore/store.h"
@@ -57,7 +63,8 @@ struct TransferLimits {
 class Service {
  public:
   using Log = std::function<void(const std::string&)>;
-  Service(const zonestore::Store& store, TransferPolicy policy, TransferLimits limits, Log log);
+  Service(const zonestore::Store& store, TransferPolicy policy, TransferLimits limits, Log log,
+          std::shared_ptr<const tsig::Keyring> keys = nullptr);
 
   // Whether `msg` asks for a zone transfer (QUERY, one question of type AXFR or IXFR):
   // then start() answers it instead of the answer core. Never reads past `len`.
@@ -74,6 +81,7 @@ class Service {
   std::function<void(const Transfer&)> on_done;
 
   void set_policy(TransferPolicy policy);
+  void set_keys(std::shared_ptr<const tsig::Keyring> keys);
   unsigned active() const { return active_.load(); }
 
  private:
@@ -84,6 +92,7 @@ class Service {
   Log log_;
   mutable std::mutex policy_mutex_;
   std::shared_ptr<const TransferPolicy> policy_;
+  std::shared_ptr<const tsig::Keyring> keys_;  // guarded by policy_mutex_ too
   std::atomic<unsigned> active_{0};
 };
 
