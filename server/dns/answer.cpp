@@ -144,6 +144,13 @@ void Answerer::answer_chaos() noexcept {
 // Class IN: find the zone, then the node; refuse what we do not serve or implement.
 void Answerer::answer_internet(Transport transport) noexcept {
   const std::string_view key = query_.key();
+  const uint16_t qtype = query_.qtype;
+  if (qtype == rrtype::kAxfr && transport == Transport::Udp) {
+    // AXFR is TCP-only (RFC 5936 section 4.2); NOTIMP whatever the name, as knotd and nsd
+    // answer.
+    response_.set_rcode(rcode::kNotImp);
+    return;
+  }
   zone_ = ZoneView{};
   if (source_.find_zone(key, zone_) != FindZone::Found) {
     response_.set_rcode(rcode::kRefused);
@@ -153,22 +160,14 @@ void Answerer::answer_internet(Transport transport) noexcept {
     response_.mark_bad_data();
     return;
   }
-  const uint16_t qtype = query_.qtype;
-  if (qtype == rrtype::kAxfr) {
-    // AXFR is TCP-only (RFC 5936 section 4.2); not implemented yet over TCP.
-    response_.set_rcode(transport == Transport::Udp ? rcode::kFormErr : rcode::kRefused);
-    return;
-  }
-  if (qtype == rrtype::kIxfr) {
-    // IXFR over UDP is valid (RFC 1995 section 2), so not FORMERR: NOTIMP until
-    // transfers exist; over TCP, REFUSED like AXFR.
-    response_.set_rcode(transport == Transport::Udp ? rcode::kNotImp : rcode::kRefused);
+  const bool at_apex = key.size() == zone_.apex_key_len;
+  if (qtype == rrtype::kAxfr || qtype == rrtype::kIxfr) {
+    answer_transfer(transport, at_apex);
     return;
   }
   ptr_ = PtrView{};
   bool has_ptr = false;
   FindNode node = source_.find_node(key, ptr_, has_ptr);
-  const bool at_apex = key.size() == zone_.apex_key_len;
   if (at_apex) node = FindNode::Exists;  // the apex always has SOA and NS
   response_.set_aa(true);
   if (node == FindNode::NxDomain) response_.set_rcode(rcode::kNxDomain);
@@ -176,6 +175,24 @@ void Answerer::answer_internet(Transport transport) noexcept {
   if (node != FindNode::Exists || !stage_answer(at_apex, has_ptr && node == FindNode::Exists)) {
     stage_negative();
   }
+}
+
+// AXFR over TCP and IXFR. Transfers over TCP are answered by the transfer code before
+// the core is asked, so one that reaches it is refused. IXFR over UDP (RFC 1995 section
+// 4) gets the zone's current SOA alone: the client sees it is current, or retries over
+// TCP. Below the apex there is no zone of that name to transfer: NOTAUTH, as knotd
+// answers (RFC 5936 section 2.2.1 says so for AXFR).
+void Answerer::answer_transfer(Transport transport, bool at_apex) noexcept {
+  if (transport == Transport::Tcp) {
+    response_.set_rcode(rcode::kRefused);
+    return;
+  }
+  if (!at_apex) {
+    response_.set_rcode(rcode::kNotAuth);
+    return;
+  }
+  response_.set_aa(true);
+  put_soa(MessageWriter::kQnameOffset, zone_.soa_ttl, Section::Answer);
 }
 
 // The answer section; false if the node has nothing of the type asked (NODATA).

@@ -46,6 +46,7 @@ class Answerer {
   void answer_chaos() noexcept;
   const std::string* chaos_text() const noexcept;
   void answer_internet(Transport transport) noexcept;
+  void answer_transfer(Transport transport, bool at_apex) noexcept;
   bool stage_answer(bool at_apex, bool has_ptr) noexcept;
   void stage_negative() noexcept;
   void put_soa(uint16_t owner, uint32_t ttl, Section section) noexcept;

@@ -30,7 +30,7 @@ constexpr uint16_t kIn = 1, kCh = 3;
 
 namespace rcode {
 constexpr uint8_t kNoError = 0, kFormErr = 1, kServFail = 2, kNxDomain = 3, kNotImp = 4,
-                  kRefused = 5;
+                  kRefused = 5, kNotAuth = 9;
 constexpr uint16_t kBadVers = 16;  // extended (RFC 6891 section 6.1.3)
 }  // namespace rcode
 

@@ -233,22 +233,66 @@ TEST_CASE("other sections are skipped, bounded by the packet") {
   }
 }
 
+TEST_CASE("IXFR over UDP: the zone's current SOA alone (RFC 1995 section 4)") {
+  Fixture f;
+  const char* const soa =
+      "2.0.192.in-addr.arpa. 3600 IN SOA ns1.example.net. hostmaster.example.net. 2024010101 "
+      "7200 3600 1209600 300";
+  // As RFC 1995 section 3 sends it (the client's SOA in the authority section, older
+  // and current), and bare.
+  for (uint32_t serial : {2024010100u, 2024010101u, 0u}) {
+    CAPTURE(serial);
+    QueryBuilder b = q("2.0.192.in-addr.arpa.", kIxfr).with_edns();
+    if (serial != 0) {
+      b.extra = {0xC0, 0x0C, 0, 6, 0, 1, 0, 0, 0, 0, 0, 22, 0, 0};
+      for (uint32_t v : {serial, 0u, 0u, 0u, 0u}) put32(b.extra, v);
+      b.nscount = 1;
+    }
+    auto query = b.build();
+    Reply r = f.ask_raw(query);
+    REQUIRE(r.parsed());
+    CHECK(r.rcode() == LDNS_RCODE_NOERROR);
+    CHECK(r.aa());
+    CHECK(question_echoed(r, query));
+    REQUIRE(r.an() == 1);
+    CHECK(r.answer(0) == soa);
+    CHECK(r.ns() == 0);
+    CHECK(r.has_opt());
+  }
+  // The IPv6 zone, without EDNS.
+  Reply v6 = f.ask(q(kV6Apex, kIxfr));
+  REQUIRE(v6.parsed());
+  CHECK(v6.rcode() == LDNS_RCODE_NOERROR);
+  CHECK(v6.an() == 1);
+  CHECK(v6.ar() == 0);
+}
+
 TEST_CASE("zone transfers, and MAILA/MAILB answered as ordinary types") {
   Fixture f;
+  // AXFR over UDP is not defined (RFC 5936 section 4.2): NOTIMP for any name, as knotd
+  // and nsd answer.
+  for (const char* name : {"2.0.192.in-addr.arpa.", "1.2.0.192.in-addr.arpa.", "example.com."}) {
+    CAPTURE(name);
+    Reply r = f.ask(q(name, kAxfr).with_edns(), Transport::Udp);
+    REQUIRE(r.parsed());
+    CHECK(r.rcode() == LDNS_RCODE_NOTIMPL);
+    CHECK(r.an() == 0);
+    CHECK(r.has_opt());
+  }
+  // Over TCP the transfer code answers before the core; what reaches the core is refused.
   for (uint16_t type : {kAxfr, kIxfr}) {
     CAPTURE(type);
-    Reply r = f.ask(q("2.0.192.in-addr.arpa.", type), Transport::Udp);
-    REQUIRE(r.parsed());
-    // AXFR over UDP is undefined (FORMERR); IXFR over UDP is valid (RFC 1995), not done.
-    CHECK(r.rcode() == (type == kAxfr ? LDNS_RCODE_FORMERR : LDNS_RCODE_NOTIMPL));
-    CHECK(r.an() == 0);
-    r = f.ask(q("2.0.192.in-addr.arpa.", type), Transport::Tcp);
+    Reply r = f.ask(q("2.0.192.in-addr.arpa.", type), Transport::Tcp);
     REQUIRE(r.parsed());
     CHECK(r.rcode() == LDNS_RCODE_REFUSED);
     CHECK(r.an() == 0);
   }
-  // Outside our zones a transfer is simply refused.
-  CHECK(f.ask(q("example.com.", kAxfr)).rcode() == LDNS_RCODE_REFUSED);
+  CHECK(f.ask(q("example.com.", kIxfr)).rcode() == LDNS_RCODE_REFUSED);
+  // Below a zone's apex there is no zone to transfer.
+  Reply below = f.ask(q("1.2.0.192.in-addr.arpa.", kIxfr));
+  CHECK(below.rcode() == LDNS_RCODE_NOTAUTH);
+  CHECK(below.an() == 0);
+  CHECK_FALSE(below.aa());
   // MAILA and MAILB: no such records here, so NODATA (or NXDOMAIN) with the SOA, as
   // knotd and nsd answer; never NOTIMP.
   for (uint16_t type : {kMailb, uint16_t{254}}) {
