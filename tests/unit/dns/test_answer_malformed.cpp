@@ -180,18 +180,42 @@ TEST_CASE("other sections are skipped, bounded by the packet") {
     CHECK(r.rcode() == 0);
     CHECK(r.an() == 1);
   }
-  SUBCASE("compressed names and TSIG-like records in the additional section") {
+  SUBCASE("compressed names in skipped records") {
     QueryBuilder b = q("2.2.0.192.in-addr.arpa.").with_edns();
-    auto a = rr({3, 'f', 'o', 'o', 0xC0, 12}, kA, 4);
-    auto tsig = rr({0}, 250, 20);
-    b.extra = a;
-    b.extra.insert(b.extra.end(), tsig.begin(), tsig.end());
+    b.extra = rr({3, 'f', 'o', 'o', 0xC0, 12}, kA, 4);
     b.nscount = 1;
-    b.arcount = 1;
     Reply r = f.ask(b);
     REQUIRE(r.parsed());
     CHECK(r.rcode() == 0);
     CHECK(r.has_opt());
+  }
+  SUBCASE("a TSIG that is not the last record is FORMERR (RFC 8945 5.2)") {
+    // Before the OPT, in the authority or answer section, or two of them.
+    QueryBuilder before_opt = q("2.2.0.192.in-addr.arpa.").with_edns();
+    before_opt.extra = rr({0}, 250, 20);
+    before_opt.arcount = 1;
+    CHECK(f.ask(before_opt).rcode() == LDNS_RCODE_FORMERR);
+    for (int section = 0; section < 2; ++section) {
+      QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
+      b.extra = rr({0}, 250, 20);
+      (section == 0 ? b.ancount : b.nscount) = 1;
+      CHECK(f.ask(b).rcode() == LDNS_RCODE_FORMERR);
+    }
+    QueryBuilder two = q("2.2.0.192.in-addr.arpa.");
+    two.extra = rr({0}, 250, 20);
+    const auto second = rr({0}, 250, 20);
+    two.extra.insert(two.extra.end(), second.begin(), second.end());
+    two.arcount = 2;
+    CHECK(f.ask(two).rcode() == LDNS_RCODE_FORMERR);
+  }
+  SUBCASE("a last record of type TSIG whose RDATA is no TSIG is FORMERR") {
+    QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
+    b.extra = rr({0}, 250, 20);
+    b.arcount = 1;
+    Reply r = f.ask(b);
+    REQUIRE(r.parsed());
+    CHECK(r.rcode() == LDNS_RCODE_FORMERR);
+    CHECK(r.ar() == 0);  // FORMERR answers are unsigned
   }
   SUBCASE("bad label type in a skipped name") {
     QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
