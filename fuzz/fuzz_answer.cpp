@@ -1,14 +1,17 @@
 // libFuzzer target for the answer core. Input: one control byte, then the query.
 //   control bit 0: TCP (else UDP); bit 1: a 512-byte output buffer; bit 2: NSID and the
-//   CHAOS names switched off.
+//   CHAOS names switched off; bit 3: no TSIG keys (else one, "k-sha256.", hmac-sha256,
+//   secret "0123456789abcdef0123456789abcdef", on a clock stopped at 1796407782).
 // Every answer must fit its buffer and limit, echo the ID with QR set, and parse with
 // ldns; a question the core parses must have the lookup key the store would make of it
 // (names::wire_to_key); anything else aborts.
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "server/dns/query.h"
+#include "server/tsig/tsig.h"
 #include "zonestore/names/names.h"
 
 // Last: it includes ldns, which may define bool/true/false as macros.
@@ -25,7 +28,15 @@ struct World {
   Answerer answerer{config, source};
   std::vector<uint8_t> out = std::vector<uint8_t>(65535);
 
-  World() { fill_standard(source); }
+  World() {
+    fill_standard(source);
+    auto ring = std::make_shared<rdnsd::tsig::Keyring>();
+    ring->add(rdnsd::tsig::make_key("k-sha256.", rdnsd::tsig::Algorithm::HmacSha256,
+                                    "0123456789abcdef0123456789abcdef"));
+    keys = ring;
+    config.clock = [] { return uint64_t{1796407782}; };
+  }
+  std::shared_ptr<const rdnsd::tsig::Keyring> keys;
 };
 
 void check(bool ok) {
@@ -44,6 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   world.config.nsid_enabled = on;
   world.config.identity_enabled = on;
   world.config.version_enabled = on;
+  world.config.keys = (control & 8) ? nullptr : world.keys;
   // A copy of exactly the query bytes, so that ASan sees any read past them.
   std::vector<uint8_t> query(data + 1, data + size);
   Query parsed;

@@ -1,13 +1,17 @@
 #pragma once
-// The DNS answer core: query bytes in, answer bytes out, no I/O and no heap allocation.
-// It knows nothing of sockets, libuv or LMDB; it asks a RecordSource for records.
+// The DNS answer core: query bytes in, answer bytes out, no I/O and no heap allocation
+// (a TSIG-signed query costs OpenSSL's own allocations for its MACs). It knows nothing of
+// sockets, libuv or LMDB; it asks a RecordSource for records.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "server/dns/message_writer.h"
 #include "server/dns/query.h"
 #include "server/dns/source.h"
+#include "server/tsig/tsig.h"
 
 namespace rdnsd::dns {
 
@@ -24,6 +28,12 @@ struct AnswerConfig {
   bool nsid_enabled = false;
   std::string nsid;                      // raw bytes of the NSID option
   uint32_t tcp_idle_timeout_ms = 10000;  // announced in edns-tcp-keepalive (RFC 7828)
+  // TSIG keys (RFC 8945). Null or empty: none configured, so every signed query is
+  // answered NOTAUTH/BADKEY. Shared, read-only, by every worker.
+  std::shared_ptr<const tsig::Keyring> keys;
+  // Seconds since the epoch, for TSIG's time check and Time Signed; empty: the system's
+  // real-time clock. Called only for signed queries. Tests set it.
+  std::function<uint64_t()> clock;
 };
 
 // Per-worker answer engine: owns its scratch (parsed query, compression table); one per
@@ -35,17 +45,32 @@ class Answerer {
   // Answers one query. `out` should hold 65535 bytes for TCP and config.udp_payload (at
   // least 512) for UDP; the answer never exceeds `out_cap` (a smaller buffer only means
   // earlier truncation). Returns the answer's length, or 0 when the query must be
-  // dropped: QR set, shorter than a header, or `out_cap` too small for its question.
+  // dropped: QR set, shorter than a header, or `out_cap` too small for its question (and,
+  // for a signed query, its TSIG).
+  //
+  // A query with a TSIG (RFC 8945), over UDP or TCP, any opcode, is verified first: a
+  // good one is answered as usual and signed with the query's MAC, room for the TSIG
+  // kept in the size limit (a truncated answer is signed too); a bad key or MAC gets
+  // NOTAUTH with an unsigned TSIG (BADKEY, BADSIG), a bad time or a truncated MAC a
+  // signed NOTAUTH (BADTIME with our clock, BADTRUNC), a misplaced or malformed TSIG
+  // FORMERR. A signed query is never answered unsigned: when the answer cannot be
+  // signed (OpenSSL failed) it is dropped.
   // The caller brackets batches of calls with source.begin()/source.end().
   size_t answer(const uint8_t* query, size_t query_len, uint8_t* out, size_t out_cap,
                 Transport transport) noexcept;
 
  private:
-  void plan_limits(Transport transport, size_t out_cap) noexcept;
+  size_t answer_signed(const uint8_t* query, size_t query_len, size_t out_cap, Transport transport,
+                       ParseResult parsed) noexcept;
+  size_t respond(ParseResult parsed, Transport transport) noexcept;
+  bool check_tsig(const uint8_t* query, size_t query_len) noexcept;
+  size_t size_limit(Transport transport, size_t out_cap) const noexcept;
+  void plan_limits(Transport transport, size_t limit) noexcept;
   void answer_class(Transport transport) noexcept;
   void answer_chaos() noexcept;
   const std::string* chaos_text() const noexcept;
   void answer_internet(Transport transport) noexcept;
+  void answer_transfer(Transport transport, bool at_apex) noexcept;
   bool stage_answer(bool at_apex, bool has_ptr) noexcept;
   void stage_negative() noexcept;
   void put_soa(uint16_t owner, uint32_t ttl, Section section) noexcept;
@@ -53,6 +78,7 @@ class Answerer {
   void put_ptr() noexcept;
   void put_opt() noexcept;
   size_t finish() noexcept;
+  size_t append_tsig(size_t len) noexcept;
 
   const AnswerConfig& config_;
   RecordSource& source_;
@@ -61,11 +87,16 @@ class Answerer {
   MessageWriter response_;
   ZoneView zone_;
   PtrView ptr_;
-  size_t limit_ = 0;  // the answer's size limit, OPT included
+  size_t limit_ = 0;  // the answer's size limit, OPT included, a signed query's TSIG not
   bool edns_out_ = false;
   bool nsid_out_ = false;
   bool keepalive_out_ = false;
   uint8_t ext_rcode_ = 0;  // upper 8 bits of a 12-bit RCODE, for the OPT TTL
+  // A signed query's verification, the room its answer's TSIG takes after limit_ (0: the
+  // answer is unsigned, FORMERR), and the time it was checked at. Set by check_tsig().
+  tsig::Verified tsig_;
+  size_t tsig_room_ = 0;
+  uint64_t now_ = 0;
 };
 
 }  // namespace rdnsd::dns

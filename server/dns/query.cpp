@@ -77,8 +77,10 @@ bool parse_opt(uint16_t cls, uint32_t ttl, const uint8_t* rdata, uint16_t rdlen,
   return r.ok();
 }
 
-// One resource record of the answer, authority or additional section.
-bool parse_rr(WireReader& r, Section section, Edns& edns) noexcept {
+// One resource record of the answer, authority or additional section. `last` says it
+// is the last record counted.
+bool parse_rr(WireReader& r, Section section, bool last, Query& q) noexcept {
+  const size_t start = r.pos();
   bool root_owner = false;
   if (!skip_name(r, root_owner)) return false;
   const uint16_t type = r.u16();
@@ -87,10 +89,17 @@ bool parse_rr(WireReader& r, Section section, Edns& edns) noexcept {
   const uint16_t rdlen = r.u16();
   const uint8_t* rdata = r.take(rdlen);
   if (!r.ok()) return false;
-  if (type != rrtype::kOpt) return true;
-  // RFC 6891 section 6.1.1: one OPT, in the additional section, owned by the root.
-  if (section != Section::Additional || edns.present || !root_owner) return false;
-  return parse_opt(cls, ttl, rdata, rdlen, edns);
+  if (type == rrtype::kOpt) {
+    // RFC 6891 section 6.1.1: one OPT, in the additional section, owned by the root.
+    if (section != Section::Additional || q.edns.present || !root_owner) return false;
+    return parse_opt(cls, ttl, rdata, rdlen, q.edns);
+  }
+  if (type != rrtype::kTsig) return true;
+  // RFC 8945 5.2: the last record of the additional section, so there is one at most.
+  // Its contents are the TSIG code's (server/tsig/) to judge.
+  if (section != Section::Additional || !last) return false;
+  q.tsig_at = start;
+  return true;
 }
 
 // Walks ANCOUNT + NSCOUNT + ARCOUNT records; bytes after them are ignored. Every record
@@ -103,7 +112,7 @@ bool parse_sections(WireReader& r, Query& q) noexcept {
     const Section s = i < an_end   ? Section::Answer
                       : i < ns_end ? Section::Authority
                                    : Section::Additional;
-    if (!parse_rr(r, s, q.edns)) return false;
+    if (!parse_rr(r, s, i + 1 == total, q)) return false;
   }
   return true;
 }
@@ -134,11 +143,14 @@ ParseResult parse_query(const uint8_t* data, size_t len, Query& q) noexcept {
   q.qname_len = 0;
   q.question_end = 0;
   q.edns_known = false;
+  q.tsig_at = 0;
   if (!r.ok()) return ParseResult::BadQuestion;
   if (q.qdcount == 0) {
     // No question, but the OPT still decides whether the FORMERR carries one
-    // (RFC 6891 section 6.1.1; a server-cookie request, RFC 7873 section 5.4).
+    // (RFC 6891 section 6.1.1; a server-cookie request, RFC 7873 section 5.4). The
+    // FORMERR is unsigned, so a TSIG found on the way is forgotten.
     q.edns_known = parse_sections(r, q);
+    q.tsig_at = 0;
     return ParseResult::NoQuestion;
   }
   if (q.qdcount != 1) return ParseResult::NoQuestion;

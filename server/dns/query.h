@@ -1,6 +1,7 @@
 #pragma once
 // Query parsing for the answer core: the header, the one question (with the lookup key
-// built on the way) and a bounded walk over the other sections to find the OPT RR.
+// built on the way) and a bounded walk over the other sections to find the OPT RR and
+// the TSIG RR.
 // Nothing here allocates or throws; every read is bounded by the packet.
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +21,7 @@ constexpr uint8_t kCd = 0x10;
 }  // namespace flag
 
 namespace rrtype {
-constexpr uint16_t kNs = 2, kSoa = 6, kPtr = 12, kTxt = 16, kOpt = 41;
+constexpr uint16_t kNs = 2, kSoa = 6, kPtr = 12, kTxt = 16, kOpt = 41, kTsig = 250;
 constexpr uint16_t kIxfr = 251, kAxfr = 252, kMailb = 253, kMaila = 254, kAny = 255;
 }  // namespace rrtype
 
@@ -30,7 +31,7 @@ constexpr uint16_t kIn = 1, kCh = 3;
 
 namespace rcode {
 constexpr uint8_t kNoError = 0, kFormErr = 1, kServFail = 2, kNxDomain = 3, kNotImp = 4,
-                  kRefused = 5;
+                  kRefused = 5, kNotAuth = 9;
 constexpr uint16_t kBadVers = 16;  // extended (RFC 6891 section 6.1.3)
 }  // namespace rcode
 
@@ -59,6 +60,9 @@ struct Query {
   size_t question_end = 0;  // offset just past QCLASS
   Edns edns;
   bool edns_known = false;  // the sections parsed, so `edns` is what the query said
+  // Offset of the TSIG RR (RFC 8945), 0 if there is none. Set only when the query parsed
+  // (ParseResult::Ok): a TSIG anywhere but last in the additional section is BadSections.
+  size_t tsig_at = 0;
   size_t key_len = 0;
   uint8_t key_buf[kMaxKey];
 
@@ -72,7 +76,8 @@ enum class ParseResult : uint8_t {
   Ok,
   NoQuestion,   // QDCOUNT != 1
   BadQuestion,  // the question is malformed (pointer, bad label type, overrun, > 255)
-  BadSections,  // the question is fine, the rest is not (overrun, misplaced/double OPT)
+  BadSections,  // the question is fine, the rest is not (overrun, misplaced/double OPT,
+                // a TSIG that is not the last RR, RFC 8945 5.2)
 };
 
 // Parses `len` bytes (len >= kHeaderSize). Fields after the failing stage are unset.

@@ -122,13 +122,11 @@ admin::AdminServerOptions admin_options(const conf::Config& config) {
   return o;
 }
 
-// Re-reads the config on SIGHUP: zone changes and the fcrdns resolvers apply at once;
-// listen addresses, workers, store and admin socket settings (path, mode, connection
-// limit, idle timeout) need a restart. A bad config is refused and the running one stays.
 // What replication needs from the rest of rdnsd: the transfer service the TCP workers
 // use, and the notifier told of every commit.
 struct Replication {
-  std::shared_ptr<const tsig::Keyring> keys;  // the config's tsig-keys
+  std::shared_ptr<const tsig::Keyring> keys;  // the config's tsig-keys, fixed at start
+  std::vector<conf::TsigKeyConf> key_config;
   std::shared_ptr<xfr::Service> transfers;
   std::unique_ptr<xfr::Notifier> notifier;
 };
@@ -166,6 +164,7 @@ std::vector<std::pair<std::string, uint32_t>> served_serials(const zonestore::St
 Replication make_replication(const conf::Config& config, const zonestore::Store& store) {
   Replication r;
   r.keys = server::keyring(config);
+  r.key_config = config.tsig_keys;
   r.transfers = std::make_shared<xfr::Service>(
       store, server::transfer_policy(config), xfr::TransferLimits{},
       [](const std::string& text) { log(text); }, r.keys);
@@ -206,6 +205,10 @@ void follow_commits(admin::CommitScheduler& scheduler, const zonestore::Store& s
   });
 }
 
+// Re-reads the config on SIGHUP: zone changes, the fcrdns resolvers, who may transfer and
+// whom each zone is replicated to apply at once; listen addresses, workers, store, admin
+// socket settings (path, mode, connection limit, idle timeout) and tsig-keys need a
+// restart. A bad config is refused and the running one stays.
 void reload(const std::string& path, zonestore::Store& store, admin::Handler& handler,
             Replication& replication) {
   try {
@@ -214,9 +217,9 @@ void reload(const std::string& path, zonestore::Store& store, admin::Handler& ha
     handler.set_zone_defaults(config.zone_defaults);
     handler.set_resolver(make_resolver(config));
     replication.transfers->set_policy(server::transfer_policy(config));
-    replication.keys = server::keyring(config);
-    replication.transfers->set_keys(replication.keys);
-    replication.notifier->set_signers(xfr::request_signers(replication.keys));
+    if (config.tsig_keys != replication.key_config)
+      log("reload: tsig-keys changed; the running keys stay until rdnsd is restarted (the "
+          "query workers read them without a lock)");
     replication.notifier->set_policy(server::replication_policy(config));
     // The reconcile may have stepped serials outside the writer: tell every zone.
     for (const auto& [apex, serial] : served_serials(store))
@@ -284,6 +287,7 @@ int main(int argc, char** argv) {
   if (int rc = open_store(config, query_options.workers, store)) return rc;
   Replication replication = make_replication(config, *store);
   query_options.transfers = replication.transfers;
+  query_options.answer.keys = replication.keys;
   admin::HandlerOptions ho = handler_options(config);
   ho.replication = std::make_shared<NotifierView>(*replication.notifier);
   admin::Handler handler(*store, std::move(ho));

@@ -59,7 +59,8 @@ enum class Algorithm : uint8_t {
 };
 
 // The algorithm's name as a TSIG RR carries it and the MAC digests it: wire form, lower
-// case ("\x0bhmac-sha256\x00"; HMAC-MD5 is "HMAC-MD5.SIG-ALG.REG.INT.").
+// case ("\x0bhmac-sha256\x00"; RFC 8945's "HMAC-MD5.SIG-ALG.REG.INT." is written
+// hmac-md5.sig-alg.reg.int., names comparing without case).
 std::string_view algorithm_name(Algorithm algorithm) noexcept;
 // The hash's output length in octets: the full MAC (16 for MD5 ... 64 for SHA-512).
 size_t mac_size(Algorithm algorithm) noexcept;

@@ -11,11 +11,12 @@
 #include <utility>
 #include <vector>
 
-// After the standard headers: with clang and libstdc++ 12, ldns first breaks <algorithm>.
-#include <ldns/ldns.h>
-
 #include "server/dns/answer.h"
 #include "server/dns/source.h"
+
+// After the standard headers (and ours, which include some): ldns may define bool as a
+// macro, and with clang and libstdc++ 12 it first breaks <algorithm>.
+#include <ldns/ldns.h>
 
 namespace rdnsd::dns::testing {
 

@@ -8,6 +8,7 @@
 
 #include "tests/support/answer_fixture.h"
 #include "tests/support/counting_allocator.h"
+#include "tests/support/tsig_fixture.h"
 
 using namespace rdnsd::dns;
 using namespace rdnsd::dns::testing;
@@ -98,3 +99,28 @@ TEST_CASE("answering queries of every kind allocates nothing") {
   CHECK(total_bytes > 0);
 }
 
+TEST_CASE("signed queries allocate nothing either (OpenSSL's mallocs aside)") {
+  namespace tt = rdnsd::tsig::testing;
+  Fixture f;
+  f.config.keys = std::make_shared<const rdnsd::tsig::Keyring>(tt::all_keys());
+  std::vector<std::vector<uint8_t>> queries;
+  for (auto a : tt::kLdnsAlgorithms) {
+    queries.push_back(tt::sign_ldns(q("2.2.0.192.in-addr.arpa.").build(), tt::key_name_for(a), a));
+  }
+  // BADKEY and BADSIG answers.
+  queries.push_back(tt::sign_ldns(q("2.2.0.192.in-addr.arpa.").build(), "other.",
+                                  rdnsd::tsig::Algorithm::HmacSha256));
+  queries.push_back(queries[0]);
+  queries.back()[queries.back().size() - 10] ^= 1;
+  std::vector<uint8_t> out(65535);
+  size_t total_bytes = 0;
+  const unsigned long before = g_allocations.load();
+  for (int round = 0; round < 200; ++round) {
+    for (const auto& query : queries) {
+      total_bytes +=
+          f.answerer.answer(query.data(), query.size(), out.data(), out.size(), Transport::Udp);
+    }
+  }
+  CHECK(g_allocations.load() - before == 0);
+  CHECK(total_bytes > 0);
+}

@@ -180,18 +180,42 @@ TEST_CASE("other sections are skipped, bounded by the packet") {
     CHECK(r.rcode() == 0);
     CHECK(r.an() == 1);
   }
-  SUBCASE("compressed names and TSIG-like records in the additional section") {
+  SUBCASE("compressed names in skipped records") {
     QueryBuilder b = q("2.2.0.192.in-addr.arpa.").with_edns();
-    auto a = rr({3, 'f', 'o', 'o', 0xC0, 12}, kA, 4);
-    auto tsig = rr({0}, 250, 20);
-    b.extra = a;
-    b.extra.insert(b.extra.end(), tsig.begin(), tsig.end());
+    b.extra = rr({3, 'f', 'o', 'o', 0xC0, 12}, kA, 4);
     b.nscount = 1;
-    b.arcount = 1;
     Reply r = f.ask(b);
     REQUIRE(r.parsed());
     CHECK(r.rcode() == 0);
     CHECK(r.has_opt());
+  }
+  SUBCASE("a TSIG that is not the last record is FORMERR (RFC 8945 5.2)") {
+    // Before the OPT, in the authority or answer section, or two of them.
+    QueryBuilder before_opt = q("2.2.0.192.in-addr.arpa.").with_edns();
+    before_opt.extra = rr({0}, 250, 20);
+    before_opt.arcount = 1;
+    CHECK(f.ask(before_opt).rcode() == LDNS_RCODE_FORMERR);
+    for (int section = 0; section < 2; ++section) {
+      QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
+      b.extra = rr({0}, 250, 20);
+      (section == 0 ? b.ancount : b.nscount) = 1;
+      CHECK(f.ask(b).rcode() == LDNS_RCODE_FORMERR);
+    }
+    QueryBuilder two = q("2.2.0.192.in-addr.arpa.");
+    two.extra = rr({0}, 250, 20);
+    const auto second = rr({0}, 250, 20);
+    two.extra.insert(two.extra.end(), second.begin(), second.end());
+    two.arcount = 2;
+    CHECK(f.ask(two).rcode() == LDNS_RCODE_FORMERR);
+  }
+  SUBCASE("a last record of type TSIG whose RDATA is no TSIG is FORMERR") {
+    QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
+    b.extra = rr({0}, 250, 20);
+    b.arcount = 1;
+    Reply r = f.ask(b);
+    REQUIRE(r.parsed());
+    CHECK(r.rcode() == LDNS_RCODE_FORMERR);
+    CHECK(r.ar() == 0);  // FORMERR answers are unsigned
   }
   SUBCASE("bad label type in a skipped name") {
     QueryBuilder b = q("2.2.0.192.in-addr.arpa.");
@@ -233,22 +257,66 @@ TEST_CASE("other sections are skipped, bounded by the packet") {
   }
 }
 
+TEST_CASE("IXFR over UDP: the zone's current SOA alone (RFC 1995 section 4)") {
+  Fixture f;
+  const char* const soa =
+      "2.0.192.in-addr.arpa. 3600 IN SOA ns1.example.net. hostmaster.example.net. 2024010101 "
+      "7200 3600 1209600 300";
+  // As RFC 1995 section 3 sends it (the client's SOA in the authority section, older
+  // and current), and bare.
+  for (uint32_t serial : {2024010100u, 2024010101u, 0u}) {
+    CAPTURE(serial);
+    QueryBuilder b = q("2.0.192.in-addr.arpa.", kIxfr).with_edns();
+    if (serial != 0) {
+      b.extra = {0xC0, 0x0C, 0, 6, 0, 1, 0, 0, 0, 0, 0, 22, 0, 0};
+      for (uint32_t v : {serial, 0u, 0u, 0u, 0u}) put32(b.extra, v);
+      b.nscount = 1;
+    }
+    auto query = b.build();
+    Reply r = f.ask_raw(query);
+    REQUIRE(r.parsed());
+    CHECK(r.rcode() == LDNS_RCODE_NOERROR);
+    CHECK(r.aa());
+    CHECK(question_echoed(r, query));
+    REQUIRE(r.an() == 1);
+    CHECK(r.answer(0) == soa);
+    CHECK(r.ns() == 0);
+    CHECK(r.has_opt());
+  }
+  // The IPv6 zone, without EDNS.
+  Reply v6 = f.ask(q(kV6Apex, kIxfr));
+  REQUIRE(v6.parsed());
+  CHECK(v6.rcode() == LDNS_RCODE_NOERROR);
+  CHECK(v6.an() == 1);
+  CHECK(v6.ar() == 0);
+}
+
 TEST_CASE("zone transfers, and MAILA/MAILB answered as ordinary types") {
   Fixture f;
+  // AXFR over UDP is not defined (RFC 5936 section 4.2): NOTIMP for any name, as knotd
+  // and nsd answer.
+  for (const char* name : {"2.0.192.in-addr.arpa.", "1.2.0.192.in-addr.arpa.", "example.com."}) {
+    CAPTURE(name);
+    Reply r = f.ask(q(name, kAxfr).with_edns(), Transport::Udp);
+    REQUIRE(r.parsed());
+    CHECK(r.rcode() == LDNS_RCODE_NOTIMPL);
+    CHECK(r.an() == 0);
+    CHECK(r.has_opt());
+  }
+  // Over TCP the transfer code answers before the core; what reaches the core is refused.
   for (uint16_t type : {kAxfr, kIxfr}) {
     CAPTURE(type);
-    Reply r = f.ask(q("2.0.192.in-addr.arpa.", type), Transport::Udp);
-    REQUIRE(r.parsed());
-    // AXFR over UDP is undefined (FORMERR); IXFR over UDP is valid (RFC 1995), not done.
-    CHECK(r.rcode() == (type == kAxfr ? LDNS_RCODE_FORMERR : LDNS_RCODE_NOTIMPL));
-    CHECK(r.an() == 0);
-    r = f.ask(q("2.0.192.in-addr.arpa.", type), Transport::Tcp);
+    Reply r = f.ask(q("2.0.192.in-addr.arpa.", type), Transport::Tcp);
     REQUIRE(r.parsed());
     CHECK(r.rcode() == LDNS_RCODE_REFUSED);
     CHECK(r.an() == 0);
   }
-  // Outside our zones a transfer is simply refused.
-  CHECK(f.ask(q("example.com.", kAxfr)).rcode() == LDNS_RCODE_REFUSED);
+  CHECK(f.ask(q("example.com.", kIxfr)).rcode() == LDNS_RCODE_REFUSED);
+  // Below a zone's apex there is no zone to transfer.
+  Reply below = f.ask(q("1.2.0.192.in-addr.arpa.", kIxfr));
+  CHECK(below.rcode() == LDNS_RCODE_NOTAUTH);
+  CHECK(below.an() == 0);
+  CHECK_FALSE(below.aa());
   // MAILA and MAILB: no such records here, so NODATA (or NXDOMAIN) with the SOA, as
   // knotd and nsd answer; never NOTIMP.
   for (uint16_t type : {kMailb, uint16_t{254}}) {
