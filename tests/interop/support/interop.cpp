@@ -42,6 +42,7 @@ const char* const kV6 = "8.b.d.0.1.0.0.2.ip6.arpa.";
 e2e::RdnsdOptions rdnsd_options(const Replication& r) {
   std::string zones = kZones;
   replace_all(zones, "{REFRESH}", std::to_string(r.refresh));
+  zones += r.more_zones;
   // The replication keys are top-level: they follow the zones list, which the fixture
   // puts last.
   std::ostringstream y;
@@ -57,6 +58,7 @@ e2e::RdnsdOptions rdnsd_options(const Replication& r) {
       y << " }\n";
     }
   }
+  if (r.status_timeout) y << "  status-timeout: " << r.status_timeout << "\n";
   if (!r.allow_transfer.empty()) {
     y << "  allow-transfer:\n";
     for (const auto& a : r.allow_transfer) y << "    - " << a << "\n";

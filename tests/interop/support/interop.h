@@ -30,6 +30,10 @@ struct Replication {
   // `allow-transfer` entries, as YAML flow maps ("{ from: \"127.0.0.3\" }").
   std::vector<std::string> allow_transfer;
   uint32_t refresh = 2;  // SOA refresh of both zones, seconds
+  // zone-defaults' status-timeout in seconds; 0: rdnsd's default.
+  uint32_t status_timeout = 0;
+  // More items of `zones:` after the two above (YAML, indented by two spaces).
+  std::string more_zones;
 };
 
 // rdnsd's options for `r`: the zones above, then tsig-keys and zone-defaults.
