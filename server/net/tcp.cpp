@@ -231,7 +231,13 @@ void Worker::tcp_flush(TcpConn& c) {
   if (c.transfer) {
     tcp_pump(c);
     if (c.closing) return;
-    if (c.transfer) uv_timer_start(&c.timer, on_idle, options_.tcp_idle_timeout_ms, 0);
+    // From the time now, not the loop's cached time: a client that keeps up makes a
+    // chain of write callbacks in which the cached time can stand still for a second,
+    // and a timer set from it fires early (broke off fast transfers).
+    if (c.transfer) {
+      uv_update_time(&loop_);
+      uv_timer_start(&c.timer, on_idle, options_.tcp_idle_timeout_ms, 0);
+    }
   }
   if (!c.writing && !c.out.empty()) {
     uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(c.out.data()), unsigned(c.out.size()));

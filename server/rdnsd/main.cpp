@@ -173,6 +173,8 @@ Replication make_replication(const conf::Config& config, const zonestore::Store&
                                                [](const std::string& text) { log(text); });
   xfr::Notifier* notifier = r.notifier.get();
   r.transfers->on_done = [notifier](const xfr::Transfer& t) {
+    // The SOA alone went to a client that was current: it pulled nothing.
+    if (std::string_view(t.kind()) == "SOA") return;
     sockaddr_storage ss{};
     if (t.peer.family == 4) {
       auto* a = reinterpret_cast<sockaddr_in*>(&ss);
