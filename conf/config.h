@@ -101,6 +101,12 @@ struct TransferAclConf {
   bool operator==(const TransferAclConf&) const = default;
 };
 
+// One `allow-update:` entry `{from: ..., key: ...}`: who may change the zone's records
+// by DNS UPDATE (RFC 2136, docs/UPDATE.md). The same shape and matching as
+// allow-transfer: at least one of the two is given, and an UPDATE must match every one
+// given (`key`: it was signed with that key).
+using UpdateAclConf = TransferAclConf;
+
 // `journal:` of a zone: how much change history IXFR can answer from. The older entries
 // go when either bound is passed.
 struct JournalConf {
@@ -164,6 +170,8 @@ struct ZoneConf {
   // field, as soa does.
   std::vector<SecondaryConf> secondaries;
   std::vector<TransferAclConf> allow_transfer;
+  // `allow-update`: replaces zone-defaults' as a whole; empty: no UPDATE is accepted.
+  std::vector<UpdateAclConf> allow_update;
   JournalConf journal;
   // `status-timeout`: seconds, 1..kMaxStatusTimeout, that a secondary may stay behind
   // the zone's serial before its status is error.
@@ -183,6 +191,7 @@ struct ZoneDefaults {
   fcrdns::Mode fcrdns = fcrdns::Mode::Off;
   std::vector<SecondaryConf> secondaries;
   std::vector<TransferAclConf> allow_transfer;
+  std::vector<UpdateAclConf> allow_update;
   JournalConf journal;
   uint32_t status_timeout_s = 60;
 

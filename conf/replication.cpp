@@ -1,5 +1,5 @@
 // The replication keys: tsig-keys, catalog, and each zone's secondaries, allow-transfer,
-// journal and status-timeout.
+// journal and status-timeout; and allow-update, which names tsig-keys the same way.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -277,6 +277,15 @@ std::vector<TransferAclConf> parse_allow_transfer(const Reader& r, const YAML::N
                                                   const std::string& path, const KeyList& keys) {
   r.check_sequence(node, path);
   std::vector<TransferAclConf> out;
+  for (size_t i = 0; i < node.size(); ++i)
+    out.push_back(acl_entry(r, node[i], index_path(path, i), keys));
+  return out;
+}
+
+std::vector<UpdateAclConf> parse_allow_update(const Reader& r, const YAML::Node& node,
+                                              const std::string& path, const KeyList& keys) {
+  r.check_sequence(node, path);
+  std::vector<UpdateAclConf> out;
   for (size_t i = 0; i < node.size(); ++i)
     out.push_back(acl_entry(r, node[i], index_path(path, i), keys));
   return out;

@@ -42,10 +42,13 @@ std::vector<SecondaryConf> parse_secondaries(const Reader& r, const YAML::Node& 
                                              const std::string& path, const KeyList& keys);
 std::vector<TransferAclConf> parse_allow_transfer(const Reader& r, const YAML::Node& node,
                                                   const std::string& path, const KeyList& keys);
+std::vector<UpdateAclConf> parse_allow_update(const Reader& r, const YAML::Node& node,
+                                              const std::string& path, const KeyList& keys);
 JournalConf parse_journal(const Reader& r, const YAML::Node& node, const std::string& path,
                           JournalConf base);
 
-// secondaries, allow-transfer, journal and status-timeout of a zone or of zone-defaults
+// secondaries, allow-transfer, allow-update, journal and status-timeout of a zone or of
+// zone-defaults
 // at `path`: each one given replaces the one in `z`, but journal only field by field.
 template <class Z>
 void parse_replication(const Reader& r, const YAML::Node& node, const std::string& path,
@@ -54,6 +57,8 @@ void parse_replication(const Reader& r, const YAML::Node& node, const std::strin
     z.secondaries = parse_secondaries(r, *v, join(path, "secondaries"), keys);
   if (auto v = child(node, "allow-transfer"))
     z.allow_transfer = parse_allow_transfer(r, *v, join(path, "allow-transfer"), keys);
+  if (auto v = child(node, "allow-update"))
+    z.allow_update = parse_allow_update(r, *v, join(path, "allow-update"), keys);
   if (auto v = child(node, "journal"))
     z.journal = parse_journal(r, *v, join(path, "journal"), z.journal);
   if (auto v = child(node, "status-timeout"))

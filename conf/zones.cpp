@@ -161,7 +161,7 @@ ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& 
                     const ZoneDefaults& d, const KeyList& keys) {
   r.check_map(node, path,
               {"prefix", "ns", "soa", "ttl", "serial-policy", "max-records", "fcrdns", "records",
-               "secondaries", "allow-transfer", "journal", "status-timeout"});
+               "secondaries", "allow-transfer", "allow-update", "journal", "status-timeout"});
   ZoneConf z;
   z.line = line_of(node);
   zone_prefix(r, node, path, z);
@@ -178,6 +178,7 @@ ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& 
   if (auto v = child(node, "records")) zone_records(r, *v, path + ".records", z);
   z.secondaries = d.secondaries;
   z.allow_transfer = d.allow_transfer;
+  z.allow_update = d.allow_update;
   z.journal = d.journal;
   z.status_timeout_s = d.status_timeout_s;
   parse_replication(r, node, path, keys, z);
@@ -190,7 +191,7 @@ ZoneDefaults parse_zone_defaults(const Reader& r, const YAML::Node& node, const 
   const std::string path = "zone-defaults";
   r.check_map(node, path,
               {"ns", "soa", "ttl", "serial-policy", "fcrdns", "secondaries", "allow-transfer",
-               "journal", "status-timeout"});
+               "allow-update", "journal", "status-timeout"});
   ZoneDefaults d;
   if (auto v = child(node, "ns")) d.ns = ns_list(r, *v, path + ".ns");
   if (auto v = child(node, "soa")) d.soa = soa_value(r, *v, path + ".soa", d.soa);

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each in turn: the answer
-# core (fuzz_answer), the admin protocol codec (fuzz_admin) and the transfer side
-# (fuzz_xfr: AXFR/IXFR requests, TSIG, the journal's diff).
+# core (fuzz_answer), the admin protocol codec (fuzz_admin), the transfer side
+# (fuzz_xfr: AXFR/IXFR requests, TSIG, the journal's diff) and the UPDATE parser
+# (fuzz_update).
 #
-#   scripts/fuzz.sh [SECONDS]      per target, default 60; fuzz/corpus/NAME seeds each
+#   scripts/fuzz.sh [SECONDS]      per target, default 60 (or FUZZ_SECONDS); fuzz/corpus/NAME
+#                                  seeds each. FUZZ_SECONDS_NAME (FUZZ_SECONDS_update, ...)
+#                                  sets one target's time.
 #
 # New inputs go to a scratch corpus under the build folder, never into the repository.
 # A crash leaves its input as build-fuzz/crash-* and makes the exit code non-zero: turn
@@ -15,7 +18,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-SECONDS_TO_RUN="${1:-60}"
+SECONDS_TO_RUN="${1:-${FUZZ_SECONDS:-60}}"
 BUILD_DIR="${BUILD_DIR:-build-fuzz}"
 
 if ! command -v clang++ >/dev/null; then
@@ -25,16 +28,18 @@ fi
 
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -DRDNSD_FUZZ=ON -DRDNSD_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD_DIR" --target fuzz_answer fuzz_admin fuzz_xfr -j"$(nproc)" >/dev/null
+cmake --build "$BUILD_DIR" --target fuzz_answer fuzz_admin fuzz_xfr fuzz_update -j"$(nproc)" >/dev/null
 
 # run NAME BINARY [LIBFUZZER_ARGS...]: one target for SECONDS_TO_RUN, seeded from
 # fuzz/corpus/NAME, new inputs kept in BUILD_DIR/corpus-NAME.
 run() {
   local name="$1" binary="$2"
   shift 2
+  local per_target="FUZZ_SECONDS_$name"
+  local seconds="${!per_target:-$SECONDS_TO_RUN}"
   mkdir -p "$BUILD_DIR/corpus-$name"
-  echo "fuzz: running fuzz_$name for ${SECONDS_TO_RUN}s"
-  (cd "$BUILD_DIR" && "./$binary" -max_total_time="$SECONDS_TO_RUN" -print_final_stats=1 "$@" \
+  echo "fuzz: running fuzz_$name for ${seconds}s"
+  (cd "$BUILD_DIR" && "./$binary" -max_total_time="$seconds" -print_final_stats=1 "$@" \
     "corpus-$name" "$ROOT/fuzz/corpus/$name" 2>"fuzz-$name.log") || {
     tail -40 "$BUILD_DIR/fuzz-$name.log" >&2
     echo "fuzz: fuzz_$name FAILED (input saved as $BUILD_DIR/crash-*)" >&2
@@ -48,5 +53,6 @@ run answer server/dns/fuzz_answer || status=1
 # Request lines up to 4 KiB: long enough for deep nesting and long lists.
 run admin admin/fuzz_admin -max_len=4096 || status=1
 run xfr server/fuzz_xfr -max_len=2048 || status=1
+run update server/fuzz_update -max_len=2048 || status=1
 [ "$status" = 0 ] && echo "fuzz: no crash"
 exit "$status"

@@ -117,6 +117,7 @@ Json Handler::handle(const RequestBody& request, const Peer& peer) {
         if constexpr (std::is_same_v<T, CheckRequest>) return check(r);
         if constexpr (std::is_same_v<T, ImportRequest>) return import(r, peer);
         if constexpr (std::is_same_v<T, ExportRequest>) return drained(export_zone(r, {}));
+        if constexpr (std::is_same_v<T, UpdateRequest>) return update(r);
       },
       request);
 }

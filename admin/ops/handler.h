@@ -145,6 +145,8 @@ class Handler {
   Json import(const ImportRequest& r, const Peer& peer);
   std::unique_ptr<AnswerStream> export_zone(const ExportRequest& r, std::optional<Json> tag);
   Json check(const CheckRequest& r);
+  // DNS UPDATE (admin/ops/update_ops.cpp): answers {"rcode": NAME, ...}.
+  Json update(const UpdateRequest& r);
 
   // Forward confirmation of the sets of a request (nullptr for the unsets of a batch,
   // so indices match the ops): refuses the first unconfirmed set in a `require` zone

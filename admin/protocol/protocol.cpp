@@ -463,7 +463,7 @@ Parsed parse_request(std::string_view line) {
 const char* op_name(const RequestBody& request) {
   static const char* const names[] = {"set",       "unset",    "show",        "list",  "zones",
                                       "zone-show", "zone-add", "zone-remove", "batch", "quota",
-                                      "check",     "import",   "export"};
+                                      "check",     "import",   "export",      "update"};
   return names[request.index()];
 }
 

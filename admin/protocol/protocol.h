@@ -143,9 +143,39 @@ struct CheckRequest {               // exactly one of the two
   std::optional<std::string> zone;  // every record of a zone (apex or prefix)
 };
 
-using RequestBody = std::variant<SetRequest, UnsetRequest, ShowRequest, ListRequest, ZonesRequest,
-                                 ZoneShowRequest, ZoneAddRequest, ZoneRemoveRequest, BatchRequest,
-                                 QuotaRequest, CheckRequest, ImportRequest, ExportRequest>;
+// A DNS UPDATE (RFC 2136, docs/UPDATE.md) for the writer: the prerequisites to check
+// and the updates to apply, all in one transaction, or none. Not a line of the JSON
+// protocol: parse_request() never makes one; the rdnsd main builds it from the UPDATE
+// door's plan (server/update/plan.h, whose types these mirror) and submits it to the
+// commit scheduler. The answer's "rcode" is the UPDATE's RCODE name.
+struct UpdateRequest {
+  struct Prerequisite {
+    enum class Kind : uint8_t { NameInUse, NameNotInUse, RrsetExists, RrsetEquals, RrsetAbsent };
+    Kind kind = Kind::NameInUse;
+    std::string owner;                // absolute, lower case
+    std::optional<std::string> ip;    // set when the owner is a full address name
+    bool apex = false;                // the owner is the zone's apex
+    uint16_t type = 0;                // the RRset kinds
+    std::vector<std::string> values;  // RrsetEquals; PTR: targets, absolute, lower case
+  };
+  struct Update {
+    enum class Kind : uint8_t { Add, DeleteRrset, DeleteName, DeleteRr };
+    Kind kind = Kind::Add;
+    std::string ip;      // the owner's address
+    uint16_t type = 12;  // Add, DeleteRrset, DeleteRr (PTR)
+    uint32_t ttl = 0;    // Add
+    std::string target;  // Add, DeleteRr
+  };
+  std::string zone;  // apex, absolute, lower case
+  std::vector<Prerequisite> prerequisites;
+  std::vector<Update> updates;
+  std::string actor;  // created_by / modified_by: "update:KEYNAME" or "update:ADDRESS"
+};
+
+using RequestBody =
+    std::variant<SetRequest, UnsetRequest, ShowRequest, ListRequest, ZonesRequest, ZoneShowRequest,
+                 ZoneAddRequest, ZoneRemoveRequest, BatchRequest, QuotaRequest, CheckRequest,
+                 ImportRequest, ExportRequest, UpdateRequest>;
 
 // The result of parsing one line. `tag` is set whenever the line was a JSON object with
 // a "tag", even if the rest of it was refused, so that the error answer echoes it too.

@@ -6,6 +6,9 @@
 // A message must arrive whole within tcp-io-timeout of its first byte: its bytes do not
 // restart that clock, so a client sending a byte a second cannot hold a slot.
 //
+// An UPDATE (server/update) is answered once the writer has committed it: like a
+// transfer, it holds the queries behind it until its answer is appended.
+//
 // A zone transfer request (server/xfr) gets its answer one message at a time: the next
 // messages are made only when the client has taken the earlier ones (below the high
 // water mark), so one transfer never holds more than a few messages in memory and other
@@ -38,6 +41,8 @@ struct TcpConn {
   int open_handles = 0;
   names::IpAddress peer;                    // family 0 when unknown
   std::unique_ptr<xfr::Transfer> transfer;  // the zone transfer being sent
+  uint64_t id = 0;                          // unique in its worker (UpdateLink::TcpAnswer)
+  bool updating = false;                    // an UPDATE's answer is owed: what came after it waits
 };
 
 namespace {
@@ -113,6 +118,7 @@ void Worker::accept_tcp(TcpListener& listener) {
   c->tcp.data = c;
   c->timer.data = c;
   c->write_req.data = c;
+  c->id = ++next_conn_id_;
   uv_tcp_init(&loop_, &c->tcp);
   uv_timer_init(&loop_, &c->timer);
   c->open_handles = 2;
@@ -158,7 +164,7 @@ void Worker::tcp_read(TcpConn& c, ssize_t nread) {
 void Worker::tcp_process(TcpConn& c) {
   size_t pos = 0;
   bool snapshot = false;
-  while (!c.transfer && c.in_len - pos >= 2) {
+  while (!c.transfer && !c.updating && c.in_len - pos >= 2) {
     size_t len = size_t(c.in[pos]) << 8 | c.in[pos + 1];
     if (len == 0) {
       // A zero-length message is no DNS message: the stream is not DNS, close it (as
@@ -173,6 +179,8 @@ void Worker::tcp_process(TcpConn& c) {
     const uint8_t* msg = c.in.data() + pos + 2;
     if (options_.transfers && xfr::Service::is_transfer(msg, len)) {
       c.transfer = options_.transfers->start(msg, len, c.peer);
+    } else if (options_.updates && update::is_update(msg, len)) {
+      tcp_update(c, msg, len);
     } else {
       if (!snapshot) snapshot = source_.begin();
       if (snapshot) answer_tcp(msg, len, c);
@@ -259,7 +267,7 @@ void Worker::tcp_flush(TcpConn& c) {
     }
     c.out.clear();
   }
-  if (c.transfer || (c.writing && c.out.size() + c.inflight.size() > kOutHighWater))
+  if (c.transfer || c.updating || (c.writing && c.out.size() + c.inflight.size() > kOutHighWater))
     stop_reading(c);
   else
     start_reading(c);
@@ -293,6 +301,41 @@ void Worker::tcp_close(TcpConn& c) {
   if (!c.client.empty()) tcp_clients_.release(c.client);
   uv_close(reinterpret_cast<uv_handle_t*>(&c.tcp), on_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&c.timer), on_closed);
+}
+
+// The door's answer, whenever it comes (at once, or on the writer's thread), is queued
+// on the link and appended on this loop.
+void Worker::tcp_update(TcpConn& c, const uint8_t* msg, size_t len) {
+  c.updating = true;
+  std::shared_ptr<UpdateLink> link = update_link_;
+  TcpConn* conn = &c;
+  const uint64_t id = c.id;
+  options_.updates->handle(msg, len, c.peer, [link, conn, id](const uint8_t* answer, size_t n) {
+    std::lock_guard lock(link->mutex);
+    if (link->closed) return;
+    link->tcp.push_back({conn, id, std::vector<uint8_t>(answer, answer + n)});
+    uv_async_send(link->async);
+  });
+}
+
+// On the loop: each answer goes to its connection, if it is still open, which then goes
+// on with what its client sent after the UPDATE.
+void Worker::tcp_update_answers() {
+  std::vector<UpdateLink::TcpAnswer> answers;
+  {
+    std::lock_guard lock(update_link_->mutex);
+    answers.swap(update_link_->tcp);
+  }
+  for (UpdateLink::TcpAnswer& a : answers) {
+    if (!conns_.count(a.conn) || a.conn->id != a.id || a.conn->closing) continue;
+    TcpConn& c = *a.conn;
+    const size_t n = a.message.size();
+    const uint8_t prefix[2] = {uint8_t(n >> 8), uint8_t(n)};
+    c.out.insert(c.out.end(), prefix, prefix + 2);
+    c.out.insert(c.out.end(), a.message.begin(), a.message.end());
+    c.updating = false;
+    tcp_process(c);
+  }
 }
 
 void Worker::tcp_forget(TcpConn* c) {

@@ -52,7 +52,57 @@ size_t reply_control(msghdr& query, char* out, size_t cap) {
   return used;
 }
 
+// The address of a peer (no port); family 0 when it is neither IPv4 nor IPv6.
+names::IpAddress peer_address(const sockaddr_storage& ss) {
+  names::IpAddress a;
+  if (ss.ss_family == AF_INET) {
+    a.family = 4;
+    std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, 4);
+  } else if (ss.ss_family == AF_INET6) {
+    a.family = 6;
+    std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr, 16);
+  }
+  return a;
+}
+
+// Where a UDP UPDATE's answer goes, kept until the writer answers.
+struct UdpReturn {
+  int fd;
+  sockaddr_storage peer;
+  socklen_t peer_len;
+  std::array<char, 64> control;
+  size_t control_len;
+};
+
 }  // namespace
+
+// An UPDATE is not answered in this batch: the door answers a refusal at once and a
+// plan once the writer has committed it, each with its own sendmsg (from this thread or
+// the writer's; the link's lock keeps it off a socket being closed).
+void Worker::udp_update(UdpSocket& sock, msghdr& query, const uint8_t* msg, size_t len) {
+  auto back = std::make_shared<UdpReturn>();
+  back->fd = sock.fd;
+  std::memcpy(&back->peer, query.msg_name, query.msg_namelen);
+  back->peer_len = query.msg_namelen;
+  back->control_len =
+      sock.pktinfo ? reply_control(query, back->control.data(), back->control.size()) : 0;
+  std::shared_ptr<UpdateLink> link = update_link_;
+  options_.updates->handle(msg, len, peer_address(back->peer),
+                           [link, back](const uint8_t* answer, size_t n) {
+                             iovec iov{const_cast<uint8_t*>(answer), n};
+                             msghdr h{};
+                             h.msg_name = &back->peer;
+                             h.msg_namelen = back->peer_len;
+                             h.msg_iov = &iov;
+                             h.msg_iovlen = 1;
+                             if (back->control_len > 0) {
+                               h.msg_control = back->control.data();
+                               h.msg_controllen = back->control_len;
+                             }
+                             std::lock_guard lock(link->mutex);
+                             if (!link->closed) sendmsg(back->fd, &h, MSG_DONTWAIT);
+                           });
+}
 
 void Worker::run_udp() {
   pthread_setname_np(pthread_self(), "rdnsd-udp");
@@ -122,10 +172,14 @@ int Worker::answer_udp(UdpSocket& sock, int n) {
   for (int i = 0; i < n; ++i) {
     msghdr& q = rmsgs_[i].msg_hdr;
     if (q.msg_flags & MSG_TRUNC) continue;  // larger than any query we accept
+    const uint8_t* msg = rx_.data() + size_t(i) * kRxSize;
+    if (options_.updates && update::is_update(msg, rmsgs_[i].msg_len)) [[unlikely]] {
+      udp_update(sock, q, msg, rmsgs_[i].msg_len);
+      continue;
+    }
     udp_source_.use(size_t(i));
     uint8_t* reply = tx_.data() + size_t(out) * tx_size_;
-    size_t len = udp_answerer_.answer(rx_.data() + size_t(i) * kRxSize, rmsgs_[i].msg_len, reply,
-                                      tx_size_, dns::Transport::Udp);
+    size_t len = udp_answerer_.answer(msg, rmsgs_[i].msg_len, reply, tx_size_, dns::Transport::Udp);
     if (len == 0) continue;
     siov_[out] = {reply, len};
     msghdr& r = smsgs_[out].msg_hdr;

@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -24,6 +25,24 @@ struct TcpConn;
 struct UdpSocket {
   int fd = -1;
   bool pktinfo = false;  // wildcard address: replies name their source (IP_PKTINFO)
+};
+
+// Where the answers to UPDATEs go when the writer gives them, on its own thread: a UDP
+// one is sent on the socket at once (sendmsg may be called from any thread), a TCP one
+// is queued for the worker's loop, which appends it to its connection in order. Shared
+// with those answers, so it outlives a worker that stops while UPDATEs are in flight;
+// once `closed` (the worker is stopping, its sockets and loop about to go) answers are
+// dropped.
+struct UpdateLink {
+  struct TcpAnswer {
+    TcpConn* conn;
+    uint64_t id;  // the connection's id: a closed one's address may be reused
+    std::vector<uint8_t> message;
+  };
+  std::mutex mutex;  // guards everything below, and each UDP send
+  bool closed = false;
+  uv_async_t* async = nullptr;  // wakes the worker's loop
+  std::vector<TcpAnswer> tcp;
 };
 
 struct TcpListener {
@@ -63,6 +82,10 @@ class Worker {
   void tcp_close(TcpConn& conn);
   void tcp_arm_timer(TcpConn& conn, bool completed);
   void tcp_forget(TcpConn* conn);
+  // UPDATE (server/update), on the UDP thread and on the TCP loop
+  void udp_update(UdpSocket& sock, msghdr& query, const uint8_t* msg, size_t len);
+  void tcp_update(TcpConn& conn, const uint8_t* msg, size_t len);
+  void tcp_update_answers();
 
   const ServerOptions& options() const { return options_; }
   uv_loop_t* loop() { return &loop_; }
@@ -86,6 +109,10 @@ class Worker {
   std::thread thread_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   std::unordered_set<TcpConn*> conns_;
+  uint64_t next_conn_id_ = 0;
+  std::shared_ptr<UpdateLink> update_link_ = std::make_shared<UpdateLink>();
+  uv_async_t update_async_;
+  void close_update_link();
 
   // The UDP thread's sockets, answer core, read transaction and batch buffers, made
   // once. An eventfd wakes its poll() to stop.

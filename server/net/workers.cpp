@@ -88,6 +88,10 @@ void Worker::start() {
   stop_async_.data = this;
   uv_async_init(&loop_, &stop_async_,
                 [](uv_async_t* a) { static_cast<Worker*>(a->data)->shutdown(); });
+  update_async_.data = this;
+  uv_async_init(&loop_, &update_async_,
+                [](uv_async_t* a) { static_cast<Worker*>(a->data)->tcp_update_answers(); });
+  update_link_->async = &update_async_;
   for (int fd : tcp_fds_) {
     auto listener = std::make_unique<TcpListener>();
     listener->worker = this;
@@ -114,7 +118,15 @@ void Worker::run() {
   uv_loop_close(&loop_);
 }
 
+void Worker::close_update_link() {
+  std::lock_guard lock(update_link_->mutex);
+  update_link_->closed = true;
+  update_link_->async = nullptr;
+  update_link_->tcp.clear();
+}
+
 void Worker::stop() {
+  close_update_link();  // no UPDATE answer uses the sockets or the loop from here on
   if (udp_thread_.joinable()) {
     udp_stopping_.store(true, std::memory_order_relaxed);
     const uint64_t one = 1;
@@ -133,6 +145,8 @@ void Worker::shutdown() {
   for (auto& listener : tcp_) uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), nullptr);
   std::vector<TcpConn*> open(conns_.begin(), conns_.end());
   for (TcpConn* conn : open) tcp_close(*conn);
+  close_update_link();
+  uv_close(reinterpret_cast<uv_handle_t*>(&update_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
 }
 

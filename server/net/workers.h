@@ -13,6 +13,7 @@
 
 #include "conf/config.h"
 #include "server/dns/answer.h"
+#include "server/update/door.h"
 #include "server/xfr/service.h"
 #include "zonestore/store.h"
 
@@ -29,6 +30,9 @@ struct ServerOptions {
   size_t udp_receive_buffer = 0;         // SO_RCVBUF of each UDP socket; 0: the system's
   // Answers AXFR and IXFR over TCP; null: they go to the answer core like any query.
   std::shared_ptr<xfr::Service> transfers;
+  // Answers DNS UPDATE (RFC 2136) over UDP and TCP, handing plans to the writer; null:
+  // UPDATE goes to the answer core (NOTIMP).
+  std::shared_ptr<update::Door> updates;
 };
 
 ServerOptions server_options(const conf::Config& config);

@@ -138,6 +138,18 @@ xfr::TransferPolicy transfer_policy(const conf::Config& config) {
   return p;
 }
 
+update::Policy update_policy(const conf::Config& config) {
+  auto rules = [](const std::vector<conf::UpdateAclConf>& allow) {
+    std::vector<update::Rule> out;
+    for (const auto& a : allow) out.push_back({a.from, a.key});
+    return out;
+  };
+  update::Policy p;
+  p.defaults = rules(config.zone_defaults.allow_update);
+  for (const auto& z : config.zones) p.zones[z.apex] = rules(z.allow_update);
+  return p;
+}
+
 xfr::ReplicationPolicy replication_policy(const conf::Config& config) {
   xfr::ReplicationPolicy p;
   p.defaults = replication(config.zone_defaults.secondaries, config.zone_defaults.status_timeout_s);

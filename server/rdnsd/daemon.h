@@ -6,6 +6,7 @@
 
 #include "conf/config.h"
 #include "server/tsig/tsig.h"
+#include "server/update/door.h"
 #include "server/xfr/notifier.h"
 #include "server/xfr/service.h"
 #include "zonestore/store.h"
@@ -25,6 +26,8 @@ conf::Config load_config(const std::string& path);
 // Who may transfer each zone: its secondaries (each from its address, with its key) and
 // its allow-transfer entries; zones not in the file (zone-add) get zone-defaults'.
 xfr::TransferPolicy transfer_policy(const conf::Config& config);
+// Who may UPDATE each zone: its allow-update entries; zone-add zones: zone-defaults'.
+update::Policy update_policy(const conf::Config& config);
 // The config's tsig-keys.
 std::shared_ptr<const tsig::Keyring> keyring(const conf::Config& config);
 // Whom each zone is replicated to, and its status timeout; zone-add zones: zone-defaults'.

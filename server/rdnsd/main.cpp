@@ -1,4 +1,5 @@
-// rdnsd: wires the config, the store, the query workers and the admin socket together,
+// rdnsd: wires the config, the store, the query workers, the UPDATE door and the admin
+// socket together,
 // then waits for signals (SIGTERM/SIGINT/SIGQUIT: stop; SIGHUP: re-read the config's
 // zones; SIGUSR1/SIGUSR2: ignored, and logged).
 #include <arpa/inet.h>
@@ -7,6 +8,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -14,11 +16,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "admin/ops/handler.h"
 #include "admin/socket/server.h"
 #include "server/net/workers.h"
 #include "server/rdnsd/daemon.h"
+#include "server/update/door.h"
 #include "server/xfr/notifier.h"
 #include "server/xfr/service.h"
 #include "server/xfr/signers.h"
@@ -207,18 +211,92 @@ void follow_commits(admin::CommitScheduler& scheduler, const zonestore::Store& s
   });
 }
 
+// ---- DNS UPDATE: the door's plans become the writer's UpdateRequests ----
+
+admin::UpdateRequest to_request(update::Plan plan) {
+  using Pre = admin::UpdateRequest::Prerequisite;
+  using Upd = admin::UpdateRequest::Update;
+  admin::UpdateRequest r;
+  r.zone = std::move(plan.zone);
+  r.actor = std::move(plan.actor);
+  for (update::Prerequisite& p : plan.prerequisites) {
+    Pre q;
+    q.kind = Pre::Kind(uint8_t(p.kind));  // the same kinds, in the same order
+    q.owner = std::move(p.owner.text);
+    if (p.owner.address) q.ip = names::format_ip(*p.owner.address);
+    q.apex = p.owner.apex;
+    q.type = p.type;
+    q.values = std::move(p.values);
+    r.prerequisites.push_back(std::move(q));
+  }
+  for (update::Update& u : plan.updates) {
+    Upd v;
+    v.kind = Upd::Kind(uint8_t(u.kind));
+    v.ip = names::format_ip(u.address);
+    v.type = u.type;
+    v.ttl = u.ttl;
+    v.target = std::move(u.target);
+    r.updates.push_back(std::move(v));
+  }
+  return r;
+}
+static_assert(uint8_t(update::Prerequisite::Kind::RrsetAbsent) ==
+              uint8_t(admin::UpdateRequest::Prerequisite::Kind::RrsetAbsent));
+static_assert(uint8_t(update::Update::Kind::DeleteRr) ==
+              uint8_t(admin::UpdateRequest::Update::Kind::DeleteRr));
+
+// One UPDATE as a submitter of the commit scheduler: the answer line (on the admin
+// thread, after the durable commit) becomes the door's outcome. An error line means the
+// store failed: SERVFAIL.
+class UpdateSubmitter final : public admin::Submitter {
+ public:
+  explicit UpdateSubmitter(update::Reply reply) : reply_(std::move(reply)) {}
+  bool streaming() const override { return false; }
+  void answer(admin::Response response) override {
+    update::Outcome o;
+    std::string why;
+    auto a = admin::parse_answer(response.line, &why);
+    if (a && a->ok) {
+      const std::string name = a->body.value("rcode", "");
+      o.rcode = update::rcode_from_name(name).value_or(update::Rcode::ServFail);
+      o.reason = a->body.value("reason", "");
+    } else {
+      o.reason = a ? a->error.code + ": " + a->error.message : why;
+    }
+    if (reply_) std::exchange(reply_, nullptr)(std::move(o));
+  }
+  void delivered(bool) override {}
+
+ private:
+  update::Reply reply_;
+};
+
+// The door's writer: each plan posted to the scheduler (from a worker's thread), once the
+// admin side runs (`ready`); before and after, SERVFAIL.
+update::Writer update_writer(admin::CommitScheduler& scheduler, const std::atomic<bool>& ready) {
+  return [&scheduler, &ready](update::Plan plan, update::Reply reply) {
+    if (!ready.load()) return reply({update::Rcode::ServFail, "the writer is not running"});
+    admin::Prepared p;
+    p.peer.user = plan.actor;
+    p.parsed.request = to_request(std::move(plan));
+    auto from = std::make_shared<UpdateSubmitter>(reply);
+    if (!scheduler.post(from, std::move(p))) reply({update::Rcode::ServFail, "rdnsd is stopping"});
+  };
+}
+
 // Re-reads the config on SIGHUP: zone changes, the fcrdns resolvers, who may transfer and
-// whom each zone is replicated to apply at once; listen addresses, workers, store, admin
+// update, whom each zone is replicated to apply at once; listen addresses, workers, store, admin
 // socket settings (path, mode, connection limit, idle timeout) and tsig-keys need a
 // restart. A bad config is refused and the running one stays.
 void reload(const std::string& path, zonestore::Store& store, admin::Handler& handler,
-            Replication& replication) {
+            Replication& replication, update::Door& updates) {
   try {
     auto config = server::load_config(path);
     log("reload: " + server::reconcile_zones(store, config, std::time(nullptr)));
     handler.set_zone_defaults(config.zone_defaults);
     handler.set_resolver(make_resolver(config));
     replication.transfers->set_policy(server::transfer_policy(config));
+    updates.set_policy(server::update_policy(config));
     if (config.tsig_keys != replication.key_config)
       log("reload: tsig-keys changed; the running keys stay until rdnsd is restarted (the "
           "query workers read them without a lock)");
@@ -244,12 +322,12 @@ sigset_t block_signals() {
 
 // Until a signal to stop: SIGHUP reloads, SIGUSR1/SIGUSR2 are logged and ignored.
 void wait_for_stop(const sigset_t& signals, const std::string& path, zonestore::Store& store,
-                   admin::Handler& handler, Replication& replication) {
+                   admin::Handler& handler, Replication& replication, update::Door& updates) {
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      reload(path, store, handler, replication);
+      reload(path, store, handler, replication, updates);
     } else if (sig == SIGUSR1 || sig == SIGUSR2) {
       log(std::string("ignoring ") + strsignal(sig) + " (it has no job in rdnsd)");
     } else {
@@ -295,11 +373,17 @@ int main(int argc, char** argv) {
   admin::Handler handler(*store, std::move(ho));
   admin::AdminServer admin(handler, config.admin.socket, config.admin.mode, admin_options(config));
   follow_commits(admin.scheduler(), *store, *replication.notifier);
+  std::atomic<bool> writer_ready{false};
+  auto updates = std::make_shared<update::Door>(
+      *store, server::update_policy(config), replication.keys,
+      update_writer(admin.scheduler(), writer_ready), [](const std::string& text) { log(text); });
+  query_options.updates = updates;
   server::Workers workers(*store, query_options);
   try {
     replication.notifier->start(served_serials(*store));
     workers.start();
     admin.start();
+    writer_ready = true;
   } catch (const std::exception& e) {
     log(e.what());
     workers.stop();
@@ -307,7 +391,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   log_ready(config, workers);
-  wait_for_stop(signals, args.path, *store, handler, replication);
+  wait_for_stop(signals, args.path, *store, handler, replication, *updates);
+  writer_ready = false;
   admin.stop();
   replication.notifier->stop();
   workers.stop();

@@ -41,7 +41,8 @@ rdnsd::names::Prefix prefix(const std::string& text) {
 // are indented further, lose their "# ".
 std::string with_examples_on(const std::string& text) {
   static const char* const keys[] = {
-      "tsig-keys:", "secondaries:", "allow-transfer:", "journal:", "status-timeout:", "catalog:"};
+      "tsig-keys:", "secondaries:",    "allow-transfer:", "allow-update:",
+      "journal:",   "status-timeout:", "catalog:"};
   std::istringstream in(text);
   std::string line, out;
   size_t indent = std::string::npos;  // of the example being switched on; npos: none
@@ -110,6 +111,8 @@ TEST_CASE("the commented-out examples in the default config file load as they sa
   CHECK(c.zone_defaults.secondaries == secondaries);
   CHECK(c.zone_defaults.allow_transfer ==
         std::vector<TransferAclConf>{{prefix("198.51.100.0/24"), "xfr-key."}});
+  CHECK(c.zone_defaults.allow_update ==
+        std::vector<UpdateAclConf>{{prefix("127.0.0.1/32"), "xfr-key."}});
   CHECK(c.zone_defaults.journal == JournalConf{});
   CHECK(c.zone_defaults.status_timeout_s == 60);
   REQUIRE(c.zones.size() == 2);
@@ -508,7 +511,7 @@ TEST_CASE("errors in journal and status-timeout") {
               "key 'max-depth' appears twice in zones[0].journal");
   check_error(z + "    replicas: []\n", 10,
               "unknown key 'replicas' in zones[0] (expected prefix, ns, soa, ttl, serial-policy, "
-              "max-records, fcrdns, records, secondaries, allow-transfer, journal, "
+              "max-records, fcrdns, records, secondaries, allow-transfer, allow-update, journal, "
               "status-timeout)");
 }
 
