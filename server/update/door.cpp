@@ -1,4 +1,7 @@
 #include "server/update/door.h"
+#include "server/dns/query.h"
+
+#include <cstring>
 
 #include <ctime>
 
@@ -133,6 +136,16 @@ void Door::answer(Request& r, Outcome outcome) const {
   uint8_t out[kAnswerRoom];
   size_t n = write_answer(r.message.data(), r.zone_end, outcome.rcode, out, sizeof out);
   if (n == 0) return;
+  // RFC 6891 section 6.1.1: a request with an OPT RR gets one back (ours: 1232 octets,
+  // version 0, no options), before the TSIG, which must stay last.
+  dns::Query q;
+  const dns::ParseResult parsed = dns::parse_query(r.message.data(), r.message.size(), q);
+  if (parsed == dns::ParseResult::Ok && q.edns.present && n + 11 <= sizeof out) {
+    static const uint8_t kOpt[11] = {0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 0};
+    std::memcpy(out + n, kOpt, sizeof kOpt);
+    n += sizeof kOpt;
+    out[11] = 1;  // ARCOUNT
+  }
   switch (r.verified.status) {
     case tsig::Status::Ok:
     case tsig::Status::BadTime:

@@ -345,7 +345,9 @@ TEST_CASE("ANY gets a non-empty authoritative answer (RFC 8482)") {
   CHECK(nx.status == "NXDOMAIN");
 }
 
-TEST_CASE("opcodes other than QUERY get NOTIMP and QDCOUNT other than 1 gets FORMERR") {
+TEST_CASE(
+    "opcodes other than QUERY and UPDATE get NOTIMP, an UPDATE whose zone type is not SOA "
+    "FORMERR, and QDCOUNT other than 1 gets FORMERR") {
   Rdnsd d;
   wire::UdpClient udp(d.port());
   for (uint8_t opcode : {1, 2, 4, 5, 6, 15}) {
@@ -359,7 +361,8 @@ TEST_CASE("opcodes other than QUERY get NOTIMP and QDCOUNT other than 1 gets FOR
     REQUIRE(r);
     CHECK(r->qr);
     CHECK(r->opcode == opcode);
-    CHECK(r->rcode == wire::rcode::NOTIMP);
+    // RFC 2136 section 3.1.1: the zone section of an UPDATE names an SOA.
+    CHECK(r->rcode == (opcode == 5 ? wire::rcode::FORMERR : wire::rcode::NOTIMP));
     // Only RD is copied (ISC genreport's opcodeflg test).
     CHECK(r->rd);
     CHECK((r->bytes[3] & 0x10) == 0);
