@@ -30,6 +30,10 @@ struct Replication {
   // `allow-transfer` entries, as YAML flow maps ("{ from: \"127.0.0.3\" }").
   std::vector<std::string> allow_transfer;
   uint32_t refresh = 2;  // SOA refresh of both zones, seconds
+  // A catalog zone for rdnsd to serve ("catalog.rdnsd."; empty: none), replicated to the
+  // secondaries above. zone-defaults then have NS and SOA names too (zone-add needs
+  // them), with this refresh.
+  std::string catalog;
 };
 
 // rdnsd's options for `r`: the zones above, then tsig-keys and zone-defaults.
