@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each in turn: the answer
-# core (fuzz_answer) and the admin protocol codec (fuzz_admin).
+# core (fuzz_answer), the admin protocol codec (fuzz_admin) and the transfer side
+# (fuzz_xfr: AXFR/IXFR requests, TSIG, the journal's diff).
 #
 #   scripts/fuzz.sh [SECONDS]      per target, default 60; fuzz/corpus/NAME seeds each
 #
 # New inputs go to a scratch corpus under the build folder, never into the repository.
 # A crash leaves its input as build-fuzz/crash-* and makes the exit code non-zero: turn
 # it into a regression test (tests/unit/dns/test_answer_malformed.cpp, or
-# tests/unit/protocol/test_protocol.cpp for the codec) and add it to the seed
+# tests/unit/protocol/test_protocol.cpp for the codec, tests/unit/xfr/ for transfers) and
+# add it to the seed
 # corpus. Environment: BUILD_DIR (default build-fuzz).
 set -euo pipefail
 
@@ -23,7 +25,7 @@ fi
 
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -DRDNSD_FUZZ=ON -DRDNSD_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD_DIR" --target fuzz_answer fuzz_admin -j"$(nproc)" >/dev/null
+cmake --build "$BUILD_DIR" --target fuzz_answer fuzz_admin fuzz_xfr -j"$(nproc)" >/dev/null
 
 # run NAME BINARY [LIBFUZZER_ARGS...]: one target for SECONDS_TO_RUN, seeded from
 # fuzz/corpus/NAME, new inputs kept in BUILD_DIR/corpus-NAME.
@@ -45,5 +47,6 @@ status=0
 run answer server/dns/fuzz_answer || status=1
 # Request lines up to 4 KiB: long enough for deep nesting and long lists.
 run admin admin/fuzz_admin -max_len=4096 || status=1
+run xfr server/fuzz_xfr -max_len=2048 || status=1
 [ "$status" = 0 ] && echo "fuzz: no crash"
 exit "$status"

@@ -66,6 +66,13 @@ void print_zone(const Json& z, std::ostream& out) {
   const Json soa = z.value("soa", Json::object());
   for (const char* key : {"mname", "rname", "refresh", "retry", "expire", "minimum", "ttl"})
     pairs.emplace_back(std::string("soa ") + key, field(soa, key));
+  if (z.contains("journal")) {
+    const Json j = z["journal"];
+    pairs.emplace_back("journal",
+                       field(j, "entries") + " entries, " + field(j, "bytes") + " bytes (serials " +
+                           field(j, "first_serial") + ".." + field(j, "last_serial") + "; limits " +
+                           field(j, "max_depth") + " entries, " + field(j, "max_size") + " bytes)");
+  }
   for (const Json& s : z.value("secondaries", Json::array())) {
     std::string line = "serial " + field(s, "serial");
     if (s.contains("answered") && !s["answered"].is_null()) line += " at " + field(s, "answered");

@@ -135,6 +135,15 @@ Json Handler::zones(const ZonesRequest&) {
 Json Handler::zone_show(const ZoneShowRequest& r) {
   const zonestore::Zone z = existing_zone(store_, r.zone);
   Json out = zone_view(z);
+  // What IXFR can answer from: the journal's reach and size, and its limits.
+  const zonestore::JournalStats j =
+      store_.journal_stats(z.apex).value_or(zonestore::JournalStats{});
+  out["journal"] = {{"entries", j.entries},
+                    {"bytes", j.bytes},
+                    {"first_serial", j.entries ? Json(j.first_serial) : Json(nullptr)},
+                    {"last_serial", j.entries ? Json(j.last_serial) : Json(nullptr)},
+                    {"max_depth", z.settings.journal_max_depth},
+                    {"max_size", z.settings.journal_max_size}};
   if (options_.replication) {
     Json list = Json::array();
     for (const SecondaryView& s : options_.replication->secondaries(z.apex)) {

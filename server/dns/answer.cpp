@@ -144,12 +144,15 @@ void Answerer::plan_limits(Transport transport, size_t limit) noexcept {
   limit_ = limit;
   nsid_out_ = edns_out_ && query_.edns.nsid && config_.nsid_enabled;
   keepalive_out_ = edns_out_ && query_.edns.keepalive && transport == Transport::Tcp;
+  expire_room_ = edns_out_ && query_.edns.expire;
+  expire_out_ = false;
   size_t opt = edns_out_ ? kOptFixed : 0;
   if (nsid_out_) opt += kOptionHeader + config_.nsid.size();
   if (keepalive_out_) opt += kOptionHeader + 2;
+  if (expire_room_) opt += kOptionHeader + 4;
   const size_t room = limit_ - response_.question_end();
   if (opt > room) {
-    nsid_out_ = keepalive_out_ = false;
+    nsid_out_ = keepalive_out_ = expire_room_ = false;
     opt = kOptFixed;
   }
   if (opt > room) {
@@ -234,6 +237,9 @@ void Answerer::answer_internet(Transport transport) noexcept {
     return;
   }
   const bool at_apex = key.size() == zone_.apex_key_len;
+  // RFC 7314 section 3: a primary answers EXPIRE with the SOA EXPIRE field, so that a
+  // secondary of a secondary expires the zone when the primary is gone long enough.
+  expire_out_ = expire_room_ && at_apex && (qtype == rrtype::kSoa || qtype == rrtype::kIxfr);
   if (qtype == rrtype::kAxfr || qtype == rrtype::kIxfr) {
     answer_transfer(transport, at_apex);
     return;
@@ -401,7 +407,8 @@ void Answerer::put_ptr() noexcept {
 }
 
 // The OPT RR of RFC 6891 section 6.1: our payload size, the extended RCODE, version 0,
-// DO copied (RFC 3225 section 3), then NSID (RFC 5001) and keepalive (RFC 7828).
+// DO copied (RFC 3225 section 3), then NSID (RFC 5001), keepalive (RFC 7828) and EXPIRE
+// (RFC 7314).
 void Answerer::put_opt() noexcept {
   WireWriter& w = response_.wire();
   w.set_limit(limit_);
@@ -418,6 +425,11 @@ void Answerer::put_opt() noexcept {
     w.u16(ednsopt::kTcpKeepalive);
     w.u16(2);
     w.u16(static_cast<uint16_t>(std::min<uint32_t>(tenths, UINT16_MAX)));
+  }
+  if (expire_out_) {
+    w.u16(ednsopt::kExpire);
+    w.u16(4);
+    w.u32(zone_.expire);
   }
   response_.rr_end(Section::Additional);
   if (!w.ok()) w.rewind(mark);  // cannot happen: plan_limits kept the room

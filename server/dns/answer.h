@@ -98,7 +98,9 @@ class Answerer {
   bool edns_out_ = false;
   bool nsid_out_ = false;
   bool keepalive_out_ = false;
-  uint8_t ext_rcode_ = 0;  // upper 8 bits of a 12-bit RCODE, for the OPT TTL
+  bool expire_room_ = false;  // room kept for EDNS EXPIRE (RFC 7314), asked for
+  bool expire_out_ = false;   // and given: an SOA or IXFR answer of a served zone
+  uint8_t ext_rcode_ = 0;     // upper 8 bits of a 12-bit RCODE, for the OPT TTL
   // A signed query's verification, the room its answer's TSIG takes after limit_ (0: the
   // answer is unsigned, FORMERR), and the time it was checked at. Set by check_tsig().
   tsig::Verified tsig_;

@@ -73,6 +73,7 @@ bool parse_opt(uint16_t cls, uint32_t ttl, const uint8_t* rdata, uint16_t rdlen,
     // no TIMEOUT (RFC 7828 section 3.2.1); a non-empty one is tolerated, its data unused.
     if (code == ednsopt::kNsid) edns.nsid = true;
     if (code == ednsopt::kTcpKeepalive) edns.keepalive = true;
+    if (code == ednsopt::kExpire) edns.expire = true;
   }
   return r.ok();
 }

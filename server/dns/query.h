@@ -37,6 +37,7 @@ constexpr uint16_t kBadVers = 16;  // extended (RFC 6891 section 6.1.3)
 
 namespace ednsopt {
 constexpr uint16_t kNsid = 3;           // RFC 5001
+constexpr uint16_t kExpire = 9;         // RFC 7314
 constexpr uint16_t kTcpKeepalive = 11;  // RFC 7828
 }  // namespace ednsopt
 
@@ -48,6 +49,7 @@ struct Edns {
   bool do_bit = false;     // RFC 3225
   bool nsid = false;       // NSID option present
   bool keepalive = false;  // edns-tcp-keepalive option present
+  bool expire = false;     // EDNS EXPIRE option present
 };
 
 // The parsed query. The key buffer is filled from the end (labels arrive in wire order

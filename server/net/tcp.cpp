@@ -199,6 +199,10 @@ void Worker::tcp_pump(TcpConn& c) {
   while (c.transfer && c.out.size() + c.inflight.size() < kOutHighWater) {
     const size_t n = c.transfer->next(tcp_tx_.data() + 2, kTcpMax);
     if (n == 0) {
+      if (c.transfer->failed()) {
+        tcp_close(c);  // logs it as broken off
+        return;
+      }
       options_.transfers->finished(*c.transfer, true);
       c.transfer.reset();
       tcp_process(c);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "server/dns/wire.h"
 #include "zonestore/names/names.h"
@@ -132,7 +133,18 @@ struct Notifier::Impl {
     uint32_t serial = 0;
     std::chrono::seconds timeout{60};
     std::vector<Peer> peers;
+    // The earliest loop time one of its peers has something to do (a NOTIFY or SOA
+    // query to send or give up on): the tick skips the zone until then, so thousands of
+    // quiet zones cost nothing. Lowered by whatever changes a peer outside step().
+    Ms next_due = 0;
   };
+  // The NOTIFYs and SOA queries waiting for an answer, by message ID: an answer finds
+  // its peer without a walk over every zone.
+  struct Outstanding {
+    std::string apex;
+    size_t peer;
+  };
+  std::unordered_multimap<uint16_t, Outstanding> outstanding;
 
   ReplicationPolicy policy;
   SignerFactory signers;
@@ -170,6 +182,23 @@ struct Notifier::Impl {
     }
     z.peers = std::move(peers);
     z.timeout = rep.status_timeout;
+    z.next_due = 0;
+  }
+
+  static Ms peer_due(const Peer& p) {
+    if (p.notify_wanted) return 0;
+    Ms due = p.poll_in_flight ? p.poll_deadline : p.poll_at;
+    if (p.notify_in_flight) due = std::min(due, p.notify_deadline);
+    return due;
+  }
+
+  void forget(uint16_t id, const std::string& apex, size_t peer) {
+    auto [from, to] = outstanding.equal_range(id);
+    for (auto it = from; it != to; ++it)
+      if (it->second.peer == peer && it->second.apex == apex) {
+        outstanding.erase(it);
+        return;
+      }
   }
 
   void apply_change(const std::string& apex, uint32_t serial) {
@@ -181,6 +210,7 @@ struct Notifier::Impl {
       build_peers(z, policy.for_zone(apex));
     }
     z.serial = serial;
+    z.next_due = 0;
     for (Peer& p : z.peers) {
       if (p.notify_in_flight)
         p.notify_again = true;
@@ -196,6 +226,7 @@ struct Notifier::Impl {
     if (queued_policy) {
       policy = std::move(*queued_policy);
       queued_policy.reset();
+      outstanding.clear();  // the peers are made anew: nothing of theirs is in flight
       for (auto& [apex, z] : zones) build_peers(z, policy.for_zone(apex));
     }
     for (auto& [apex, serial] : queued) {
@@ -248,6 +279,9 @@ struct Notifier::Impl {
       p.st.error = std::string("send: ") + uv_strerror(rc);
       return false;
     }
+    const size_t index = size_t(&p - z.peers.data());
+    forget(id_out, z.apex, index);  // the request this one replaces, if any
+    outstanding.emplace(id, Outstanding{z.apex, index});
     id_out = id;
     return true;
   }
@@ -290,8 +324,14 @@ struct Notifier::Impl {
     std::lock_guard<std::mutex> lock(mutex);
     take_queued();
     const Ms t = now();
-    for (auto& [apex, z] : zones)
-      for (Peer& p : z.peers) step(z, p, t);
+    for (auto& [apex, z] : zones) {
+      if (z.next_due > t) continue;
+      z.next_due = UINT64_MAX;
+      for (Peer& p : z.peers) {
+        step(z, p, t);
+        z.next_due = std::min(z.next_due, peer_due(p));
+      }
+    }
   }
 
   void on_datagram(const uint8_t* msg, size_t len, const sockaddr* from) {
@@ -300,54 +340,67 @@ struct Notifier::Impl {
     const uint8_t opcode = (msg[2] >> 3) & 0x0F, rcode = msg[3] & 0x0F;
     std::lock_guard<std::mutex> lock(mutex);
     const Ms t = now();
-    for (auto& [apex, z] : zones) {
-      for (Peer& p : z.peers) {
-        if (!same_address(p.cfg.address, from)) continue;
-        if (opcode == kOpNotify && p.notify_in_flight && id == p.notify_id) {
-          if (p.notify_signer && !p.notify_signer->verify(msg, len)) {
-            p.st.error = "NOTIFY answer with a bad TSIG signature";
-            return;
-          }
-          p.notify_in_flight = false;
-          if (rcode != 0) {
-            p.st.error = "NOTIFY answered with rcode " + std::to_string(rcode);
-          } else {
-            p.st.notified = wall();
-          }
-          if (p.notify_again) {
-            p.notify_again = false;
-            p.notify_wanted = true;
-          }
-          // It transfers now: look soon.
-          p.poll_delay = kPollFirst;
-          p.poll_at = std::min(p.poll_at, t + kPollFirst);
-          return;
-        }
-        if (opcode == kOpQuery && p.poll_in_flight && id == p.poll_id) {
-          p.poll_in_flight = false;
-          if (p.poll_signer && !p.poll_signer->verify(msg, len)) {
-            p.st.error = "SOA answer with a bad TSIG signature";
-            return;
-          }
-          auto serial = rcode == 0 ? answer_serial(msg, len) : std::nullopt;
-          if (!serial) {
-            p.st.error = "SOA query answered without an SOA (rcode " + std::to_string(rcode) + ")";
-            return;
-          }
-          p.st.serial = *serial;
-          p.st.answered = wall();
-          p.st.error.clear();
-          if (!serial::less(*serial, z.serial)) {
-            p.st.behind_since = 0;
-            p.poll_delay = kPollFirst;
-            p.poll_at = t + kPollCurrent;
-          } else if (p.st.behind_since == 0) {
-            p.st.behind_since = wall();
-          }
-          return;
-        }
-      }
+    auto [from_it, to_it] = outstanding.equal_range(id);
+    for (auto it = from_it; it != to_it; ++it) {
+      auto zit = zones.find(it->second.apex);
+      if (zit == zones.end() || it->second.peer >= zit->second.peers.size()) continue;
+      Zone& z = zit->second;
+      Peer& p = z.peers[it->second.peer];
+      if (!same_address(p.cfg.address, from)) continue;
+      const bool handled = answered(z, p, msg, len, opcode, rcode, id, t);
+      if (!handled) continue;
+      outstanding.erase(it);
+      z.next_due = std::min(z.next_due, peer_due(p));
+      return;
     }
+  }
+
+  // The answer `msg` to the NOTIFY or SOA query `id` of `p`; false if it is neither.
+  bool answered(Zone& z, Peer& p, const uint8_t* msg, size_t len, uint8_t opcode, uint8_t rcode,
+                uint16_t id, Ms t) {
+    if (opcode == kOpNotify && p.notify_in_flight && id == p.notify_id) {
+      if (p.notify_signer && !p.notify_signer->verify(msg, len)) {
+        p.st.error = "NOTIFY answer with a bad TSIG signature";
+        return true;
+      }
+      p.notify_in_flight = false;
+      if (rcode != 0)
+        p.st.error = "NOTIFY answered with rcode " + std::to_string(rcode);
+      else
+        p.st.notified = wall();
+      if (p.notify_again) {
+        p.notify_again = false;
+        p.notify_wanted = true;
+      }
+      // It transfers now: look soon.
+      p.poll_delay = kPollFirst;
+      p.poll_at = std::min(p.poll_at, t + kPollFirst);
+      return true;
+    }
+    if (opcode == kOpQuery && p.poll_in_flight && id == p.poll_id) {
+      p.poll_in_flight = false;
+      if (p.poll_signer && !p.poll_signer->verify(msg, len)) {
+        p.st.error = "SOA answer with a bad TSIG signature";
+        return true;
+      }
+      auto serial = rcode == 0 ? answer_serial(msg, len) : std::nullopt;
+      if (!serial) {
+        p.st.error = "SOA query answered without an SOA (rcode " + std::to_string(rcode) + ")";
+        return true;
+      }
+      p.st.serial = *serial;
+      p.st.answered = wall();
+      p.st.error.clear();
+      if (!serial::less(*serial, z.serial)) {
+        p.st.behind_since = 0;
+        p.poll_delay = kPollFirst;
+        p.poll_at = t + kPollCurrent;
+      } else if (p.st.behind_since == 0) {
+        p.st.behind_since = wall();
+      }
+      return true;
+    }
+    return false;
   }
 
   bool open_socket(uv_udp_t& sock, const char* any, int family) {
@@ -504,6 +557,7 @@ void Notifier::transferred(const std::string& apex, const sockaddr* peer, const 
     // It has the serial now or soon: look.
     p.poll_delay = kPollFirst;
     p.poll_at = 0;
+    it->second.next_due = 0;
   }
 }
 

@@ -115,6 +115,7 @@ class Counted final : public Transfer {
   size_t next(uint8_t* out, size_t cap) override { return inner_->next(out, cap); }
   const char* kind() const override { return inner_->kind(); }
   uint64_t records() const override { return inner_->records(); }
+  bool failed() const override { return inner_->failed(); }
 
  private:
   std::unique_ptr<Transfer> inner_;

@@ -54,6 +54,7 @@ class Pump : public Transfer {
     return len;
   }
   uint64_t records() const final { return sent_; }
+  bool failed() const final { return failed_; }
 
  protected:
   // Adds RRs until the message is full (false) or the answer is complete (true).

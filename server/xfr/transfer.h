@@ -58,6 +58,9 @@ class Transfer {
   virtual const char* kind() const = 0;
   // Records sent so far.
   virtual uint64_t records() const = 0;
+  // next() gave 0 because the answer could not be completed (a record that fits no
+  // message, the signature failed): the client has a broken stream, close it.
+  virtual bool failed() const = 0;
 
   // Set by the Service, for the log and the replication status.
   std::string zone;  // apex, text; empty when the request named no served zone

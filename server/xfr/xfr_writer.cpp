@@ -20,6 +20,7 @@ void XfrWriter::begin(uint8_t* buf, size_t limit, uint16_t id, uint16_t flags) {
 
 bool XfrWriter::put_question(std::string_view q, size_t qname_len) {
   if (pos_ + q.size() > limit_) return false;
+  if (q.empty()) return true;  // a request without a parsable question: none echoed
   std::memcpy(buf_ + pos_, q.data(), q.size());
   // The question's name suffixes are pointer targets like any other.
   std::string_view name = q.substr(0, qname_len);
@@ -85,7 +86,7 @@ bool XfrWriter::put_rr(std::string_view owner, uint16_t type, uint32_t ttl,
   for (std::string_view n : names)
     if (!put_name(n)) return fail();
   if (pos_ + tail.size() > limit_) return fail();
-  std::memcpy(buf_ + pos_, tail.data(), tail.size());
+  if (!tail.empty()) std::memcpy(buf_ + pos_, tail.data(), tail.size());  // {} has no data
   pos_ += tail.size();
   const size_t rdlen = pos_ - rdlen_at - 2;
   if (rdlen > 0xFFFF) return fail();

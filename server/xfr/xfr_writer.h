@@ -53,7 +53,6 @@ class XfrWriter {
   uint8_t* buf_ = nullptr;
   size_t limit_ = 0, pos_ = 0;
   uint16_t qdcount_ = 0, ancount_ = 0;
-  bool overflow_ = false;
   std::unordered_map<std::string, uint16_t, Hash, std::equal_to<>> suffixes_;
   std::vector<std::pair<std::string_view, uint16_t>> pending_;
 };

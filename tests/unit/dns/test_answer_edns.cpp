@@ -1,4 +1,5 @@
-// The answer core and EDNS (RFC 6891): OPT, BADVERS, NSID, keepalive, and truncation.
+// The answer core and EDNS (RFC 6891): OPT, BADVERS, NSID, keepalive, EXPIRE, and
+// truncation.
 #include <doctest/doctest.h>
 
 #include "tests/support/answer_fixture.h"
@@ -153,6 +154,25 @@ TEST_CASE("edns-tcp-keepalive over TCP only") {
   REQUIRE(opts.size() == 2);
   CHECK(opts[0].code == 3);
   CHECK(opts[1].code == 11);
+}
+
+TEST_CASE("EDNS EXPIRE (RFC 7314): the SOA EXPIRE field in answers to SOA and IXFR at the apex") {
+  Fixture f;
+  for (uint16_t type : {uint16_t(6), uint16_t(251)}) {
+    Reply r = f.ask(q("2.0.192.in-addr.arpa.").type(type).option(9), Transport::Udp);
+    REQUIRE(r.parsed());
+    auto opts = r.options();
+    REQUIRE(opts.size() == 1);
+    CHECK(opts[0].code == 9);
+    CHECK(opts[0].data == std::string("\x00\x12\x75\x00", 4));  // 1209600
+  }
+  // Not for other answers, and not unless asked.
+  Reply r = f.ask(q("2.2.0.192.in-addr.arpa.").option(9));
+  REQUIRE(r.parsed());
+  CHECK(r.has_opt());
+  CHECK(r.options().empty());
+  r = f.ask(q("2.0.192.in-addr.arpa.").type(6).with_edns());
+  CHECK(r.options().empty());
 }
 
 TEST_CASE("TC when the answer does not fit, question and OPT kept") {

@@ -257,8 +257,16 @@ TEST_CASE("zones and zone-show") {
   CHECK(z["ttl"] == 3600);
   CHECK(z["serial_policy"] == "increment");
   CHECK(z["max_records"].is_null());
-  CHECK(f.ok(R"({"op":"zone-show","zone":"192.0.2.0/24"})")["zone"] == z);
-  CHECK(f.ok(R"({"op":"zone-show","zone":"2.0.192.in-addr.arpa"})")["zone"] == z);
+  // zone-show: the same, and what the IXFR journal holds (one entry: the set above).
+  Json shown = f.ok(R"({"op":"zone-show","zone":"192.0.2.0/24"})")["zone"];
+  CHECK(shown["journal"]["entries"] == 1);
+  CHECK(shown["journal"]["last_serial"] == z["serial"]);
+  CHECK(shown["journal"]["max_depth"] == 1000);
+  shown.erase("journal");
+  CHECK(shown == z);
+  shown = f.ok(R"({"op":"zone-show","zone":"2.0.192.in-addr.arpa"})")["zone"];
+  shown.erase("journal");
+  CHECK(shown == z);
   CHECK(f.refused(R"({"op":"zone-show","zone":"10.0.0.0/8"})") == "not_found");
   CHECK(f.refused(R"({"op":"zone-show","zone":"10.0.0.1/8"})") == "bad_address");
 }
