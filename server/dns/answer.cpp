@@ -304,6 +304,7 @@ void Answerer::answer_catalog(Transport transport) noexcept {
   zone_.ns_block = catalog::kNsBlock;
   const std::string_view below = query_.key().substr(c.apex_key.size());
   const uint16_t qtype = query_.qtype;
+  expire_out_ = expire_room_ && below.empty() && (qtype == rrtype::kSoa || qtype == rrtype::kIxfr);
   if (qtype == rrtype::kAxfr || qtype == rrtype::kIxfr) {
     answer_transfer(transport, below.empty());
     return;

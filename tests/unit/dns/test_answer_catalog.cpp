@@ -160,3 +160,15 @@ TEST_CASE("a catalog serial the source cannot read is SERVFAIL") {
   CHECK(r.rcode() == 2);
   CHECK_FALSE(r.aa());
 }
+
+TEST_CASE("EDNS EXPIRE (RFC 7314) at the catalog's apex, as at a zone's") {
+  CatalogFixture f;
+  Reply r = f.ask(q("catalog.rdnsd.", kSoa).option(9));
+  REQUIRE(r.parsed());
+  auto opts = r.options();
+  REQUIRE(opts.size() == 1);
+  CHECK(opts[0].code == 9);
+  CHECK(opts[0].data == std::string("\x00\x12\x75\x00", 4));  // 1209600
+  r = f.ask(q("version.catalog.rdnsd.", kTxt).option(9));
+  CHECK(r.options().empty());
+}
