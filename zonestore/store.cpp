@@ -2,6 +2,10 @@
 // The Store's other methods live with their job (see zonestore/store.h).
 #include "zonestore/store.h"
 
+#include <ctime>
+
+#include "zonestore/codec/info_value.h"
+
 namespace rdnsd::zonestore {
 
 std::unique_ptr<Store> Store::open(const StoreOptions& options) {
@@ -10,8 +14,21 @@ std::unique_ptr<Store> Store::open(const StoreOptions& options) {
   Txn txn(s->env_.get(), true);
   s->tables_ = open_tables(txn.get());
   s->migrated_from_ = check_schema(txn, s->tables_, options.path);
+  // A new store (or one from before the catalog) starts its catalog serial at the time,
+  // as a unixtime zone does: a store made again from scratch then starts above the serial
+  // the secondaries kept from the old one, and they take its catalog.
+  if (!txn.find(s->tables_.info, codec::kInfoCatalogSerial))
+    txn.put(s->tables_.info, codec::kInfoCatalogSerial,
+            codec::encode_catalog_serial(
+                serial::initial(serial::Policy::UnixTime, std::time(nullptr))));
   txn.commit();
   return s;
+}
+
+uint32_t Store::catalog_serial() const {
+  Txn txn(env_.get(), false);
+  auto v = txn.find(tables_.info, codec::kInfoCatalogSerial);
+  return v ? codec::decode_catalog_serial(*v).value_or(0) : 0;
 }
 
 }  // namespace rdnsd::zonestore

@@ -101,12 +101,18 @@ class Store {
   // such zone. Throws bad_request / bad_name for a bad name.
   std::optional<JournalStats> journal_stats(std::string_view apex_or_prefix) const;
 
+  // The catalog zone's serial (RFC 9432): it steps by one in every write transaction
+  // that changes the set of served zones (zone add and remove, a reconcile that creates,
+  // unserves or serves again), and only then; kept in `info`, so it survives restarts.
+  uint32_t catalog_serial() const;
+
   // ---- for the answer path and the transfer server (zonestore/journal.h) ----
   MDB_env* env() const { return env_.get(); }
   MDB_dbi zones_dbi() const { return tables_.zones; }
   MDB_dbi ptr_dbi() const { return tables_.ptr; }
   MDB_dbi meta_dbi() const { return tables_.meta; }
   MDB_dbi journal_dbi() const { return tables_.journal; }
+  MDB_dbi info_dbi() const { return tables_.info; }  // the catalog serial: codec/info_value.h
   // The schema version this open migrated the store from (0: none was needed).
   uint32_t migrated_from() const { return migrated_from_; }
 

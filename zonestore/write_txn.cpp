@@ -156,12 +156,18 @@ void WriteTxn::erase_record(Touched& t, const std::string& key, std::string_view
   txn_.del(t_.ptr, key);
 }
 
-void WriteTxn::put_zone(const std::string& apex_key, const Zone& zone) {
+void WriteTxn::write_zone(const std::string& apex_key, const Zone& zone) {
   txn_.put(t_.zones, apex_key, codec::encode_zone(zone));
 }
 
+void WriteTxn::put_zone(const std::string& apex_key, const Zone& before, const Zone& after) {
+  if (before.served != after.served) zone_set_changed_ = true;
+  write_zone(apex_key, after);
+}
+
 void WriteTxn::add_zone(const std::string& apex_key, const Zone& zone) {
-  put_zone(apex_key, zone);
+  if (zone.served) zone_set_changed_ = true;
+  write_zone(apex_key, zone);
   delete_journal(apex_key, true);  // nothing, unless a damaged store left entries behind
   touched_.insert_or_assign(apex_key, Touched{zone, zone.serial, false, {}});
 }
@@ -169,6 +175,7 @@ void WriteTxn::add_zone(const std::string& apex_key, const Zone& zone) {
 void WriteTxn::step_zone(const std::string& apex_key, const Zone& before, Zone& after,
                          std::time_t now) {
   after.serial = serial::next(before.serial, after.settings.policy, now);
+  if (before.served != after.served) zone_set_changed_ = true;
   const std::string value = codec::encode_zone(after);
   txn_.put(t_.zones, apex_key, value);
   // Compared as stored: "ns1.example.net" in the config is the stored "ns1.example.net.".
@@ -207,6 +214,7 @@ uint64_t WriteTxn::remove_zone(const std::string& apex_key, const Zone& z) {
   txn_.del(t_.zones, apex_key);
   delete_journal(apex_key, true);
   touched_.erase(apex_key);
+  if (z.served) zone_set_changed_ = true;
   // The total never goes below zero, whatever a damaged count said.
   uint64_t count = uint64_t(int64_t(records_before_) + record_delta_);
   record_delta_ -= int64_t(std::min(count, removed));
@@ -217,12 +225,12 @@ void WriteTxn::step_serials() {
   for (auto& [key, t] : touched_) {
     Zone& z = t.zone;
     if (!t.step) {
-      put_zone(key, z);  // a new zone: its record count
+      write_zone(key, z);  // a new zone: its record count
       continue;
     }
     const uint32_t from = z.serial;
     z.serial = t.next_serial;
-    put_zone(key, z);
+    write_zone(key, z);
     result_.serials.push_back({z.apex, z.serial});
     const auto entry = t.changes.entry(from, z.serial);
     if (defer_journal_)
@@ -240,6 +248,21 @@ void WriteTxn::write_record_count() {
 void WriteTxn::finish() {
   step_serials();
   write_record_count();
+}
+
+// In the transaction that changes the zone set, so that a crash never leaves a catalog
+// whose serial says nothing changed (its secondaries would keep the old member list).
+void WriteTxn::step_catalog_serial() {
+  uint32_t now = 0;
+  if (auto v = txn_.find(t_.info, codec::kInfoCatalogSerial))
+    now = codec::decode_catalog_serial(*v).value_or(0);
+  txn_.put(t_.info, codec::kInfoCatalogSerial, codec::encode_catalog_serial(serial::add(now, 1)));
+}
+
+void WriteTxn::commit() {
+  if (zone_set_changed_) step_catalog_serial();
+  zone_set_changed_ = false;
+  txn_.commit();
 }
 
 // ---- the journal ----

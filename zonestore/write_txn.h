@@ -14,6 +14,8 @@
 //   finish           zones: one serial step per touched zone; journal: one entry per
 //                    step (in a group, kept for write_journal); info: the record count
 //   write_journal    journal: the entries of a group's steps
+//   commit           info: the catalog serial, one step, when the set of served zones
+//                    changed (a zone added, removed, served again or no longer served)
 //
 // A zone touched by a record change is decoded once and kept (with its record count, the
 // serial it steps to and the changes made in it) until finish() writes it with its serial
@@ -60,12 +62,15 @@ class WriteTxn {
   void unset(const UnsetOp& op, std::time_t now);
 
   // ---- zones ----
-  // Writes a zone header as given: no serial step, the journal kept (e.g. served or
-  // not). Throws bad_name for a bad name.
-  void put_zone(const std::string& apex_key, const Zone& zone);
+  // Writes `after`, the stored zone `before` with other settings or flags, as given: no
+  // serial step, the journal kept (e.g. served or not). When it serves the zone and
+  // `before` did not, or the other way round, the catalog serial steps at commit().
+  // Throws bad_name for a bad name.
+  void put_zone(const std::string& apex_key, const Zone& before, const Zone& after);
   // Writes a new zone with an empty journal. Records set in it by this transaction (the
   // seeds of a config zone) belong to its first serial: finish() writes it with its
-  // record count but no serial step and no journal entry.
+  // record count but no serial step and no journal entry. A served one steps the catalog
+  // serial at commit().
   void add_zone(const std::string& apex_key, const Zone& zone);
   // Writes `after`, the stored zone `before` with new settings, one serial step on
   // (after.serial is set; the policy is after's). The journal holds no apex records, so
@@ -73,7 +78,7 @@ class WriteTxn {
   // full one); otherwise the step is journaled as an entry without records.
   void step_zone(const std::string& apex_key, const Zone& before, Zone& after, std::time_t now);
   // Removes the zone at `apex_key`, every record in its prefix and its journal; returns
-  // how many records.
+  // how many records. A served one steps the catalog serial at commit().
   uint64_t remove_zone(const std::string& apex_key, const Zone& zone);
 
   // ---- group commit ----
@@ -101,7 +106,9 @@ class WriteTxn {
   void finish();
   void step_serials();
   void write_record_count();
-  void commit() { txn_.commit(); }
+  // Steps the catalog serial (once, whatever the number of zones) if this transaction
+  // changed the set of served zones, then commits.
+  void commit();
 
   Txn& txn() noexcept { return txn_; }
   const Tables& tables() const noexcept { return t_; }
@@ -124,6 +131,8 @@ class WriteTxn {
                     std::string_view target_wire, bool is_new);
   void erase_record(Touched& zone, const std::string& key, std::string_view id);
   void read_count();
+  void write_zone(const std::string& apex_key, const Zone& zone);
+  void step_catalog_serial();
 
   // ---- the journal (zonestore/codec/journal_value.h) ----
   // Appends the entry of one serial step and prunes the oldest entries to the limits.
@@ -148,6 +157,7 @@ class WriteTxn {
   int64_t record_delta_ = 0;
   WriteResult result_;
   bool defer_journal_ = false;
+  bool zone_set_changed_ = false;  // the catalog serial steps at commit()
   std::vector<PendingEntry> deferred_;
 };
 

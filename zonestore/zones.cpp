@@ -101,7 +101,7 @@ void unserve_dropped(WriteTxn& w, const std::map<std::string, size_t>& wanted,
     if (z.origin == ZoneOrigin::Config && z.served && !wanted.count(key)) {
       Zone off = z;
       off.served = false;
-      w.put_zone(key, off);
+      w.put_zone(key, z, off);
       report.unserved.push_back(z.apex);
     }
   }
@@ -132,7 +132,7 @@ void reconcile_zone(WriteTxn& w, const std::string& key, const ZoneSettings& s,
     if (changed)
       w.step_zone(key, z, after, now);
     else
-      w.put_zone(key, after);  // served again, or taken over by the config: no step
+      w.put_zone(key, z, after);  // served again, or taken over by the config: no step
     report.updated.push_back(apex);
     return;
   }

@@ -221,7 +221,14 @@ void Answerer::answer_internet(Transport transport) noexcept {
     return;
   }
   zone_ = ZoneView{};
-  if (source_.find_zone(key, zone_) != FindZone::Found) {
+  const FindZone found = source_.find_zone(key, zone_);
+  if (found != FindZone::Found) {
+    // The catalog is asked only here, where no reverse zone holds the name: the reverse
+    // zones' answers pay nothing for it.
+    if (found == FindZone::None && in_catalog(key)) {
+      answer_catalog(transport);
+      return;
+    }
     response_.set_rcode(rcode::kRefused);
     return;
   }
@@ -265,6 +272,73 @@ void Answerer::answer_transfer(Transport transport, bool at_apex) noexcept {
   }
   response_.set_aa(true);
   put_soa(MessageWriter::kQnameOffset, zone_.soa_ttl, Section::Answer);
+}
+
+// Whether QNAME is the catalog's apex or below it (whole labels).
+bool Answerer::in_catalog(std::string_view key) const noexcept {
+  const std::string& apex = config_.catalog.apex_key;
+  return !apex.empty() && key.size() >= apex.size() && key.compare(0, apex.size(), apex) == 0 &&
+         on_label_boundary(key, apex.size());
+}
+
+// A name of the catalog zone (server/dns/catalog.h), answered like a zone's: its SOA and
+// NS at the apex, the version TXT, the member PTRs, NODATA at zones. (an empty
+// non-terminal) and NXDOMAIN for anything else, with the catalog's SOA.
+void Answerer::answer_catalog(Transport transport) noexcept {
+  const CatalogZone& c = config_.catalog;
+  uint32_t serial = 0;
+  if (!source_.catalog_serial(serial)) {
+    response_.mark_bad_data();
+    return;
+  }
+  zone_.apex_key_len = c.apex_key.size();
+  zone_.serial = serial;
+  zone_.soa_ttl = c.ttl;
+  zone_.refresh = c.refresh;
+  zone_.retry = c.retry;
+  zone_.expire = c.expire;
+  zone_.minimum = c.minimum;
+  zone_.mname = c.mname;
+  zone_.rname = c.rname;
+  zone_.ns_count = 1;
+  zone_.ns_block = catalog::kNsBlock;
+  const std::string_view below = query_.key().substr(c.apex_key.size());
+  const uint16_t qtype = query_.qtype;
+  expire_out_ = expire_room_ && below.empty() && (qtype == rrtype::kSoa || qtype == rrtype::kIxfr);
+  if (qtype == rrtype::kAxfr || qtype == rrtype::kIxfr) {
+    answer_transfer(transport, below.empty());
+    return;
+  }
+  response_.set_aa(true);
+  if (!stage_catalog(below)) stage_negative();
+}
+
+// The catalog's answer section for the name `below` its apex (key bytes, top label
+// first); false when it is negative (the RCODE set for NXDOMAIN).
+bool Answerer::stage_catalog(std::string_view below) noexcept {
+  const uint16_t qtype = query_.qtype;
+  const bool any = qtype == rrtype::kAny;
+  if (below.empty()) return stage_answer(true, false);
+  if (below == catalog::kVersionLabel) {
+    if (qtype != rrtype::kTxt && !any) return false;
+    response_.rr_begin(MessageWriter::kQnameOffset, rrtype::kTxt, rrclass::kIn, zone_.soa_ttl);
+    response_.wire().bytes(catalog::kVersionRdata.data(), catalog::kVersionRdata.size());
+    response_.rr_end(Section::Answer);
+    return true;
+  }
+  if (below == catalog::kZonesLabel) return false;  // an empty non-terminal: NODATA
+  const size_t zones = catalog::kZonesLabel.size();
+  std::string_view apex;
+  if (below.size() > zones + 1 && below.compare(0, zones, catalog::kZonesLabel) == 0 &&
+      size_t(1 + uint8_t(below[zones])) == below.size() - zones &&
+      source_.catalog_member(below.substr(zones + 1), apex)) {
+    if (qtype != rrtype::kPtr && !any) return false;
+    ptr_ = PtrView{zone_.soa_ttl, apex};
+    put_ptr();
+    return true;
+  }
+  response_.set_rcode(rcode::kNxDomain);
+  return false;
 }
 
 // The answer section; false if the node has nothing of the type asked (NODATA).

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "server/dns/catalog.h"
 #include "server/dns/message_writer.h"
 #include "server/dns/query.h"
 #include "server/dns/source.h"
@@ -34,6 +35,9 @@ struct AnswerConfig {
   // Seconds since the epoch, for TSIG's time check and Time Signed; empty: the system's
   // real-time clock. Called only for signed queries. Tests set it.
   std::function<uint64_t()> clock;
+  // The catalog zone (RFC 9432) answered for names at and below its apex, which is
+  // outside the reverse trees; disabled: those names are REFUSED like any other.
+  CatalogZone catalog;
 };
 
 // Per-worker answer engine: owns its scratch (parsed query, compression table); one per
@@ -71,6 +75,9 @@ class Answerer {
   const std::string* chaos_text() const noexcept;
   void answer_internet(Transport transport) noexcept;
   void answer_transfer(Transport transport, bool at_apex) noexcept;
+  bool in_catalog(std::string_view key) const noexcept;
+  void answer_catalog(Transport transport) noexcept;
+  bool stage_catalog(std::string_view below) noexcept;
   bool stage_answer(bool at_apex, bool has_ptr) noexcept;
   void stage_negative() noexcept;
   void put_soa(uint16_t owner, uint32_t ttl, Section section) noexcept;

@@ -42,6 +42,21 @@ class RecordSource {
   // always exists (it has SOA and NS). When it returns Exists with a PTR, `ptr` is set
   // and `has_ptr` is true.
   virtual FindNode find_node(std::string_view qkey, PtrView& ptr, bool& has_ptr) noexcept = 0;
+
+  // ---- the catalog zone (server/dns/catalog.h), asked only for names below its apex ----
+  // The catalog's serial in this snapshot; false if it cannot be read (SERVFAIL).
+  virtual bool catalog_serial(uint32_t& serial) noexcept {
+    (void)serial;
+    return false;
+  }
+  // Whether a served zone has the member id `id` (one label's bytes, lower case; see
+  // zonestore/names/catalog.h); then `apex` is that zone's apex in wire form. May cost a
+  // walk over the zones: only catalog queries ask it.
+  virtual bool catalog_member(std::string_view id, std::string_view& apex) noexcept {
+    (void)id;
+    (void)apex;
+    return false;
+  }
 };
 
 }  // namespace rdnsd::dns

@@ -4,8 +4,10 @@
 #include <cstring>
 
 #include "zonestore/codec/bytes.h"
+#include "zonestore/codec/info_value.h"
 #include "zonestore/codec/ptr_value.h"
 #include "zonestore/codec/zone_value.h"
+#include "zonestore/names/catalog.h"
 
 namespace rdnsd::server {
 
@@ -136,6 +138,36 @@ dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,
   if (mdb_cursor_get(ptr_, &k, &v, MDB_SET_RANGE) == 0 && names::address_key_covers(a, view(k)))
     return dns::FindNode::EmptyNonTerminal;
   return dns::FindNode::NxDomain;
+}
+
+bool LmdbSource::catalog_serial(uint32_t& serial) noexcept {
+  if (!active_) return false;
+  const std::string_view key = zonestore::codec::kInfoCatalogSerial;
+  MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+  if (mdb_get(txn_, store_.info_dbi(), &k, &v) != 0) return false;
+  auto s = zonestore::codec::decode_catalog_serial(view(v));
+  if (!s) return false;
+  serial = *s;
+  return true;
+}
+
+bool LmdbSource::catalog_member(std::string_view id, std::string_view& apex) noexcept {
+  if (!active_ || id.size() != names::kCatalogIdLen) return false;
+  MDB_val k, v;
+  for (int rc = mdb_cursor_get(zones_, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(zones_, &k, &v, MDB_NEXT)) {
+    zonestore::codec::ZoneWire w;
+    char zone_id[names::kCatalogIdLen];
+    if (!zonestore::codec::decode_zone_wire(view(v), w) || !w.flags.served() ||
+        !names::catalog_member_id_of_key(view(k), zone_id) ||
+        std::memcmp(zone_id, id.data(), sizeof zone_id) != 0)
+      continue;
+    const size_t len = names::key_to_wire_into(view(k), member_);
+    if (len == 0) return false;
+    apex = std::string_view(member_, len);
+    return true;
+  }
+  return false;
 }
 
 void LmdbSource::prefetch(const names::AddressKey* keys, const bool* wanted, size_t n) noexcept {

@@ -27,6 +27,11 @@ class LmdbSource final : public dns::RecordSource {
   dns::FindZone find_zone(std::string_view qkey, dns::ZoneView& zone) noexcept override;
   dns::FindNode find_node(std::string_view qkey, dns::PtrView& ptr,
                           bool& has_ptr) noexcept override;
+  // The catalog (server/dns/catalog.h): its serial from `info`, its members the served
+  // zones of `zones`, found by id with a walk over that table (catalog queries are
+  // rare: consumers transfer the catalog).
+  bool catalog_serial(uint32_t& serial) noexcept override;
+  bool catalog_member(std::string_view id, std::string_view& apex) noexcept override;
 
   // For a batch of queries inside begin()/end(): looks up the PTR records of the full
   // addresses `keys[i]` (where `wanted[i]`) all together, their walks down the tree
@@ -51,6 +56,7 @@ class LmdbSource final : public dns::RecordSource {
   std::array<int8_t, kMaxPrefetch> slot_{};             // query -> lookups_ index, or -1
   size_t prefetched_ = 0;                               // queries prefetch() covered
   const zonestore::PtrWalker::Lookup* hint_ = nullptr;  // the result use() chose
+  char member_[255];  // the apex (wire) catalog_member() found last
 
   // The zone found last, copied out of the map, valid while the snapshot's transaction
   // id is the same (no commit since): most queries of a batch hit the same few zones,

@@ -135,6 +135,9 @@ xfr::TransferPolicy transfer_policy(const conf::Config& config) {
   xfr::TransferPolicy p;
   p.defaults = rules(config.zone_defaults.secondaries, config.zone_defaults.allow_transfer);
   for (const auto& z : config.zones) p.zones[z.apex] = rules(z.secondaries, z.allow_transfer);
+  if (!config.catalog.zone.empty())
+    p.zones[config.catalog.zone] =
+        rules(config.catalog.secondaries, config.zone_defaults.allow_transfer);
   return p;
 }
 
@@ -155,7 +158,30 @@ xfr::ReplicationPolicy replication_policy(const conf::Config& config) {
   p.defaults = replication(config.zone_defaults.secondaries, config.zone_defaults.status_timeout_s);
   for (const auto& z : config.zones)
     p.zones[z.apex] = replication(z.secondaries, z.status_timeout_s);
+  if (!config.catalog.zone.empty())
+    p.zones[config.catalog.zone] =
+        replication(config.catalog.secondaries, config.zone_defaults.status_timeout_s);
   return p;
+}
+
+dns::CatalogZone catalog_zone(const conf::Config& config) {
+  dns::CatalogZone c;
+  if (config.catalog.zone.empty()) return c;
+  const conf::ZoneDefaults& d = config.zone_defaults;
+  auto wire = [](const std::string& text) {
+    auto w = text.empty() ? std::nullopt : names::text_to_wire(text);
+    return w ? *w : std::string(dns::catalog::kNsWire);
+  };
+  c.apex_wire = *names::text_to_wire(config.catalog.zone);  // checked by the loader
+  c.apex_key = names::wire_to_key(c.apex_wire);
+  c.mname = wire(!d.soa.mname.empty() ? d.soa.mname : d.ns.empty() ? "" : d.ns.front());
+  c.rname = wire(d.soa.rname);
+  c.ttl = d.soa.ttl;
+  c.refresh = d.soa.refresh;
+  c.retry = d.soa.retry;
+  c.expire = d.soa.expire;
+  c.minimum = d.soa.minimum;
+  return c;
 }
 
 }  // namespace rdnsd::server

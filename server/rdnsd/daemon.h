@@ -31,6 +31,14 @@ update::Policy update_policy(const conf::Config& config);
 // The config's tsig-keys.
 std::shared_ptr<const tsig::Keyring> keyring(const conf::Config& config);
 // Whom each zone is replicated to, and its status timeout; zone-add zones: zone-defaults'.
+// The catalog zone is replicated to its own secondaries (catalog.secondaries, else
+// zone-defaults'), who may transfer it, as may zone-defaults' allow-transfer entries.
 xfr::ReplicationPolicy replication_policy(const conf::Config& config);
+
+// The catalog zone as the answer core and the transfer service serve it (disabled when
+// `catalog.zone` is not set): SOA mname, rname, timers and TTL from zone-defaults; an
+// mname left empty there is zone-defaults' first NS name, and a name still missing is
+// "invalid." (RFC 9432 section 4.1: nobody resolves through a catalog).
+dns::CatalogZone catalog_zone(const conf::Config& config);
 
 }  // namespace rdnsd::server

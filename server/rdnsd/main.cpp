@@ -131,6 +131,9 @@ admin::AdminServerOptions admin_options(const conf::Config& config) {
 struct Replication {
   std::shared_ptr<const tsig::Keyring> keys;  // the config's tsig-keys, fixed at start
   std::vector<conf::TsigKeyConf> key_config;
+  // The catalog zone, fixed at start like the keys (the query workers read it unlocked).
+  dns::CatalogZone catalog;
+  std::string catalog_apex;  // its name, text; empty: none
   std::shared_ptr<xfr::Service> transfers;
   std::unique_ptr<xfr::Notifier> notifier;
 };
@@ -157,11 +160,14 @@ class NotifierView final : public admin::ReplicationView {
   const xfr::Notifier& n_;
 };
 
-// The served zones and their serials (the notifier's view of the store).
-std::vector<std::pair<std::string, uint32_t>> served_serials(const zonestore::Store& store) {
+// The served zones and their serials (the notifier's view of the store), and the catalog
+// zone's (`catalog`: its apex; empty: none).
+std::vector<std::pair<std::string, uint32_t>> served_serials(const zonestore::Store& store,
+                                                             const std::string& catalog) {
   std::vector<std::pair<std::string, uint32_t>> out;
   for (const auto& z : store.zones())
     if (z.served) out.emplace_back(z.apex, z.serial);
+  if (!catalog.empty()) out.emplace_back(catalog, store.catalog_serial());
   return out;
 }
 
@@ -169,9 +175,12 @@ Replication make_replication(const conf::Config& config, const zonestore::Store&
   Replication r;
   r.keys = server::keyring(config);
   r.key_config = config.tsig_keys;
+  r.catalog = server::catalog_zone(config);
+  r.catalog_apex = config.catalog.zone;
   r.transfers = std::make_shared<xfr::Service>(
       store, server::transfer_policy(config), xfr::TransferLimits{},
       [](const std::string& text) { log(text); }, r.keys);
+  r.transfers->set_catalog(r.catalog);
   r.notifier = std::make_unique<xfr::Notifier>(server::replication_policy(config),
                                                xfr::request_signers(r.keys),
                                                [](const std::string& text) { log(text); });
@@ -195,11 +204,12 @@ Replication make_replication(const conf::Config& config, const zonestore::Store&
 }
 
 // Every commit's new serials go to the notifier; when the set of zones changed, every
-// served zone is told again (a new one gets its first NOTIFY) and removed ones are
-// forgotten. Runs on the admin thread, after the durable commit.
+// served zone is told again (a new one gets its first NOTIFY), removed ones are
+// forgotten, and the catalog (whose serial that commit stepped) is notified. Runs on the
+// admin thread, after the durable commit.
 void follow_commits(admin::CommitScheduler& scheduler, const zonestore::Store& store,
-                    xfr::Notifier& notifier) {
-  scheduler.subscribe([&store, &notifier](const admin::Change& change) {
+                    xfr::Notifier& notifier, const std::string& catalog) {
+  scheduler.subscribe([&store, &notifier, catalog](const admin::Change& change) {
     for (const auto& s : change.serials) notifier.changed(s.zone, s.serial);
     if (!change.zones_changed) return;
     for (const auto& z : store.zones()) {
@@ -208,6 +218,7 @@ void follow_commits(admin::CommitScheduler& scheduler, const zonestore::Store& s
       else
         notifier.removed(z.apex);
     }
+    if (!catalog.empty()) notifier.changed(catalog, store.catalog_serial());
   });
 }
 
@@ -300,9 +311,12 @@ void reload(const std::string& path, zonestore::Store& store, admin::Handler& ha
     if (config.tsig_keys != replication.key_config)
       log("reload: tsig-keys changed; the running keys stay until rdnsd is restarted (the "
           "query workers read them without a lock)");
+    if (server::catalog_zone(config) != replication.catalog)
+      log("reload: catalog.zone or the zone-defaults it takes its SOA from changed; the "
+          "running catalog stays until rdnsd is restarted (its secondaries apply now)");
     replication.notifier->set_policy(server::replication_policy(config));
     // The reconcile may have stepped serials outside the writer: tell every zone.
-    for (const auto& [apex, serial] : served_serials(store))
+    for (const auto& [apex, serial] : served_serials(store, replication.catalog_apex))
       replication.notifier->changed(apex, serial);
   } catch (const std::exception& e) {
     log(std::string("reload refused, keeping the running configuration: ") + e.what());
@@ -368,11 +382,12 @@ int main(int argc, char** argv) {
   Replication replication = make_replication(config, *store);
   query_options.transfers = replication.transfers;
   query_options.answer.keys = replication.keys;
+  query_options.answer.catalog = replication.catalog;
   admin::HandlerOptions ho = handler_options(config);
   ho.replication = std::make_shared<NotifierView>(*replication.notifier);
   admin::Handler handler(*store, std::move(ho));
   admin::AdminServer admin(handler, config.admin.socket, config.admin.mode, admin_options(config));
-  follow_commits(admin.scheduler(), *store, *replication.notifier);
+  follow_commits(admin.scheduler(), *store, *replication.notifier, replication.catalog_apex);
   std::atomic<bool> writer_ready{false};
   auto updates = std::make_shared<update::Door>(
       *store, server::update_policy(config), replication.keys,
@@ -380,7 +395,7 @@ int main(int argc, char** argv) {
   query_options.updates = updates;
   server::Workers workers(*store, query_options);
   try {
-    replication.notifier->start(served_serials(*store));
+    replication.notifier->start(served_serials(*store, replication.catalog_apex));
     workers.start();
     admin.start();
     writer_ready = true;

@@ -3,6 +3,7 @@
 #include "server/dns/query.h"
 #include "server/dns/wire.h"
 #include "server/xfr/signers.h"
+#include "zonestore/codec/info_value.h"
 #include "zonestore/codec/keys.h"
 #include "zonestore/codec/zone_value.h"
 #include "zonestore/journal.h"
@@ -78,6 +79,28 @@ std::string peer_text(const names::IpAddress& a) {
   return names::format_ip(a);
 }
 
+// The catalog's serial and members in the read transaction `txn`; false if the serial
+// cannot be read.
+bool read_catalog(MDB_txn* txn, const zonestore::Store& store, CatalogSnapshot& out) {
+  using zonestore::codec::view;
+  const std::string_view key = zonestore::codec::kInfoCatalogSerial;
+  MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+  if (mdb_get(txn, store.info_dbi(), &k, &v) != 0) return false;
+  const auto serial = zonestore::codec::decode_catalog_serial(view(v));
+  if (!serial) return false;
+  out.serial = *serial;
+  MDB_cursor* cur = nullptr;
+  if (mdb_cursor_open(txn, store.zones_dbi(), &cur) != 0) return false;
+  int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+  for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    zonestore::codec::ZoneWire w;
+    if (zonestore::codec::decode_zone_wire(view(v), w) && w.flags.served())
+      out.members.push_back(names::key_to_wire(view(k)));
+  }
+  mdb_cursor_close(cur);
+  return rc == MDB_NOTFOUND;
+}
+
 // Keeps the count of transfers at once: one less when the transfer is done.
 class Counted final : public Transfer {
  public:
@@ -136,6 +159,12 @@ void Service::set_policy(TransferPolicy policy) {
   policy_ = std::move(p);
 }
 
+void Service::set_catalog(dns::CatalogZone catalog) {
+  auto c = std::make_shared<const dns::CatalogZone>(std::move(catalog));
+  std::lock_guard<std::mutex> lock(policy_mutex_);
+  catalog_ = std::move(c);
+}
+
 std::shared_ptr<const TransferPolicy> Service::policy() const {
   std::lock_guard<std::mutex> lock(policy_mutex_);
   return policy_;
@@ -174,9 +203,11 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
   const bool ixfr = q.qtype == dns::rrtype::kIxfr;
   const char* what = ixfr ? "IXFR" : "AXFR";
   std::shared_ptr<const tsig::Keyring> keys;
+  std::shared_ptr<const dns::CatalogZone> catalog;
   {
     std::lock_guard<std::mutex> lock(policy_mutex_);
     keys = keys_;
+    catalog = catalog_;
   }
   // RFC 8945 5.2: a TSIG is checked before anything else is decided.
   const tsig::Verified verified =
@@ -206,6 +237,11 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
   }
   const std::string apex_key(q.key());
   const std::string apex = names::wire_to_text(names::key_to_wire(apex_key));
+  const std::string key_name = is_signed ? verified.key->name : std::string();
+  if (catalog && catalog->enabled() && q.qclass == dns::rrclass::kIn &&
+      apex_key == catalog->apex_key)
+    return start_catalog(*catalog, std::move(echo), ixfr, sections.serial, peer, key_name,
+                         signer());
 
   MDB_txn* txn = nullptr;
   if (mdb_txn_begin(store_.env(), nullptr, MDB_RDONLY, &txn) != 0)
@@ -226,7 +262,6 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
          ": not a zone served here (NOTAUTH)");
     return error_answer(std::move(echo), kNotAuth, "NOTAUTH", signer());
   }
-  const std::string key_name = is_signed ? verified.key->name : std::string();
   if (!allowed(policy()->rules_for(apex), peer, key_name)) {
     drop();
     log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
@@ -266,6 +301,51 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
   }
   auto counted = std::make_unique<Counted>(std::move(t), active_);
   counted->adopt(apex, zone.serial, peer);
+  return counted;
+}
+
+// The catalog's transfer: the same ACL and limit as a zone's, then its snapshot, read
+// whole at once (a transaction is not held while it is sent).
+std::unique_ptr<Transfer> Service::start_catalog(const dns::CatalogZone& catalog, RequestEcho echo,
+                                                 bool ixfr, uint32_t client_serial,
+                                                 const names::IpAddress& peer,
+                                                 const std::string& key_name,
+                                                 std::unique_ptr<MessageSigner> signer) {
+  const char* what = ixfr ? "IXFR" : "AXFR";
+  const std::string apex = names::wire_to_text(catalog.apex_wire);
+  if (!allowed(policy()->rules_for(apex), peer, key_name)) {
+    log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
+         (key_name.empty() ? std::string() : " key " + key_name) + " refused: not allowed");
+    return error_answer(std::move(echo), kRefused, "REFUSED", std::move(signer));
+  }
+  CatalogSnapshot snap;
+  snap.zone = catalog;
+  MDB_txn* txn = nullptr;
+  bool read = mdb_txn_begin(store_.env(), nullptr, MDB_RDONLY, &txn) == 0;
+  if (read) {
+    read = read_catalog(txn, store_, snap);
+    mdb_txn_abort(txn);
+  }
+  if (!read) {
+    log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
+         ": cannot read the catalog (SERVFAIL)");
+    return error_answer(std::move(echo), kServFail, "SERVFAIL", std::move(signer));
+  }
+  if (active_.fetch_add(1) >= limits_.max_transfers) {
+    active_.fetch_sub(1);
+    log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
+         ": too many transfers at once (SERVFAIL)");
+    return error_answer(std::move(echo), kServFail, "SERVFAIL", std::move(signer));
+  }
+  const uint32_t serial = snap.serial;
+  std::unique_ptr<Transfer> t;
+  if (ixfr && !serial::less(client_serial, serial))
+    t = catalog_soa(std::move(snap), std::move(echo), std::move(signer));
+  else
+    t = catalog_transfer(std::move(snap), std::move(echo), ixfr ? "IXFR (AXFR-style)" : "AXFR",
+                         std::move(signer));
+  auto counted = std::make_unique<Counted>(std::move(t), active_);
+  counted->adopt(apex, serial, peer);
   return counted;
 }
 

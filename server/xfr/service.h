@@ -15,6 +15,11 @@
 //   IXFR, anything else                       the zone, AXFR-style: never NOTIMP or an
 //                                             error (nsd stops asking for IXFR for 48 h)
 //
+// The catalog zone (server/dns/catalog.h, set_catalog) is not in the store's `zones`
+// table; it is answered from a snapshot of the catalog serial and the served zones, with
+// the same checks. It keeps no journal: an IXFR from an older serial gets it AXFR-style
+// (it holds one PTR per served zone, so that is small).
+//
 // Who may transfer: a zone's rules (its secondaries with their key, and its
 // allow-transfer entries), else the defaults. A rule matches when its `from` (if any)
 // holds the peer address and its key (if any) signed the request. No rule: nobody.
@@ -33,6 +38,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/dns/catalog.h"
 #include "server/tsig/tsig.h"
 #include "server/xfr/transfer.h"
 #include "zonestore/names/names.h"
@@ -81,18 +87,25 @@ class Service {
   std::function<void(const Transfer&)> on_done;
 
   void set_policy(TransferPolicy policy);
+  // The catalog zone to answer transfers of (disabled: none). Any thread.
+  void set_catalog(dns::CatalogZone catalog);
   void set_keys(std::shared_ptr<const tsig::Keyring> keys);
   unsigned active() const { return active_.load(); }
 
  private:
   std::shared_ptr<const TransferPolicy> policy() const;
+  std::unique_ptr<Transfer> start_catalog(const dns::CatalogZone& catalog, RequestEcho echo,
+                                          bool ixfr, uint32_t client_serial,
+                                          const names::IpAddress& peer, const std::string& key_name,
+                                          std::unique_ptr<MessageSigner> signer);
 
   const zonestore::Store& store_;
   TransferLimits limits_;
   Log log_;
   mutable std::mutex policy_mutex_;
   std::shared_ptr<const TransferPolicy> policy_;
-  std::shared_ptr<const tsig::Keyring> keys_;  // guarded by policy_mutex_ too
+  std::shared_ptr<const tsig::Keyring> keys_;        // guarded by policy_mutex_ too
+  std::shared_ptr<const dns::CatalogZone> catalog_;  // guarded by policy_mutex_ too
   std::atomic<unsigned> active_{0};
 };
 

@@ -4,11 +4,12 @@
 
 #include "zonestore/codec/bytes.h"
 #include "zonestore/codec/ptr_value.h"
+#include "zonestore/names/catalog.h"
 
 namespace rdnsd::xfr {
 namespace {
 
-constexpr uint16_t kTypeSoa = 6, kTypeNs = 2, kTypePtr = 12, kTypeOpt = 41;
+constexpr uint16_t kTypeSoa = 6, kTypeNs = 2, kTypePtr = 12, kTypeTxt = 16, kTypeOpt = 41;
 constexpr uint16_t kEdnsExpire = 9;  // RFC 7314
 constexpr uint16_t kOurPayload = 1232;
 constexpr size_t kMaxMessage = 65535;
@@ -311,7 +312,87 @@ class SoaAnswer final : public ZonePump {
   bool fill(XfrWriter& w) override { return put_soa(w, serial()); }
 };
 
+// The catalog zone from its snapshot: SOA, NS, version TXT, the members' PTRs, SOA; or
+// the SOA alone (`soa_only`).
+class CatalogPump final : public Pump {
+ public:
+  CatalogPump(CatalogSnapshot c, RequestEcho echo, const char* kind, bool soa_only,
+              std::unique_ptr<MessageSigner> signer)
+      : Pump(std::move(echo), std::move(signer)), c_(std::move(c)), kind_(kind) {
+    set_expire(c_.zone.expire);
+    if (soa_only) step_ = Step::LastSoa;
+  }
+  const char* kind() const override { return kind_; }
+
+ private:
+  enum class Step { Soa, Ns, Version, Members, LastSoa };
+
+  bool fill(XfrWriter& w) override {
+    const dns::CatalogZone& z = c_.zone;
+    for (;;) {
+      switch (step_) {
+        case Step::Soa:
+          if (!put_soa(w)) return false;
+          step_ = Step::Ns;
+          break;
+        case Step::Ns:
+          if (!put(w, z.apex_wire, kTypeNs, {dns::catalog::kNsWire}, {})) return false;
+          step_ = Step::Version;
+          break;
+        case Step::Version:
+          if (!put(w, version_owner(), kTypeTxt, {}, dns::catalog::kVersionRdata)) return false;
+          step_ = Step::Members;
+          break;
+        case Step::Members:
+          for (; next_ < c_.members.size(); ++next_)
+            if (!put(w, member_owner(c_.members[next_]), kTypePtr, {c_.members[next_]}, {}))
+              return false;
+          step_ = Step::LastSoa;
+          break;
+        case Step::LastSoa:
+          return put_soa(w);
+      }
+    }
+  }
+  bool put(XfrWriter& w, std::string_view owner, uint16_t type,
+           std::initializer_list<std::string_view> names, std::string_view tail) {
+    if (!w.put_rr(owner, type, c_.zone.ttl, names, tail)) return false;
+    ++sent_;
+    return true;
+  }
+  bool put_soa(XfrWriter& w) {
+    const dns::CatalogZone& z = c_.zone;
+    std::string tail;
+    for (uint32_t v : {c_.serial, z.refresh, z.retry, z.expire, z.minimum}) put_be32(tail, v);
+    return put(w, z.apex_wire, kTypeSoa, {z.mname, z.rname}, tail);
+  }
+  std::string version_owner() const {
+    return std::string(dns::catalog::kVersionLabel) + c_.zone.apex_wire;
+  }
+  std::string member_owner(std::string_view apex) const {
+    return std::string(1, char(names::kCatalogIdLen)) + names::catalog_member_id(apex) +
+           std::string(dns::catalog::kZonesLabel) + c_.zone.apex_wire;
+  }
+
+  CatalogSnapshot c_;
+  const char* kind_;
+  Step step_ = Step::Soa;
+  size_t next_ = 0;
+};
+
 }  // namespace
+
+std::unique_ptr<Transfer> catalog_transfer(CatalogSnapshot c, RequestEcho echo, const char* kind,
+                                           std::unique_ptr<MessageSigner> signer) {
+  return std::make_unique<CatalogPump>(std::move(c), std::move(echo), kind, false,
+                                       std::move(signer));
+}
+
+std::unique_ptr<Transfer> catalog_soa(CatalogSnapshot c, RequestEcho echo,
+                                      std::unique_ptr<MessageSigner> signer) {
+  return std::make_unique<CatalogPump>(std::move(c), std::move(echo), "SOA", true,
+                                       std::move(signer));
+}
 
 std::string owner_of_key(std::string_view key) {
   std::string out;

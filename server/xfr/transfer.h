@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "server/dns/catalog.h"
 #include "server/xfr/xfr_writer.h"
 #include "zonestore/codec/zone_value.h"
 #include "zonestore/names/names.h"
@@ -97,6 +98,22 @@ std::unique_ptr<Transfer> incremental_transfer(Snapshot snapshot, RequestEcho ec
 // The zone's SOA alone: to a client that is current (RFC 1995 section 2).
 std::unique_ptr<Transfer> soa_answer(Snapshot snapshot, RequestEcho echo,
                                      std::unique_ptr<MessageSigner> signer);
+
+// The catalog zone (server/dns/catalog.h) as one snapshot of the store read it: small
+// (one PTR per served zone), so it is read whole when the request comes and the
+// snapshot's transaction is not held while it is sent.
+struct CatalogSnapshot {
+  dns::CatalogZone zone;
+  uint32_t serial = 0;
+  std::vector<std::string> members;  // the served zones' apexes, wire, in key order
+};
+// The whole catalog: SOA, NS, the version TXT, one PTR per member, SOA. `kind` names
+// it ("AXFR", "IXFR (AXFR-style)": the catalog keeps no journal).
+std::unique_ptr<Transfer> catalog_transfer(CatalogSnapshot catalog, RequestEcho echo,
+                                           const char* kind, std::unique_ptr<MessageSigner> signer);
+// The catalog's SOA alone: to an IXFR client that is current.
+std::unique_ptr<Transfer> catalog_soa(CatalogSnapshot catalog, RequestEcho echo,
+                                      std::unique_ptr<MessageSigner> signer);
 
 // The owner name (wire, lower case) of the record key `key` (family + address bytes).
 std::string owner_of_key(std::string_view key);

@@ -22,7 +22,7 @@ TEST_CASE("reference: knotd, nsd and named follow knotd as primary by NOTIFY and
   Secondary* all[] = {&knotd, &nsd, &named};
   KnotPrimary primary(kZone, {knotd.port(), nsd.port(), named.port()}, test_key());
   INFO(primary.logs() << knotd.logs() << nsd.logs() << named.logs());
-  for (Secondary* s : all) s->start({{kZone}, primary.port(), test_key()});
+  for (Secondary* s : all) s->start({{kZone}, primary.port(), test_key(), ""});
   for (Secondary* s : all) {
     INFO(s->name());
     CHECK(s->wait_for([&] { return s->serial(kZone) == 1u; }, Millis(10000)));

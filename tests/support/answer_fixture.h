@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -154,9 +155,29 @@ class TestSource : public RecordSource {
     return FindNode::NxDomain;
   }
 
+  // The catalog: its serial (none: unreadable) and members by id, as the test sets them.
+  std::optional<uint32_t> catalog_serial_value;
+  void add_catalog_member(std::string id, std::string_view apex) {
+    members_.emplace_back(std::move(id), to_wire(apex));
+  }
+  bool catalog_serial(uint32_t& serial) noexcept override {
+    if (!catalog_serial_value) return false;
+    serial = *catalog_serial_value;
+    return true;
+  }
+  bool catalog_member(std::string_view id, std::string_view& apex) noexcept override {
+    for (const auto& [member_id, wire] : members_)
+      if (member_id == id) {
+        apex = wire;
+        return true;
+      }
+    return false;
+  }
+
  private:
   std::vector<TestZone> zones_;
   std::vector<TestPtr> ptrs_;
+  std::vector<std::pair<std::string, std::string>> members_;  // id, apex wire
 };
 
 // Addresses used across the tests.

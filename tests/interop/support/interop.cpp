@@ -50,6 +50,10 @@ e2e::RdnsdOptions rdnsd_options(const Replication& r) {
     y << "tsig-keys:\n  - { name: " << r.key->name << ", algorithm: " << r.key->algorithm
       << ", secret: \"" << r.key->secret << "\" }\n";
   y << "zone-defaults:\n";
+  if (!r.catalog.empty())
+    y << "  ns: [ns1.example.net., ns2.example.net.]\n"
+      << "  soa: { mname: ns1.example.net., rname: hostmaster.example.net., refresh: " << r.refresh
+      << ", retry: 1, expire: 600, minimum: 60, ttl: 60 }\n";
   if (!r.secondaries.empty()) {
     y << "  secondaries:\n";
     for (uint16_t port : r.secondaries) {
@@ -63,13 +67,14 @@ e2e::RdnsdOptions rdnsd_options(const Replication& r) {
     y << "  allow-transfer:\n";
     for (const auto& a : r.allow_transfer) y << "    - " << a << "\n";
   }
+  if (!r.catalog.empty()) y << "catalog:\n  zone: " << r.catalog << "\n";
   e2e::RdnsdOptions o;
   o.zones = zones + y.str();
   return o;
 }
 
 SecondaryOptions secondary_options(const Rdnsd& d, const Replication& r) {
-  return {{kV4, kV6}, d.port(), r.key};
+  return {{kV4, kV6}, d.port(), r.key, ""};
 }
 
 PtrSet exported_ptrs(const Rdnsd& d, const std::string& zone) {

@@ -34,6 +34,10 @@ struct Replication {
   uint32_t status_timeout = 0;
   // More items of `zones:` after the two above (YAML, indented by two spaces).
   std::string more_zones;
+  // A catalog zone for rdnsd to serve ("catalog.rdnsd."; empty: none), replicated to the
+  // secondaries above. zone-defaults then have NS and SOA names too (zone-add needs
+  // them), with this refresh.
+  std::string catalog;
 };
 
 // rdnsd's options for `r`: the zones above, then tsig-keys and zone-defaults.

@@ -31,14 +31,24 @@ std::string Knotd::config_text() const {
   // The zone lives in the journal only: never written out as a file (zonefile-sync -1:
   // 3.2 crashed with 0 under many transactions), and loaded back from the journal on a
   // restart, so that a restarted knotd asks for IXFR from its last serial.
-  c << "template:\n  - id: default\n    storage: " << dir_ << "\n"
-    << "    zonefile-sync: -1\n    zonefile-load: none\n    journal-content: all\n"
-    << "    refresh-min-interval: 2\n    retry-min-interval: 1\n"
-    << "    retry-max-interval: 2\n"
-    << "zone:\n";
+  const std::string storage = "    storage: " + dir_ + "\n" +
+                              "    zonefile-sync: -1\n    zonefile-load: none\n"
+                              "    journal-content: all\n"
+                              "    refresh-min-interval: 2\n    retry-min-interval: 1\n"
+                              "    retry-max-interval: 2\n";
+  c << "template:\n  - id: default\n" << storage;
+  // The members of a catalog are configured by this template alone (catalog-template).
+  if (!options_.catalog.empty())
+    c << "  - id: catalog-member\n"
+      << storage << "    master: rdnsd\n    acl: [notify-from-rdnsd, transfer-to-tests]\n";
+  c << "zone:\n";
   for (const auto& z : options_.zones)
     c << "  - domain: " << z << "\n    master: rdnsd\n"
       << "    acl: [notify-from-rdnsd, transfer-to-tests]\n";
+  if (!options_.catalog.empty())
+    c << "  - domain: " << options_.catalog << "\n    master: rdnsd\n"
+      << "    acl: [notify-from-rdnsd, transfer-to-tests]\n"
+      << "    catalog-role: interpret\n    catalog-template: catalog-member\n";
   return c.str();
 }
 

@@ -22,19 +22,28 @@ std::string Named::config_text() const {
     << "  listen-on-v6 { none; };\n"
     << "  recursion no;\n  dnssec-validation no;\n  notify no;\n"
     << "  allow-transfer { 127.0.0.1; };\n"
-    << "  min-refresh-time 1;\n  min-retry-time 1;\n  max-retry-time 2;\n"
-    << "};\n"
+    << "  min-refresh-time 1;\n  min-retry-time 1;\n  max-retry-time 2;\n";
+  // Members of the catalog: rdnsd is their primary, they live in memory only.
+  if (!options_.catalog.empty())
+    c << "  catalog-zones {\n    zone \"" << options_.catalog << "\" default-primaries { "
+      << primary() << " } in-memory yes min-update-interval 1;\n  };\n";
+  c << "};\n"
     << "controls { };\n";
   if (options_.key)
     c << "key \"" << options_.key->name << "\" {\n  algorithm " << options_.key->algorithm
       << ";\n  secret \"" << options_.key->secret << "\";\n};\n";
-  for (const auto& z : options_.zones) {
-    c << "zone \"" << z << "\" {\n  type secondary;\n  primaries { 127.0.0.1 port "
-      << options_.primary_port;
-    if (options_.key) c << " key \"" << options_.key->name << "\"";
-    c << "; };\n  file \"" << z << "zone\";\n};\n";
-  }
+  std::vector<std::string> zones = options_.zones;
+  if (!options_.catalog.empty()) zones.push_back(options_.catalog);
+  for (const auto& z : zones)
+    c << "zone \"" << z << "\" {\n  type secondary;\n  primaries { " << primary()
+      << " };\n  file \"" << z << "zone\";\n};\n";
   return c.str();
+}
+
+std::string Named::primary() const {
+  std::string p = "127.0.0.1 port " + std::to_string(options_.primary_port);
+  if (options_.key) p += " key \"" + options_.key->name + "\"";
+  return p + ";";
 }
 
 std::vector<std::string> Named::command() const {

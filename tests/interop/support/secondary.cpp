@@ -131,8 +131,10 @@ e2e::DigResult Secondary::dig(const std::vector<std::string>& args) const {
   return e2e::parse_dig(e2e::run(argv, {Millis(10000), "", ""}));
 }
 
-std::optional<uint32_t> Secondary::serial(const std::string& zone) const {
-  auto soa = dig({zone, "SOA"}).answers("SOA");
+std::optional<uint32_t> Secondary::serial(const std::string& zone, bool tcp) const {
+  std::vector<std::string> args{zone, "SOA"};
+  if (tcp) args.push_back("+tcp");
+  auto soa = dig(args).answers("SOA");
   if (soa.size() != 1 || soa[0].fields().size() != 7) return std::nullopt;
   try {
     return static_cast<uint32_t>(std::stoul(soa[0].fields()[2]));

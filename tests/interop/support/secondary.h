@@ -41,6 +41,10 @@ struct SecondaryOptions {
   uint16_t primary_port = 0;       // rdnsd at 127.0.0.1
   // Signs SOA queries and transfers to rdnsd, and is required on NOTIFY from it.
   std::optional<TsigKey> key;
+  // A catalog zone (RFC 9432) to consume from rdnsd, e.g. "catalog.rdnsd."; its members
+  // are served with rdnsd as their primary (and the key), and come and go with the
+  // catalog: nothing in the secondary's config names them. knotd and named only.
+  std::string catalog;
 };
 
 // What the log says about incoming transfers (complete ones). `known` is false for a
@@ -85,9 +89,10 @@ class Secondary {
 
   // dig @127.0.0.1 -p PORT +tries=1 +time=1 ARGS...
   e2e::DigResult dig(const std::vector<std::string>& args) const;
-  // The zone's SOA serial as this server answers it; nullopt while it has no zone (it
-  // answers SERVFAIL or not at all).
-  std::optional<uint32_t> serial(const std::string& zone) const;
+  // The zone's SOA serial as this server answers it (over UDP, or TCP: knotd 3.2 answers
+  // a catalog it interprets over TCP only, REFUSED over UDP); nullopt while it has no
+  // zone (it answers SERVFAIL or not at all).
+  std::optional<uint32_t> serial(const std::string& zone, bool tcp = false) const;
   // The PTR target of `address` ("192.0.2.1"), or the status ("NXDOMAIN", "SERVFAIL").
   std::string ptr(const std::string& address) const;
   // The zone's PTR records by AXFR from this server (each server lets 127.0.0.1 transfer
@@ -122,7 +127,9 @@ class Secondary {
 
 // knotd 3.2: `master:` remote with the key, an `acl:` for NOTIFY (keyed when there is a
 // key) and for transfers to 127.0.0.1, zone kept in its journal only (zonefile-sync -1,
-// zonefile-load none, journal-content all), one thread of each kind.
+// zonefile-load none, journal-content all), one thread of each kind. A catalog is a zone
+// with `catalog-role: interpret` whose members get the template `catalog-member` (the
+// same master, ACLs and storage).
 class Knotd final : public Secondary {
  public:
   Knotd();
@@ -148,7 +155,9 @@ class Nsd final : public Secondary {
 
 // named 9.18: `type secondary` with `primaries { 127.0.0.1 port P key K; }`, a zone file
 // in the folder, run as `named -g` (foreground, logs to stderr) at debug level 3, the
-// lowest that says whether a transfer was incremental.
+// lowest that says whether a transfer was incremental. A catalog is a secondary zone
+// named in `catalog-zones` with the same primary as `default-primaries` and its members
+// in memory, checked for updates at most every second (min-update-interval 1).
 class Named final : public Secondary {
  public:
   Named();
@@ -157,6 +166,9 @@ class Named final : public Secondary {
  protected:
   std::string config_text() const override;
   std::vector<std::string> command() const override;
+
+ private:
+  std::string primary() const;  // "127.0.0.1 port P key \"K\";"
 };
 
 }  // namespace rdnsd::interop

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/support/store_fixture.h"
+#include "zonestore/names/catalog.h"
 #include "zonestore/names/names.h"
 
 using namespace rdnsd;
@@ -222,4 +223,38 @@ TEST_CASE("LmdbSource: a batch's lookups made ahead give the answers of lookups 
   ahead.use(1);
   CHECK(look(ahead, names[1]).target == "changed.example.");
   ahead.end();
+}
+
+TEST_CASE("the catalog's serial and members as the answer path reads them") {
+  Fixture f;
+  f.store->reconcile({zone_settings("192.0.2.0/24"), zone_settings("2001:db8::/32")}, {}, T0);
+  f.store->add_zone(zone_settings("198.51.100.0/24"), T0);
+  server::LmdbSource src(*f.store);
+  auto id_of = [](const std::string& apex) {
+    return names::catalog_member_id(*names::text_to_wire(apex));
+  };
+  REQUIRE(src.begin());
+  uint32_t serial = 0;
+  REQUIRE(src.catalog_serial(serial));
+  CHECK(serial == f.store->catalog_serial());
+  for (const char* apex : {"2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa."}) {
+    std::string_view wire;
+    REQUIRE(src.catalog_member(id_of(apex), wire));
+    CHECK(names::wire_to_text(wire) == apex);
+  }
+  std::string_view wire;
+  CHECK_FALSE(src.catalog_member("0000000000000000", wire));
+  CHECK_FALSE(src.catalog_member("short", wire));
+  // The lookups that follow still find their zones (the walk moved the zones cursor).
+  CHECK(look(src, "1.2.0.192.in-addr.arpa.").zone == dns::FindZone::Found);
+  src.end();
+
+  // A zone no longer served is no member; the next snapshot sees the step.
+  f.store->reconcile({zone_settings("192.0.2.0/24")}, {}, T0);
+  REQUIRE(src.begin());
+  CHECK_FALSE(src.catalog_member(id_of("8.b.d.0.1.0.0.2.ip6.arpa."), wire));
+  REQUIRE(src.catalog_serial(serial));
+  CHECK(serial == f.store->catalog_serial());
+  src.end();
+  CHECK_FALSE(src.catalog_serial(serial));  // outside a batch: no snapshot
 }
