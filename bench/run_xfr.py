@@ -42,6 +42,7 @@ import datetime
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -254,13 +255,35 @@ def transfer_kinds(srv):
     for (prim, kind), p in srv.secondaries.items():
         text = p.log()
         if kind == "knotd":
-            out["%s<-%s" % (kind, prim)] = {"IXFR": text.count("] IXFR, incoming"), "AXFR": text.count("] AXFR, incoming")}
+            out["%s<-%s" % (kind, prim)] = transfer_counts(text)
         elif kind == "named":
             out["%s<-%s" % (kind, prim)] = {"IXFR": text.count("Transfer completed") , "note": "named -g: 'Transfer completed' lines"}
         else:
             own = os.path.join(p.workdir, "nsd-own.log")
             t = open(own, errors="replace").read() if os.path.exists(own) else ""
             out["%s<-%s" % (kind, prim)] = {"updates": t.count("received update"), "note": "nsd does not log the kind"}
+    return out
+
+
+def transfer_counts(knotd_log):
+    """Finished incoming transfers in a knotd secondary's log, by kind."""
+    out = {"IXFR": 0, "AXFR": 0}
+    for line in knotd_log.splitlines():
+        m = re.search(r"\] (IXFR|AXFR), incoming, remote [^,]+, finished", line)
+        if m:
+            out[m.group(1)] += 1
+    return out
+
+
+def rdnsd_sent(log):
+    """What rdnsd's log says it sent: transfers by kind, with records and bytes."""
+    out = {}
+    for m in re.finditer(r"rdnsd: (IXFR \(AXFR-style\)|IXFR|AXFR|SOA) of \S+ serial \d+ to \S+: (\d+) records, "
+                         r"(\d+) messages, (\d+) bytes", log):
+        k = out.setdefault(m.group(1), {"n": 0, "records": 0, "bytes": 0})
+        k["n"] += 1
+        k["records"] += int(m.group(2))
+        k["bytes"] += int(m.group(4))
     return out
 
 
@@ -450,7 +473,7 @@ def axfr(args, doc):
                 out["kdig"][name] = kdig_axfr(ports[name])
                 B.log("  %d: kdig %s %s" % (n, name, out["kdig"][name]))
             free = list(data["free"])
-            for rnd in range(args.rounds):
+            for rnd in range(args.ixfr_rounds):
                 for steps in (10, 1):
                     for name in ("rdnsd", "knotd"):
                         s0 = X.ask_soa(ports[name], BIG_ZONE)
@@ -482,11 +505,18 @@ def qps(args, doc):
         B.run_loadgen(bs.rdnsd.port, data, 2, expect=False)  # warm-up
         # One transfer first, so that the whole store is in the page cache for both kinds of run.
         subprocess.run(reader(bs.rdnsd.port), capture_output=True)
+        modes = ["idle", "axfr", "axfr-split"]
         for rnd in range(args.rounds):
-            for mode in ("idle", "axfr") if rnd % 2 == 0 else ("axfr", "idle"):
+            for mode in modes if rnd % 2 == 0 else modes[::-1]:
                 B.wait_quiet()
+                # axfr: rdnsd-tcp beside rdnsd-udp on the server core (one worker, one core);
+                # axfr-split: rdnsd-tcp on the load core, with the load generator.
+                tcp_cpu = B.LOAD_CPU if mode == "axfr-split" else B.SERVER_CPU
+                for tid, comm in B.threads(bs.rdnsd.pid).items():
+                    if comm == "rdnsd-tcp":
+                        subprocess.run(["taskset", "-p", "-c", tcp_cpu, str(tid)], check=True, capture_output=True)
                 readers = []
-                if mode == "axfr":
+                if mode != "idle":
                     readers = [subprocess.Popen(reader(bs.rdnsd.port, seconds=args.qps_seconds + 1),
                                                 stdout=subprocess.PIPE, text=True) for _ in range(args.transfers)]
                     time.sleep(0.3)
@@ -504,10 +534,10 @@ def qps(args, doc):
                           "transfers_done": sum(1 for x in xfers if not x.get("error")),
                           "transfer_bytes": sum(x.get("bytes", 0) for x in xfers)})
                 res["runs"].append(r)
-                B.log("  qps r%d %-4s %8.0f QPS, %8.0f per CPU-s, udp thread %.1f s, tcp thread %.1f s, %d transfers "
-                      "(%s ms), steal %.1f%% unexpected %s" % (
+                B.log("  qps r%d %-10s %8.0f QPS, %8.0f per CPU-s, udp thread %.1f s, tcp thread %.1f s, %d transfers "
+                      "(median %s ms), steal %.1f%% unexpected %s" % (
                           rnd, mode, r.get("qps", 0), r["qps_per_cpu"], r["udp_thread_cpu_s"], r["tcp_thread_cpu_s"],
-                          r["transfers_done"], ",".join("%.0f" % x.get("ms", 0) for x in xfers),
+                          r["transfers_done"], B.med([x.get("ms") for x in xfers]),
                           r["steal_server_cpu_pct"], r.get("unexpected_rcode")))
     finally:
         bs.stop()
@@ -589,9 +619,7 @@ def fanout_run(args, d, mode):
                "cpu_per_change_us": (c1 - c0) / n * 1e6,
                "threads_cpu_s": {k: th1.get(k, 0) - th0.get(k, 0) for k in th1},
                "machine": steal_between(st0, st1), "log_lines": log.count("\n"),
-               "log_ixfr": sum(1 for l in log.splitlines() if "IXFR" in l),
-               "log_axfr": sum(1 for l in log.splitlines() if "AXFR" in l and "IXFR" not in l),
-               "log_sample": log.splitlines()[-5:]}
+               "sent": rdnsd_sent(log), "log_sample": log.splitlines()[-5:]}
         if poller:
             allv = [ch for ch in changes]
             per = {name: X.latency_summary(allv, name) for name, _ in secs}
@@ -604,8 +632,8 @@ def fanout_run(args, d, mode):
             kinds = {"IXFR": 0, "AXFR": 0}
             for p in procs[1:]:
                 t = p.log()
-                kinds["IXFR"] += t.count("] IXFR, incoming")
-                kinds["AXFR"] += t.count("] AXFR, incoming")
+                for k, v in transfer_counts(t).items():
+                    kinds[k] += v
             out["secondary_transfers"] = kinds
         B.log("  fanout %-6s %d changes at %.0f/s: rdnsd CPU %.2f s = %.0f us/change; %s" % (
             mode, n, out["achieved_rate"], out["rdnsd_cpu_s"], out["cpu_per_change_us"],
@@ -677,7 +705,7 @@ def summarize(doc):
                              rs[0]["records"], B.span([r["server_cpu_s"] for r in rs], "{:.2f}"),
                              "%.0f / %.0f" % (st.get("hwm_kb", 0) / 1024, end.get("hwm_kb", 0) / 1024),
                              "%.0f / %.0f" % (st.get("rss_anon_kb", 0) / 1024, end.get("rss_anon_kb", 0) / 1024),
-                             "%.1f s" % s["kdig"][name]["wall_s"] if name in s.get("kdig", {}) else "-",
+                             "%.2f s" % s["kdig"][name]["wall_s"] if name in s.get("kdig", {}) else "-",
                              "%s ms, %s B, %s" % (B.span([r.get("ms") for r in ix10], "{:.2f}"),
                                                   B.span([r.get("bytes") for r in ix10]), ix10[0].get("kind") if ix10 else "-"),
                              "%s ms, %s B, %s" % (B.span([r.get("ms") for r in ix1], "{:.2f}"),
@@ -692,8 +720,10 @@ def summarize(doc):
         out.append("### rdnsd's query rate during %d AXFRs of %d records%s\n" % (q["transfers"], q["records"], label))
         rows = []
         meds = {}
-        for mode in ("idle", "axfr"):
+        for mode in ("idle", "axfr", "axfr-split"):
             rs = [r for r in q["runs"] if r["mode"] == mode]
+            if not rs:
+                continue
             meds[mode] = B.med([r.get("qps") for r in rs])
             rows.append([mode, len(rs), B.span([r.get("qps") for r in rs]), B.span([r["qps_per_cpu"] for r in rs]),
                          B.span([r.get("answered", 0) / r["udp_thread_cpu_s"] if r["udp_thread_cpu_s"] else None for r in rs]),
@@ -705,7 +735,8 @@ def summarize(doc):
                                      "TCP thread % of a core", "transfers done", "transfer MB/s", "unexpected rcodes",
                                      "lost", "steal %"], rows))
         if meds.get("idle"):
-            out.append("\nQPS during transfers / idle: %.2f\n" % (meds["axfr"] / meds["idle"]))
+            out.append("\nQPS during transfers / idle: %s\n" % ", ".join(
+                "%s %.2f" % (m, meds[m] / meds["idle"]) for m in ("axfr", "axfr-split") if meds.get(m)))
     f = doc.get("fanout")
     if f and f.get("runs"):
         out.append("### Fan-out: %d knotd secondaries, %s changes/s for %s s%s\n"
@@ -721,10 +752,12 @@ def summarize(doc):
                          B.span([r.get("pooled", {}).get("p99_ms") for r in rs], "{:.1f}"),
                          B.span([r.get("pooled", {}).get("max_ms") for r in rs], "{:.1f}"),
                          sum(r.get("lost", 0) for r in rs),
-                         "/".join(str(r.get("secondary_transfers", {}).get("IXFR", "-")) for r in rs),
+                         "/".join(str(r.get("sent", {}).get("IXFR", {}).get("n", 0)) for r in rs),
+                         B.span([r.get("sent", {}).get("IXFR", {}).get("bytes", 0) / r["changes"] for r in rs]),
                          B.span([r["machine"]["steal_pct"] for r in rs], "{:.1f}")])
         out.append(B.markdown_table(["secondaries", "runs", "changes/s", "rdnsd CPU us per change",
-                                     "propagation p50 ms", "p99 ms", "max ms", "lost", "IXFRs (per run)", "steal %"],
+                                     "propagation p50 ms", "p99 ms", "max ms", "lost", "IXFRs sent (per run)",
+                                     "IXFR bytes per change", "steal %"],
                                     rows))
         out.append("")
     return "\n".join(out)
@@ -742,6 +775,7 @@ def main():
     ap.add_argument("--bursts", type=int, default=3)
     ap.add_argument("--sizes", default="100000,1000000", help="records of the AXFR zones")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--ixfr-rounds", type=int, default=2)
     ap.add_argument("--transfers", type=int, default=4)
     ap.add_argument("--qps-seconds", type=int, default=10)
     ap.add_argument("--fanout-secondaries", type=int, default=10)
