@@ -350,6 +350,9 @@ struct Notifier::Impl {
       const bool handled = answered(z, p, msg, len, opcode, rcode, id, t);
       if (!handled) continue;
       outstanding.erase(it);
+      // A NOTIFY owed for changes made while this one was in flight goes now, not at
+      // the next tick.
+      if (p.notify_wanted) step(z, p, t);
       z.next_due = std::min(z.next_due, peer_due(p));
       return;
     }
