@@ -307,29 +307,9 @@ def fsync_probe(n=50, directory=None):
 
 # ---- servers ----
 
-class Server:
-    """A server started through startwait: `pid` is the server, `start_ms` the time from
-    exec to its first correct answer."""
-
-    def __init__(self, name, port, argv, workdir, probe, cpus, timeout=600):
-        self.name, self.port, self.workdir = name, port, workdir
-        self.logfile = os.path.join(workdir, name + ".log")
-        cmd = [tool("startwait"), "-p", str(port), "-q", probe, "-t", str(timeout), "-o", self.logfile, "--"]
-        cmd += prio()
-        # Without `cpus` the server may run on every core: said explicitly, or it would
-        # inherit startwait's load core.
-        cmd += ["taskset", "-c", cpus or "0-%d" % (os.cpu_count() - 1)]
-        cmd += argv
-        self.cmd = argv
-        # startwait itself polls from the load core so it does not compete with the server.
-        self.proc = subprocess.Popen(prio() + ["taskset", "-c", LOAD_CPU] + cmd, stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.match(r"pid=(\d+) ms=([\d.]+)", line)
-        if not m:
-            self.proc.wait()
-            tail = open(self.logfile).read()[-2000:] if os.path.exists(self.logfile) else ""
-            raise RuntimeError("%s did not start: %s\n%s" % (name, line.strip(), tail))
-        self.pid, self.start_ms = int(m.group(1)), float(m.group(2))
+class Process:
+    """What every measured server process offers: `pid` is the server itself, `proc` the
+    Popen that waits for it (the server, or startwait in front of it)."""
 
     def cpu(self):
         return cpu_seconds(self.pid)
@@ -355,6 +335,31 @@ class Server:
                 os.kill(self.pid, signal.SIGKILL)
                 self.proc.wait(10)
         return self.proc.returncode
+
+
+class Server(Process):
+    """A server started through startwait: `pid` is the server, `start_ms` the time from
+    exec to its first correct answer."""
+
+    def __init__(self, name, port, argv, workdir, probe, cpus, timeout=600):
+        self.name, self.port, self.workdir = name, port, workdir
+        self.logfile = os.path.join(workdir, name + ".log")
+        cmd = [tool("startwait"), "-p", str(port), "-q", probe, "-t", str(timeout), "-o", self.logfile, "--"]
+        cmd += prio()
+        # Without `cpus` the server may run on every core: said explicitly, or it would
+        # inherit startwait's load core.
+        cmd += ["taskset", "-c", cpus or "0-%d" % (os.cpu_count() - 1)]
+        cmd += argv
+        self.cmd = argv
+        # startwait itself polls from the load core so it does not compete with the server.
+        self.proc = subprocess.Popen(prio() + ["taskset", "-c", LOAD_CPU] + cmd, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"pid=(\d+) ms=([\d.]+)", line)
+        if not m:
+            self.proc.wait()
+            tail = open(self.logfile).read()[-2000:] if os.path.exists(self.logfile) else ""
+            raise RuntimeError("%s did not start: %s\n%s" % (name, line.strip(), tail))
+        self.pid, self.start_ms = int(m.group(1)), float(m.group(2))
 
 
 def fresh_dir(path):

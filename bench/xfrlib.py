@@ -6,7 +6,6 @@ import collections
 import os
 import random
 import select
-import signal
 import socket
 import subprocess
 import threading
@@ -136,7 +135,7 @@ def wait_serial(port, zone, serial, timeout):
 
 # ---- servers ----
 
-class Proc:
+class Proc(B.Process):
     """A server process in the foreground, its output in a log, stopped by its PID."""
 
     def __init__(self, name, argv, workdir, cpus=None):
@@ -147,34 +146,12 @@ class Proc:
                                      cwd=workdir, start_new_session=True)
         self.pid = self.proc.pid  # taskset and nice exec: the PID is the server's
 
-    def alive(self):
-        return self.proc.poll() is None
-
-    def cpu(self):
-        return B.cpu_seconds(self.pid)
-
-    def hwm_kb(self):
-        return B.status_kb(self.pid, "VmHWM")
-
     def log(self):
         try:
             with open(self.logfile, errors="replace") as f:
                 return f.read()
         except OSError:
             return ""
-
-    def stop(self, timeout=30):
-        if self.proc.poll() is None:
-            try:
-                os.kill(self.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        return self.proc.returncode
 
 
 def knot_key_block():

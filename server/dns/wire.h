@@ -33,6 +33,26 @@ class WireReader {
     return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
   }
   void skip(size_t n) noexcept { take(n); }
+  // Skips a name (an owner, or a name in RDATA) without following its pointer: labels up
+  // to the root label or a compression pointer, at most 128 of them. False (the error
+  // set) if it is malformed or runs past the end.
+  bool skip_name() noexcept {
+    for (int labels = 0; labels < 128; ++labels) {
+      const uint8_t len = u8();
+      if (!ok_) return false;
+      if ((len & 0xC0) == 0xC0) {
+        skip(1);
+        return ok_;
+      }
+      if ((len & 0xC0) != 0 || len == 0) {
+        if (len != 0) ok_ = false;
+        return ok_;
+      }
+      skip(len);
+    }
+    ok_ = false;
+    return false;
+  }
   // The next `n` bytes, consumed; nullptr (and the error set) when fewer remain.
   const uint8_t* take(size_t n) noexcept {
     if (!ok_ || n > len_ - pos_) {

@@ -48,21 +48,6 @@ bool same_host(const sockaddr_storage& a, const sockaddr* b) {
                      &reinterpret_cast<const sockaddr_in6*>(b)->sin6_addr, 16) == 0;
 }
 
-bool skip_name(dns::WireReader& r) {
-  for (int labels = 0; labels < 128; ++labels) {
-    const uint8_t len = r.u8();
-    if (!r.ok()) return false;
-    if ((len & 0xC0) == 0xC0) {
-      r.skip(1);
-      return r.ok();
-    }
-    if ((len & 0xC0) != 0) return false;
-    if (len == 0) return true;
-    r.skip(len);
-  }
-  return false;
-}
-
 // The serial of the first SOA in the answer section.
 std::optional<uint32_t> answer_serial(const uint8_t* msg, size_t len) {
   dns::WireReader r(msg, len);
@@ -70,11 +55,11 @@ std::optional<uint32_t> answer_serial(const uint8_t* msg, size_t len) {
   const uint16_t qd = r.u16(), an = r.u16();
   r.skip(4);
   for (uint16_t i = 0; i < qd; ++i) {
-    if (!skip_name(r)) return std::nullopt;
+    if (!r.skip_name()) return std::nullopt;
     r.skip(4);
   }
   for (uint16_t i = 0; i < an && r.ok(); ++i) {
-    if (!skip_name(r)) return std::nullopt;
+    if (!r.skip_name()) return std::nullopt;
     const uint16_t type = r.u16();
     r.skip(6);
     const uint16_t rdlen = r.u16();
@@ -83,7 +68,7 @@ std::optional<uint32_t> answer_serial(const uint8_t* msg, size_t len) {
     if (type == kTypeSoa) {
       dns::WireReader s(msg, end);
       s.skip(r.pos());
-      if (!skip_name(s) || !skip_name(s)) return std::nullopt;
+      if (!s.skip_name() || !s.skip_name()) return std::nullopt;
       const uint32_t serial = s.u32();
       if (!s.ok()) return std::nullopt;
       return serial;

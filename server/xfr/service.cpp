@@ -16,22 +16,6 @@ constexpr uint8_t kFormErr = 1, kServFail = 2, kNotAuth = 9, kRefused = 5;
 constexpr uint16_t kTypeSoa = 6, kTypeOpt = 41;
 constexpr uint16_t kEdnsExpire = 9;
 
-// Skips a name in RDATA or an owner, following no pointer (a pointer ends it).
-bool skip_name(dns::WireReader& r) {
-  for (int labels = 0; labels < 128; ++labels) {
-    const uint8_t len = r.u8();
-    if (!r.ok()) return false;
-    if ((len & 0xC0) == 0xC0) {
-      r.skip(1);
-      return r.ok();
-    }
-    if ((len & 0xC0) != 0) return false;
-    if (len == 0) return true;
-    r.skip(len);
-  }
-  return false;
-}
-
 // What the sections after the question say that the answer core's parser does not
 // keep: the IXFR's SOA serial (RFC 1995 section 3: the first authority RR) and whether
 // the OPT RR asks for EXPIRE. False if they do not parse.
@@ -46,7 +30,7 @@ bool read_sections(const uint8_t* msg, size_t len, const dns::Query& q, Sections
   const unsigned counts[3] = {q.ancount, q.nscount, q.arcount};
   for (int section = 0; section < 3; ++section) {
     for (unsigned i = 0; i < counts[section]; ++i) {
-      if (!skip_name(r)) return false;
+      if (!r.skip_name()) return false;
       const uint16_t type = r.u16();
       r.u16();  // class
       r.u32();  // TTL
@@ -57,7 +41,7 @@ bool read_sections(const uint8_t* msg, size_t len, const dns::Query& q, Sections
       if (section == 1 && i == 0 && type == kTypeSoa) {
         dns::WireReader s(msg, rdata_at + rdlen);
         s.skip(rdata_at);
-        if (!skip_name(s) || !skip_name(s)) return false;
+        if (!s.skip_name() || !s.skip_name()) return false;
         out.serial = s.u32();
         if (!s.ok() || s.remaining() != 16) return false;
         out.has_soa = true;

@@ -11,35 +11,17 @@
 #include "server/xfr/service.h"
 #include "tests/support/store_fixture.h"
 #include "zonestore/names/catalog.h"
-// ldns last: its `bool` macro breaks <optional> otherwise.
-#include <ldns/ldns.h>
+// Last: it includes ldns, whose `bool` macro breaks <optional> otherwise.
+#include "tests/support/transfer_request.h"
 
 using namespace rdnsd;
 using namespace rdnsd::zonestore;
 using namespace rdnsd::zonestore::testing;
+using rdnsd::testing::transfer_request;
 
 namespace {
 
 constexpr const char* kCatalog = "catalog.rdnsd.";
-
-std::vector<uint8_t> request(const std::string& zone, ldns_rr_type type,
-                             std::optional<uint32_t> ixfr_serial = std::nullopt) {
-  ldns_pkt* p = ldns_pkt_query_new(ldns_dname_new_frm_str(zone.c_str()), type, LDNS_RR_CLASS_IN, 0);
-  ldns_pkt_set_id(p, 777);
-  if (ixfr_serial) {
-    ldns_rr* soa = nullptr;
-    std::string text = zone + " 0 IN SOA ns. host. " + std::to_string(*ixfr_serial) + " 1 1 1 1";
-    REQUIRE(ldns_rr_new_frm_str(&soa, text.c_str(), 0, nullptr, nullptr) == LDNS_STATUS_OK);
-    ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, soa);
-  }
-  uint8_t* wire = nullptr;
-  size_t len = 0;
-  REQUIRE(ldns_pkt2wire(&wire, p, &len) == LDNS_STATUS_OK);
-  std::vector<uint8_t> out(wire, wire + len);
-  free(wire);
-  ldns_pkt_free(p);
-  return out;
-}
 
 struct Answer {
   std::vector<std::string> rrs;  // every answer RR as text, in order
@@ -60,14 +42,7 @@ Answer drain(xfr::Transfer& t) {
       a.rcode = ldns_pkt_get_rcode(p);
       a.aa = ldns_pkt_aa(p);
     }
-    ldns_rr_list* an = ldns_pkt_answer(p);
-    for (size_t i = 0; i < ldns_rr_list_rr_count(an); ++i) {
-      char* s = ldns_rr2str(ldns_rr_list_rr(an, i));
-      std::string text(s);
-      free(s);
-      while (!text.empty() && text.back() == '\n') text.pop_back();
-      a.rrs.push_back(text);
-    }
+    rdnsd::testing::append_answer_rrs(p, a.rrs);
     ldns_pkt_free(p);
   }
   FAIL("the transfer did not end");
@@ -121,7 +96,7 @@ std::string member(const std::string& apex) {
 TEST_CASE("AXFR of the catalog: SOA, NS invalid., version \"2\", a PTR per served zone, SOA") {
   CatalogXfr f;
   const uint32_t serial = f.store->catalog_serial();
-  auto t = f.start(request(kCatalog, LDNS_RR_TYPE_AXFR));
+  auto t = f.start(transfer_request(kCatalog, LDNS_RR_TYPE_AXFR));
   CHECK(std::string(t->kind()) == "AXFR");
   Answer a = drain(*t);
   CHECK(a.rcode == LDNS_RCODE_NOERROR);
@@ -146,14 +121,14 @@ TEST_CASE("AXFR of the catalog: SOA, NS invalid., version \"2\", a PTR per serve
 TEST_CASE("the catalog's members follow zone-add, zone-remove and zones no longer served") {
   CatalogXfr f;
   f.store->add_zone(zone_settings("198.18.0.0/24"), T0);
-  Answer a = drain(*f.start(request(kCatalog, LDNS_RR_TYPE_AXFR)));
+  Answer a = drain(*f.start(transfer_request(kCatalog, LDNS_RR_TYPE_AXFR)));
   CHECK(a.rrs.front() == soa(f.store->catalog_serial()));
   CHECK(std::count(a.rrs.begin(), a.rrs.end(), member("0.18.198.in-addr.arpa.")) == 1);
   CHECK(a.rrs.size() == 7);
 
   f.store->remove_zone("198.18.0.0/24", false);
   f.store->reconcile({zone_settings("192.0.2.0/24")}, {}, T0);  // the IPv6 zone unserved
-  a = drain(*f.start(request(kCatalog, LDNS_RR_TYPE_AXFR)));
+  a = drain(*f.start(transfer_request(kCatalog, LDNS_RR_TYPE_AXFR)));
   REQUIRE(a.rrs.size() == 5);
   CHECK(a.rrs[3] == member(kV4));
 }
@@ -161,11 +136,11 @@ TEST_CASE("the catalog's members follow zone-add, zone-remove and zones no longe
 TEST_CASE("IXFR of the catalog: the SOA alone when current, else the whole catalog") {
   CatalogXfr f;
   const uint32_t serial = f.store->catalog_serial();
-  auto t = f.start(request(kCatalog, LDNS_RR_TYPE_IXFR, serial));
+  auto t = f.start(transfer_request(kCatalog, LDNS_RR_TYPE_IXFR, serial));
   CHECK(std::string(t->kind()) == "SOA");
   Answer a = drain(*t);
   CHECK(a.rrs == std::vector<std::string>{soa(serial)});
-  t = f.start(request(kCatalog, LDNS_RR_TYPE_IXFR, serial - 1));
+  t = f.start(transfer_request(kCatalog, LDNS_RR_TYPE_IXFR, serial - 1));
   CHECK(std::string(t->kind()) == "IXFR (AXFR-style)");
   a = drain(*t);
   REQUIRE(a.rrs.size() == 6);
@@ -175,16 +150,16 @@ TEST_CASE("IXFR of the catalog: the SOA alone when current, else the whole catal
 
 TEST_CASE("the catalog has its own ACL, and without a catalog its name is no zone here") {
   CatalogXfr f;
-  auto t = f.start(request(kCatalog, LDNS_RR_TYPE_AXFR), "127.0.0.1");
+  auto t = f.start(transfer_request(kCatalog, LDNS_RR_TYPE_AXFR), "127.0.0.1");
   Answer a = drain(*t);
   CHECK(a.rcode == LDNS_RCODE_REFUSED);
   CHECK(a.rrs.empty());
   CHECK(f.log.back().find("refused: not allowed") != std::string::npos);
   // 127.0.0.1 may transfer the reverse zones (the defaults).
-  a = drain(*f.start(request(kV4, LDNS_RR_TYPE_AXFR), "127.0.0.1"));
+  a = drain(*f.start(transfer_request(kV4, LDNS_RR_TYPE_AXFR), "127.0.0.1"));
   CHECK(a.rcode == LDNS_RCODE_NOERROR);
 
   f.service.set_catalog({});
-  a = drain(*f.start(request(kCatalog, LDNS_RR_TYPE_AXFR)));
+  a = drain(*f.start(transfer_request(kCatalog, LDNS_RR_TYPE_AXFR)));
   CHECK(a.rcode == LDNS_RCODE_NOTAUTH);
 }

@@ -11,41 +11,15 @@
 
 #include "server/xfr/service.h"
 #include "tests/support/store_fixture.h"
-// ldns last: its `bool` macro breaks <optional> otherwise.
-#include <ldns/ldns.h>
+// Last: it includes ldns, whose `bool` macro breaks <optional> otherwise.
+#include "tests/support/transfer_request.h"
 
 using namespace rdnsd;
 using namespace rdnsd::zonestore;
 using namespace rdnsd::zonestore::testing;
+using rdnsd::testing::transfer_request;
 
 namespace {
-
-// A request as a secondary sends it: AXFR, or IXFR with its SOA serial in authority.
-std::vector<uint8_t> request(const std::string& zone, ldns_rr_type type,
-                             std::optional<uint32_t> ixfr_serial = std::nullopt,
-                             bool edns = false) {
-  ldns_rdf* name = ldns_dname_new_frm_str(zone.c_str());
-  ldns_pkt* p = ldns_pkt_query_new(name, type, LDNS_RR_CLASS_IN, 0);
-  ldns_pkt_set_id(p, 4242);
-  if (ixfr_serial) {
-    ldns_rr* soa = nullptr;
-    std::string text = zone + " 0 IN SOA ns. host. " + std::to_string(*ixfr_serial) + " 1 1 1 1";
-    REQUIRE(ldns_rr_new_frm_str(&soa, text.c_str(), 0, nullptr, nullptr) == LDNS_STATUS_OK);
-    ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, soa);
-  }
-  if (edns) {
-    ldns_pkt_set_edns_udp_size(p, 1232);
-    ldns_pkt_set_edns_data(p, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 4,
-                                                    "\x00\x09\x00\x00"));  // EXPIRE, empty
-  }
-  uint8_t* wire = nullptr;
-  size_t len = 0;
-  REQUIRE(ldns_pkt2wire(&wire, p, &len) == LDNS_STATUS_OK);
-  std::vector<uint8_t> out(wire, wire + len);
-  free(wire);
-  ldns_pkt_free(p);
-  return out;
-}
 
 struct Answer {
   std::vector<ldns_pkt*> messages;
@@ -66,14 +40,7 @@ void drain(xfr::Transfer& t, Answer& a) {
     REQUIRE(ldns_wire2pkt(&p, buf.data(), n) == LDNS_STATUS_OK);
     a.messages.push_back(p);
     a.sizes.push_back(n);
-    ldns_rr_list* an = ldns_pkt_answer(p);
-    for (size_t i = 0; i < ldns_rr_list_rr_count(an); ++i) {
-      char* s = ldns_rr2str(ldns_rr_list_rr(an, i));
-      std::string text(s);
-      free(s);
-      while (!text.empty() && text.back() == '\n') text.pop_back();
-      a.rrs.push_back(text);
-    }
+    rdnsd::testing::append_answer_rrs(p, a.rrs);
   }
   FAIL("the transfer did not end");
 }
@@ -101,7 +68,7 @@ TEST_CASE("AXFR: SOA first and last, NS, every PTR once in address order, one me
   f.store->set(set_op("192.0.2.10", "www.example.net."), T0);
   f.store->set(set_op("192.0.2.1", "gw.example.net.", 600), T0);
   const uint32_t serial = serial_of(*f.store, kV4);
-  auto t = f.start(request(kV4, LDNS_RR_TYPE_AXFR));
+  auto t = f.start(transfer_request(kV4, LDNS_RR_TYPE_AXFR));
   CHECK(std::string(t->kind()) == "AXFR");
   Answer a;
   drain(*t, a);
@@ -132,7 +99,7 @@ TEST_CASE("AXFR of 20,000 records: many messages, each at most 64 KiB, compresse
     ops.push_back(op_set(set_op(addr, "host" + std::to_string(i) + ".customers.example.net.")));
   }
   f.store->apply(ops, T0);
-  auto t = f.start(request(kV6, LDNS_RR_TYPE_AXFR));
+  auto t = f.start(transfer_request(kV6, LDNS_RR_TYPE_AXFR));
   Answer a;
   drain(*t, a);
   CHECK(a.messages.size() > 1);
@@ -162,7 +129,7 @@ TEST_CASE("AXFR reads one snapshot: writes made while it is sent are not in it")
         op_set(set_op("192.0.2." + std::to_string(i), "h" + std::to_string(i) + ".example.net.")));
   f.store->apply(ops, T0);
   const uint32_t serial = serial_of(*f.store, kV4);
-  auto t = f.start(request(kV4, LDNS_RR_TYPE_AXFR));
+  auto t = f.start(transfer_request(kV4, LDNS_RR_TYPE_AXFR));
   std::vector<uint8_t> buf(600);  // small messages, so the transfer takes many
   size_t n = t->next(buf.data(), buf.size());
   REQUIRE(n > 0);
@@ -201,7 +168,7 @@ TEST_CASE("IXFR from the current serial (or a newer one): the SOA alone") {
   f.store->set(set_op("192.0.2.1", "gw.example.net."), T0);
   const uint32_t serial = serial_of(*f.store, kV4);
   for (uint32_t s : {serial, serial + 5}) {
-    auto t = f.start(request(kV4, LDNS_RR_TYPE_IXFR, s));
+    auto t = f.start(transfer_request(kV4, LDNS_RR_TYPE_IXFR, s));
     Answer a;
     drain(*t, a);
     REQUIRE(a.rrs.size() == 1);
@@ -213,7 +180,7 @@ TEST_CASE("IXFR from the current serial (or a newer one): the SOA alone") {
 TEST_CASE("IXFR from a serial the journal does not reach: the whole zone, AXFR-style") {
   XfrFixture f;
   f.store->set(set_op("192.0.2.1", "gw.example.net."), T0);
-  auto t = f.start(request(kV4, LDNS_RR_TYPE_IXFR, 1));
+  auto t = f.start(transfer_request(kV4, LDNS_RR_TYPE_IXFR, 1));
   Answer a;
   drain(*t, a);
   CHECK(a.rcode() == LDNS_RCODE_NOERROR);
@@ -225,20 +192,20 @@ TEST_CASE(
     "refusals: not a served apex is NOTAUTH, another address REFUSED, IXFR without SOA FORMERR") {
   XfrFixture f;
   {
-    auto t = f.start(request("1.2.0.192.in-addr.arpa.", LDNS_RR_TYPE_AXFR));
+    auto t = f.start(transfer_request("1.2.0.192.in-addr.arpa.", LDNS_RR_TYPE_AXFR));
     Answer a;
     drain(*t, a);
     CHECK(a.rcode() == LDNS_RCODE_NOTAUTH);
     CHECK(a.rrs.empty());
   }
   {
-    auto t = f.start(request("example.com.", LDNS_RR_TYPE_AXFR));
+    auto t = f.start(transfer_request("example.com.", LDNS_RR_TYPE_AXFR));
     Answer a;
     drain(*t, a);
     CHECK(a.rcode() == LDNS_RCODE_NOTAUTH);
   }
   {
-    auto t = f.start(request(kV4, LDNS_RR_TYPE_AXFR), "192.0.2.99");
+    auto t = f.start(transfer_request(kV4, LDNS_RR_TYPE_AXFR), "192.0.2.99");
     Answer a;
     drain(*t, a);
     CHECK(a.rcode() == LDNS_RCODE_REFUSED);
@@ -247,13 +214,13 @@ TEST_CASE(
     CHECK(f.log.back().find("refused") != std::string::npos);
   }
   {
-    auto t = f.start(request(kV4, LDNS_RR_TYPE_IXFR));
+    auto t = f.start(transfer_request(kV4, LDNS_RR_TYPE_IXFR));
     Answer a;
     drain(*t, a);
     CHECK(a.rcode() == LDNS_RCODE_FORMERR);
   }
   {
-    auto req = request(kV4, LDNS_RR_TYPE_IXFR, 5);
+    auto req = transfer_request(kV4, LDNS_RR_TYPE_IXFR, 5);
     req.resize(req.size() - 3);  // the authority SOA cut short
     auto t = f.start(req);
     Answer a;
@@ -265,7 +232,7 @@ TEST_CASE(
 
 TEST_CASE("EDNS: every message carries an OPT RR, with EXPIRE (RFC 7314) when asked for") {
   XfrFixture f;
-  auto t = f.start(request(kV4, LDNS_RR_TYPE_AXFR, std::nullopt, true));
+  auto t = f.start(transfer_request(kV4, LDNS_RR_TYPE_AXFR, std::nullopt, true));
   Answer a;
   drain(*t, a);
   REQUIRE(a.messages.size() == 1);
@@ -281,7 +248,7 @@ TEST_CASE("EDNS: every message carries an OPT RR, with EXPIRE (RFC 7314) when as
 TEST_CASE("the limit of transfers at once: one more gets SERVFAIL, a finished one frees its slot") {
   Fixture base;
   xfr::Service service{*base.store, open_to_loopback(), {2}, [](const std::string&) {}};
-  auto req = request(kV4, LDNS_RR_TYPE_AXFR);
+  auto req = transfer_request(kV4, LDNS_RR_TYPE_AXFR);
   auto a = service.start(req.data(), req.size(), ip("127.0.0.1"));
   auto b = service.start(req.data(), req.size(), ip("127.0.0.1"));
   CHECK(service.active() == 2);
@@ -298,8 +265,8 @@ TEST_CASE("the limit of transfers at once: one more gets SERVFAIL, a finished on
 }
 
 TEST_CASE("is_transfer: AXFR and IXFR queries only, never past the end") {
-  auto axfr = request(kV4, LDNS_RR_TYPE_AXFR);
-  auto soa = request(kV4, LDNS_RR_TYPE_SOA);
+  auto axfr = transfer_request(kV4, LDNS_RR_TYPE_AXFR);
+  auto soa = transfer_request(kV4, LDNS_RR_TYPE_SOA);
   CHECK(xfr::Service::is_transfer(axfr.data(), axfr.size()));
   CHECK_FALSE(xfr::Service::is_transfer(soa.data(), soa.size()));
   for (size_t n = 0; n < axfr.size() - 4; ++n)
@@ -327,7 +294,7 @@ TEST_CASE(
   f.store->unset({"192.0.2.4"}, T0);                               // removed: not sent
   const uint32_t now = serial_of(*f.store, kV4);
   REQUIRE(now == from + 5);
-  auto t = f.start(request(kV4, LDNS_RR_TYPE_IXFR, from));
+  auto t = f.start(transfer_request(kV4, LDNS_RR_TYPE_IXFR, from));
   CHECK(std::string(t->kind()) == "IXFR");
   Answer a;
   drain(*t, a);
@@ -357,7 +324,7 @@ TEST_CASE("IXFR of many changes spans messages, each within 64 KiB") {
     ops.push_back(op_set(set_op(addr, "host" + std::to_string(i) + ".customers.example.net.")));
   }
   f.store->apply(ops, T0);
-  auto t = f.start(request(kV6, LDNS_RR_TYPE_IXFR, from));
+  auto t = f.start(transfer_request(kV6, LDNS_RR_TYPE_IXFR, from));
   CHECK(std::string(t->kind()) == "IXFR");
   Answer a;
   drain(*t, a);
