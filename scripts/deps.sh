@@ -19,6 +19,15 @@ PACKAGES=(
   bind9-utils knot-dnssecutils
   # secondaries in the replication interop tests (knot and nsd above): BIND's named
   bind9
+  # DHCP DDNS client for the UPDATE tests
+  kea-dhcp-ddns-server
+  # the HTTP server (with TLS through GnuTLS), systemd notification, dnstap
+  libmicrohttpd-dev libgnutls28-dev gnutls-bin libsystemd-dev
+  libfstrm-dev fstrm-bin libprotobuf-c-dev protobuf-c-compiler
+  # the web page's browser test
+  chromium chromium-driver python3-selenium
+  # man pages and the Debian package
+  scdoc debhelper dpkg-dev fakeroot lintian
 )
 
 is_installed() {
