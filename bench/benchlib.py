@@ -183,7 +183,7 @@ def thread_cpu_seconds(pid, names):
     return total / TICK
 
 
-ANSWER_THREADS = ("rdnsd-udp", "rdnsd-tcp")
+ANSWER_THREADS = ("rdnsd-udp", "rdnsd-tcp", "rdnsd-xfr")
 
 
 def pin_rdnsd_threads(pid, worker_cpus=SERVER_CPU, other_cpus=LOAD_CPU):

@@ -509,11 +509,12 @@ def qps(args, doc):
         for rnd in range(args.rounds):
             for mode in modes if rnd % 2 == 0 else modes[::-1]:
                 B.wait_quiet()
-                # axfr: rdnsd-tcp beside rdnsd-udp on the server core (one worker, one core);
-                # axfr-split: rdnsd-tcp on the load core, with the load generator.
+                # axfr: rdnsd-xfr (which serves the transfers, at nice 19) and rdnsd-tcp beside
+                # rdnsd-udp on the server core (one worker, one core); axfr-split: those two on
+                # the load core, with the load generator.
                 tcp_cpu = B.LOAD_CPU if mode == "axfr-split" else B.SERVER_CPU
                 for tid, comm in B.threads(bs.rdnsd.pid).items():
-                    if comm == "rdnsd-tcp":
+                    if comm in ("rdnsd-tcp", "rdnsd-xfr"):
                         subprocess.run(["taskset", "-p", "-c", tcp_cpu, str(tid)], check=True, capture_output=True)
                 readers = []
                 if mode != "idle":
@@ -522,9 +523,11 @@ def qps(args, doc):
                     time.sleep(0.3)
                 w0 = B.thread_cpu_seconds(bs.rdnsd.pid, "rdnsd-udp")
                 t0 = B.thread_cpu_seconds(bs.rdnsd.pid, "rdnsd-tcp")
+                x0 = B.thread_cpu_seconds(bs.rdnsd.pid, "rdnsd-xfr")
                 r = B.measure(bs.rdnsd, lambda: B.run_loadgen(bs.rdnsd.port, data, args.qps_seconds, extra=["-b"]))
                 r["udp_thread_cpu_s"] = B.thread_cpu_seconds(bs.rdnsd.pid, "rdnsd-udp") - w0
                 r["tcp_thread_cpu_s"] = B.thread_cpu_seconds(bs.rdnsd.pid, "rdnsd-tcp") - t0
+                r["xfr_thread_cpu_s"] = B.thread_cpu_seconds(bs.rdnsd.pid, "rdnsd-xfr") - x0
                 r["load1"] = os.getloadavg()[0]
                 xfers = []
                 for p in readers:
@@ -534,9 +537,10 @@ def qps(args, doc):
                           "transfers_done": sum(1 for x in xfers if not x.get("error")),
                           "transfer_bytes": sum(x.get("bytes", 0) for x in xfers)})
                 res["runs"].append(r)
-                B.log("  qps r%d %-10s %8.0f QPS, %8.0f per CPU-s, udp thread %.1f s, tcp thread %.1f s, %d transfers "
-                      "(median %s ms), steal %.1f%% unexpected %s" % (
+                B.log("  qps r%d %-10s %8.0f QPS, %8.0f per CPU-s, udp thread %.1f s, tcp thread %.1f s, "
+                      "xfr thread %.1f s, %d transfers (median %s ms), steal %.1f%% unexpected %s" % (
                           rnd, mode, r.get("qps", 0), r["qps_per_cpu"], r["udp_thread_cpu_s"], r["tcp_thread_cpu_s"],
+                          r["xfr_thread_cpu_s"],
                           r["transfers_done"], B.med([x.get("ms") for x in xfers]),
                           r["steal_server_cpu_pct"], r.get("unexpected_rcode")))
     finally:
@@ -728,11 +732,13 @@ def summarize(doc):
             rows.append([mode, len(rs), B.span([r.get("qps") for r in rs]), B.span([r["qps_per_cpu"] for r in rs]),
                          B.span([r.get("answered", 0) / r["udp_thread_cpu_s"] if r["udp_thread_cpu_s"] else None for r in rs]),
                          B.span([100 * r["tcp_thread_cpu_s"] / r["duration"] if r.get("duration") else None for r in rs]),
+                         B.span([100 * r.get("xfr_thread_cpu_s", 0) / r["duration"] if r.get("duration") else None
+                                 for r in rs]),
                          sum(r["transfers_done"] for r in rs), B.span([r["transfer_bytes"] / 1e6 / r["duration"] for r in rs]),
                          sum(int(r.get("unexpected_rcode", 0) or 0) for r in rs), sum(int(r.get("lost", 0)) for r in rs),
                          B.span([r["steal_server_cpu_pct"] for r in rs], "{:.1f}")])
         out.append(B.markdown_table(["mode", "runs", "QPS", "QPS per process CPU-s", "QPS per UDP-thread CPU-s",
-                                     "TCP thread % of a core", "transfers done", "transfer MB/s", "unexpected rcodes",
+                                     "TCP thread % of a core", "transfer thread % of a core", "transfers done", "transfer MB/s", "unexpected rcodes",
                                      "lost", "steal %"], rows))
         if meds.get("idle"):
             out.append("\nQPS during transfers / idle: %s\n" % ", ".join(

@@ -14,8 +14,12 @@
 // water mark), so one transfer never holds more than a few messages in memory and other
 // connections on the loop are served between them. Queries pipelined behind it wait
 // until it is complete (answers go out in order). A client that stops reading is
-// closed by the idle timer, which restarts at each write it takes.
+// closed by the idle timer, which restarts at each write it takes. When the worker has a
+// transfer loop (tcp_loop.cpp), the connection goes there with the request, once the
+// answers before it are written, and stays there.
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -27,7 +31,7 @@ struct TcpConn {
   uv_tcp_t tcp;
   uv_timer_t timer;
   uv_write_t write_req;
-  Worker* worker = nullptr;
+  TcpLoop* loop = nullptr;
   std::vector<uint8_t> in;  // unparsed bytes; grows to hold one whole message
   size_t in_len = 0;
   std::vector<uint8_t> out;       // framed answers not yet handed to libuv
@@ -43,6 +47,7 @@ struct TcpConn {
   std::unique_ptr<xfr::Transfer> transfer;  // the zone transfer being sent
   uint64_t id = 0;                          // unique in its worker (UpdateLink::TcpAnswer)
   bool updating = false;                    // an UPDATE's answer is owed: what came after it waits
+  bool handing_off = false;                 // a transfer request is next: goes to the transfer loop
 };
 
 namespace {
@@ -58,17 +63,17 @@ void on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
 
 void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
   auto* c = static_cast<TcpConn*>(stream->data);
-  c->worker->tcp_read(*c, nread);
+  c->loop->tcp_read(*c, nread);
 }
 
 void on_idle(uv_timer_t* timer) {
   auto* c = static_cast<TcpConn*>(timer->data);
-  c->worker->tcp_close(*c);
+  c->loop->tcp_close(*c);
 }
 
 void on_closed(uv_handle_t* handle) {
   auto* c = static_cast<TcpConn*>(handle->data);
-  if (--c->open_handles == 0) c->worker->tcp_forget(c);
+  if (--c->open_handles == 0) c->loop->tcp_forget(c);
 }
 
 void on_written(uv_write_t* req, int status) {
@@ -76,10 +81,10 @@ void on_written(uv_write_t* req, int status) {
   c->writing = false;
   c->inflight.clear();
   if (status != 0) {
-    c->worker->tcp_close(*c);
+    c->loop->tcp_close(*c);
     return;
   }
-  c->worker->tcp_flush(*c);
+  c->loop->tcp_flush(*c);
 }
 
 // The peer's address without its port (family, then the address bytes); empty if unknown.
@@ -112,9 +117,9 @@ void stop_reading(TcpConn& c) {
 
 }  // namespace
 
-void Worker::accept_tcp(TcpListener& listener) {
+TcpConn* TcpLoop::new_conn() {
   auto* c = new TcpConn;
-  c->worker = this;
+  c->loop = this;
   c->tcp.data = c;
   c->timer.data = c;
   c->write_req.data = c;
@@ -123,34 +128,45 @@ void Worker::accept_tcp(TcpListener& listener) {
   uv_timer_init(&loop_, &c->timer);
   c->open_handles = 2;
   conns_.insert(c);
+  return c;
+}
+
+// A connection that holds its limit slots: its peer, buffers and timers, then reading.
+void TcpLoop::open_conn(TcpConn& c, std::string client) {
+  if (client.size() == 5 || client.size() == 17) {
+    c.peer.family = client[0] == '4' ? 4 : 6;
+    std::memcpy(c.peer.bytes.data(), client.data() + 1, client.size() - 1);
+  }
+  c.client = std::move(client);
+  if (c.in.size() < kInitialIn) c.in.resize(kInitialIn);
+  uv_tcp_nodelay(&c.tcp, 1);
+  uv_timer_start(&c.timer, on_idle, options_.tcp_idle_timeout_ms, 0);
+}
+
+void TcpLoop::accept_tcp(TcpListener& listener) {
+  TcpConn* c = new_conn();
   if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener.tcp),
                 reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0) {
     tcp_close(*c);
     return;
   }
-  if (tcp_connections_.fetch_add(1) >= options_.tcp_max_connections) {
-    tcp_connections_.fetch_sub(1);
+  std::atomic<uint32_t>& connections = worker_.tcp_connections();
+  if (connections.fetch_add(1) >= options_.tcp_max_connections) {
+    connections.fetch_sub(1);
     tcp_close(*c);  // over the limit: close at once (RFC 7766 section 6.2.2)
     return;
   }
   c->counted = true;
   std::string client = client_address(&c->tcp);
-  if (!client.empty() && !tcp_clients_.admit(client)) {
+  if (!client.empty() && !worker_.tcp_clients().admit(client)) {
     tcp_close(*c);  // this client holds its share of the connections already
     return;
   }
-  if (client.size() == 5 || client.size() == 17) {
-    c->peer.family = client[0] == '4' ? 4 : 6;
-    std::memcpy(c->peer.bytes.data(), client.data() + 1, client.size() - 1);
-  }
-  c->client = std::move(client);
-  c->in.resize(kInitialIn);
-  uv_tcp_nodelay(&c->tcp, 1);
-  uv_timer_start(&c->timer, on_idle, options_.tcp_idle_timeout_ms, 0);
+  open_conn(*c, std::move(client));
   start_reading(*c);
 }
 
-void Worker::tcp_read(TcpConn& c, ssize_t nread) {
+void TcpLoop::tcp_read(TcpConn& c, ssize_t nread) {
   if (nread < 0) {
     tcp_close(c);
     return;
@@ -161,10 +177,10 @@ void Worker::tcp_read(TcpConn& c, ssize_t nread) {
 
 // Answers the whole messages in the input, in order, up to a zone transfer request
 // (which then owns the connection's output until it is complete).
-void Worker::tcp_process(TcpConn& c) {
+void TcpLoop::tcp_process(TcpConn& c) {
   size_t pos = 0;
   bool snapshot = false;
-  while (!c.transfer && !c.updating && c.in_len - pos >= 2) {
+  while (!c.transfer && !c.updating && !c.handing_off && c.in_len - pos >= 2) {
     size_t len = size_t(c.in[pos]) << 8 | c.in[pos + 1];
     if (len == 0) {
       // A zero-length message is no DNS message: the stream is not DNS, close it (as
@@ -178,6 +194,12 @@ void Worker::tcp_process(TcpConn& c) {
     if (c.in_len - pos - 2 < len) break;
     const uint8_t* msg = c.in.data() + pos + 2;
     if (options_.transfers && xfr::Service::is_transfer(msg, len)) {
+      if (transfers_to_) {
+        // The transfer loop takes the connection from this request on, once the
+        // answers before it are written.
+        c.handing_off = true;
+        break;
+      }
       c.transfer = options_.transfers->start(msg, len, c.peer);
     } else if (options_.updates && update::is_update(msg, len)) {
       tcp_update(c, msg, len);
@@ -203,9 +225,9 @@ void Worker::tcp_process(TcpConn& c) {
 
 // Makes the transfer's next messages while the client keeps up; at its end, goes on
 // with the queries that came behind it.
-void Worker::tcp_pump(TcpConn& c) {
+void TcpLoop::tcp_pump(TcpConn& c) {
   while (c.transfer && c.out.size() + c.inflight.size() < kOutHighWater) {
-    const size_t n = c.transfer->next(tcp_tx_.data() + 2, kTcpMax);
+    const size_t n = c.transfer->next(tcp_tx_.data() + 2, Worker::kTcpMax);
     if (n == 0) {
       if (c.transfer->failed()) {
         tcp_close(c);  // logs it as broken off
@@ -225,8 +247,8 @@ void Worker::tcp_pump(TcpConn& c) {
 }
 
 // Answers one query and appends it, framed, to the connection's output.
-size_t Worker::answer_tcp(const uint8_t* query, size_t len, TcpConn& c) {
-  size_t n = answerer_.answer(query, len, tcp_tx_.data() + 2, kTcpMax, dns::Transport::Tcp);
+size_t TcpLoop::answer_tcp(const uint8_t* query, size_t len, TcpConn& c) {
+  size_t n = answerer_.answer(query, len, tcp_tx_.data() + 2, Worker::kTcpMax, dns::Transport::Tcp);
   if (n == 0) return 0;
   tcp_tx_[0] = uint8_t(n >> 8);
   tcp_tx_[1] = uint8_t(n);
@@ -234,7 +256,7 @@ size_t Worker::answer_tcp(const uint8_t* query, size_t len, TcpConn& c) {
   return n;
 }
 
-void Worker::tcp_flush(TcpConn& c) {
+void TcpLoop::tcp_flush(TcpConn& c) {
   if (c.closing) return;
   if (c.transfer) {
     tcp_pump(c);
@@ -267,6 +289,11 @@ void Worker::tcp_flush(TcpConn& c) {
     }
     c.out.clear();
   }
+  if (c.handing_off) {
+    stop_reading(c);
+    if (!c.writing && c.out.empty()) hand_off(c);
+    return;
+  }
   if (c.transfer || c.updating || (c.writing && c.out.size() + c.inflight.size() > kOutHighWater))
     stop_reading(c);
   else
@@ -276,7 +303,7 @@ void Worker::tcp_flush(TcpConn& c) {
 // After a read: with no incomplete message left, the idle timeout starts again; an
 // incomplete one must be whole within tcp-io-timeout of its first byte. `completed`: the
 // read finished a message, so what is left began in this read.
-void Worker::tcp_arm_timer(TcpConn& c, bool completed) {
+void TcpLoop::tcp_arm_timer(TcpConn& c, bool completed) {
   if (c.in_len == 0) {
     c.message_started = 0;
     uv_timer_start(&c.timer, on_idle, options_.tcp_idle_timeout_ms, 0);
@@ -288,7 +315,7 @@ void Worker::tcp_arm_timer(TcpConn& c, bool completed) {
   uv_timer_start(&c.timer, on_idle, deadline > now ? deadline - now : 0, 0);
 }
 
-void Worker::tcp_close(TcpConn& c) {
+void TcpLoop::tcp_close(TcpConn& c) {
   if (c.closing) return;
   c.closing = true;
   if (c.transfer) {
@@ -297,15 +324,14 @@ void Worker::tcp_close(TcpConn& c) {
   }
   stop_reading(c);
   uv_timer_stop(&c.timer);
-  if (c.counted) tcp_connections_.fetch_sub(1);
-  if (!c.client.empty()) tcp_clients_.release(c.client);
+  release_slots(c.counted, c.client);
   uv_close(reinterpret_cast<uv_handle_t*>(&c.tcp), on_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&c.timer), on_closed);
 }
 
 // The door's answer, whenever it comes (at once, or on the writer's thread), is queued
 // on the link and appended on this loop.
-void Worker::tcp_update(TcpConn& c, const uint8_t* msg, size_t len) {
+void TcpLoop::tcp_update(TcpConn& c, const uint8_t* msg, size_t len) {
   c.updating = true;
   std::shared_ptr<UpdateLink> link = update_link_;
   TcpConn* conn = &c;
@@ -320,7 +346,7 @@ void Worker::tcp_update(TcpConn& c, const uint8_t* msg, size_t len) {
 
 // On the loop: each answer goes to its connection, if it is still open, which then goes
 // on with what its client sent after the UPDATE.
-void Worker::tcp_update_answers() {
+void TcpLoop::tcp_update_answers() {
   std::vector<UpdateLink::TcpAnswer> answers;
   {
     std::lock_guard lock(update_link_->mutex);
@@ -338,9 +364,53 @@ void Worker::tcp_update_answers() {
   }
 }
 
-void Worker::tcp_forget(TcpConn* c) {
+void TcpLoop::tcp_forget(TcpConn* c) {
   conns_.erase(c);
   delete c;
+}
+
+// Moves the connection to the transfer loop: a dup of its socket, the input not yet
+// answered (the transfer request first) and its limit slots; this loop's handle closes
+// (libuv takes the socket out of this loop's epoll set before closing its descriptor).
+void TcpLoop::hand_off(TcpConn& c) {
+  uv_os_fd_t fd = -1;
+  TcpHandoff h;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&c.tcp), &fd) == 0)
+    h.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (h.fd < 0) {
+    tcp_close(c);
+    return;
+  }
+  h.input.assign(c.in.begin(), c.in.begin() + ptrdiff_t(c.in_len));
+  h.client = std::move(c.client);
+  h.counted = c.counted;
+  c.client.clear();
+  c.counted = false;
+  tcp_close(c);
+  transfers_to_->adopt(std::move(h));
+}
+
+// On the loop: each connection handed over goes on from its first unanswered message.
+void TcpLoop::take_handoffs() {
+  std::vector<TcpHandoff> taken;
+  {
+    std::lock_guard lock(handoff_mutex_);
+    taken.swap(handoffs_);
+  }
+  for (TcpHandoff& h : taken) {
+    TcpConn* c = new_conn();
+    c->counted = h.counted;
+    c->client = std::move(h.client);
+    if (uv_tcp_open(&c->tcp, h.fd) != 0) {
+      close(h.fd);
+      tcp_close(*c);
+      continue;
+    }
+    c->in = std::move(h.input);
+    c->in_len = c->in.size();
+    open_conn(*c, std::move(c->client));
+    tcp_process(*c);
+  }
 }
 
 }  // namespace rdnsd::server

@@ -1,8 +1,9 @@
 #pragma once
-// One query worker: its own sockets, and two threads, each with its own buffers, answer
-// core and read transaction. The UDP thread drains the UDP sockets in batches and sleeps
-// in poll() only when they are all empty; the TCP thread runs a uv_loop_t. Internal to
-// the server component.
+// One query worker: its own sockets, and two threads (three when it serves zone
+// transfers), each with its own buffers, answer core and read transaction. The UDP thread
+// drains the UDP sockets in batches and sleeps in poll() only when they are all empty;
+// the TCP thread runs a uv_loop_t, and so does the transfer thread. Internal to the
+// server component.
 #include <sys/socket.h>
 #include <uv.h>
 
@@ -45,9 +46,98 @@ struct UpdateLink {
   std::vector<TcpAnswer> tcp;
 };
 
+struct TcpLoop;
+
 struct TcpListener {
   uv_tcp_t tcp;
-  Worker* worker = nullptr;
+  TcpLoop* loop = nullptr;
+};
+
+// A connection moved from one TCP loop to another (a zone transfer request goes to the
+// worker's transfer loop): its socket (a dup of the one the first loop closed), the
+// bytes it sent that were not answered yet (the transfer request first), and the limit
+// slots it holds, which move with it.
+struct TcpHandoff {
+  int fd = -1;
+  std::vector<uint8_t> input;
+  std::string client;  // family + address bytes, when counted against its client's limit
+  bool counted = false;
+};
+
+class Worker;
+
+// One thread's TCP connections (tcp.cpp, tcp_loop.cpp): a uv_loop_t with its own answer
+// core, LMDB read transaction and scratch buffer. A worker has one for its listeners and,
+// when it serves zone transfers, a second one on a thread of lower priority (nice 19):
+// a connection that asks for AXFR or IXFR is handed to it, so transfers take what CPU
+// the answering threads leave, and a worker's UDP and TCP answers do not wait behind them.
+class TcpLoop {
+ public:
+  TcpLoop(Worker& worker, const zonestore::Store& store, const char* thread_name, int nice);
+  ~TcpLoop();
+  TcpLoop(const TcpLoop&) = delete;
+  TcpLoop& operator=(const TcpLoop&) = delete;
+
+  // Before start: listen on this socket (owned by the loop from here on).
+  void listen(int fd) { listen_fds_.push_back(fd); }
+  // Transfer requests are handed to `to` (which must outlive this loop's thread).
+  void hand_transfers_to(TcpLoop* to) { transfers_to_ = to; }
+  // The link UPDATE answers come back by (shared with the worker's UDP thread for the
+  // first loop); call before start.
+  void use_update_link(std::shared_ptr<UpdateLink> link) { update_link_ = std::move(link); }
+  void start();
+  void stop();  // thread-safe; joins
+  // Thread-safe: takes over a connection from another loop; closed at once if this loop
+  // is stopping.
+  void adopt(TcpHandoff handoff);
+
+  // On the loop's thread.
+  void accept_tcp(TcpListener& listener);
+  void tcp_read(TcpConn& conn, ssize_t nread);
+  void tcp_process(TcpConn& conn);
+  void tcp_pump(TcpConn& conn);
+  void tcp_flush(TcpConn& conn);
+  void tcp_close(TcpConn& conn);
+  void tcp_arm_timer(TcpConn& conn, bool completed);
+  void tcp_forget(TcpConn* conn);
+  void tcp_update(TcpConn& conn, const uint8_t* msg, size_t len);
+  void tcp_update_answers();
+
+ private:
+  void run();
+  void shutdown();
+  void take_handoffs();
+  void hand_off(TcpConn& conn);
+  TcpConn* new_conn();
+  void open_conn(TcpConn& conn, std::string client);
+  void release_slots(bool counted, const std::string& client);
+  size_t answer_tcp(const uint8_t* query, size_t len, TcpConn& conn);
+  void close_update_link();
+
+  Worker& worker_;
+  const ServerOptions& options_;
+  const char* thread_name_;
+  const int nice_;
+  std::vector<int> listen_fds_;
+  TcpLoop* transfers_to_ = nullptr;
+  LmdbSource source_;
+  dns::Answerer answerer_;
+  uv_loop_t loop_;
+  uv_async_t stop_async_;
+  bool loop_ready_ = false;
+  std::thread thread_;
+  std::vector<std::unique_ptr<TcpListener>> tcp_;
+  std::unordered_set<TcpConn*> conns_;
+  uint64_t next_conn_id_ = 0;
+  std::shared_ptr<UpdateLink> update_link_ = std::make_shared<UpdateLink>();
+  uv_async_t update_async_;
+  // Connections handed to this loop, waiting for it to take them.
+  std::mutex handoff_mutex_;
+  std::vector<TcpHandoff> handoffs_;
+  bool handoffs_closed_ = false;
+  uv_async_t handoff_async_;
+  // Answer scratch (2-byte length prefix + message), made once.
+  std::vector<uint8_t> tcp_tx_;
 };
 
 class Worker {
@@ -73,46 +163,24 @@ class Worker {
   void prefetch_udp(int n);
   int answer_udp(UdpSocket& sock, int n);
   void send_udp(UdpSocket& sock, int out);
-  // TCP (tcp.cpp)
-  void accept_tcp(TcpListener& listener);
-  void tcp_read(TcpConn& conn, ssize_t nread);
-  void tcp_process(TcpConn& conn);
-  void tcp_pump(TcpConn& conn);
-  void tcp_flush(TcpConn& conn);
-  void tcp_close(TcpConn& conn);
-  void tcp_arm_timer(TcpConn& conn, bool completed);
-  void tcp_forget(TcpConn* conn);
-  // UPDATE (server/update), on the UDP thread and on the TCP loop
+  // UPDATE (server/update), on the UDP thread
   void udp_update(UdpSocket& sock, msghdr& query, const uint8_t* msg, size_t len);
-  void tcp_update(TcpConn& conn, const uint8_t* msg, size_t len);
-  void tcp_update_answers();
 
   const ServerOptions& options() const { return options_; }
-  uv_loop_t* loop() { return &loop_; }
+  std::atomic<uint32_t>& tcp_connections() { return tcp_connections_; }
+  TcpClients& tcp_clients() { return tcp_clients_; }
 
  private:
-  void run();
-  void shutdown();
-  size_t answer_tcp(const uint8_t* query, size_t len, TcpConn& conn);
+  void close_update_link();
 
   const ServerOptions& options_;
   std::atomic<uint32_t>& tcp_connections_;
   TcpClients& tcp_clients_;
-  std::vector<int> tcp_fds_;
 
-  // The TCP thread's loop, answer core and read transaction.
-  LmdbSource source_;
-  dns::Answerer answerer_;
-  uv_loop_t loop_;
-  uv_async_t stop_async_;
-  bool loop_ready_ = false;
-  std::thread thread_;
-  std::vector<std::unique_ptr<TcpListener>> tcp_;
-  std::unordered_set<TcpConn*> conns_;
-  uint64_t next_conn_id_ = 0;
+  // The TCP loops: the listeners' one, and the transfers' one (when transfers are served).
+  std::unique_ptr<TcpLoop> xfr_;
+  TcpLoop tcp_;
   std::shared_ptr<UpdateLink> update_link_ = std::make_shared<UpdateLink>();
-  uv_async_t update_async_;
-  void close_update_link();
 
   // The UDP thread's sockets, answer core, read transaction and batch buffers, made
   // once. An eventfd wakes its poll() to stop.
@@ -132,8 +200,6 @@ class Worker {
   dns::Query peek_;
   std::array<names::AddressKey, kBatch> keys_;
   std::array<bool, kBatch> wanted_{};
-  // TCP answer scratch (2-byte length prefix + message), made once.
-  std::vector<uint8_t> tcp_tx_;
 };
 
 }  // namespace rdnsd::server

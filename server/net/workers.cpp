@@ -1,6 +1,5 @@
 #include "server/net/workers.h"
 
-#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -39,8 +38,7 @@ Worker::Worker(const zonestore::Store& store, const ServerOptions& options,
     : options_(options),
       tcp_connections_(tcp_connections),
       tcp_clients_(tcp_clients),
-      source_(store),
-      answerer_(options_.answer, source_),
+      tcp_(*this, store, "rdnsd-tcp", 0),
       udp_source_(store),
       udp_answerer_(options_.answer, udp_source_),
       tx_size_(std::max<size_t>(512, options.answer.udp_payload)),
@@ -52,13 +50,18 @@ Worker::Worker(const zonestore::Store& store, const ServerOptions& options,
       siov_(kBatch),
       peers_(kBatch),
       rctl_(kBatch),
-      sctl_(kBatch),
-      tcp_tx_(2 + kTcpMax) {}
+      sctl_(kBatch) {
+  tcp_.use_update_link(update_link_);
+  if (options_.transfers) {
+    // Transfers take the CPU the answering threads leave (see TcpLoop).
+    xfr_ = std::make_unique<TcpLoop>(*this, store, "rdnsd-xfr", 19);
+    tcp_.hand_transfers_to(xfr_.get());
+  }
+}
 
 Worker::~Worker() {
   stop();
   for (const UdpSocket& sock : udp_) close(sock.fd);
-  for (int fd : tcp_fds_) close(fd);
   if (udp_stop_fd_ >= 0) close(udp_stop_fd_);
 }
 
@@ -69,53 +72,16 @@ void Worker::open_sockets(std::vector<std::string>& notes) {
                     is_wildcard(addr)});
     if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end())
       notes.push_back(note);
-    tcp_fds_.push_back(open_listen_socket(addr, SOCK_STREAM));
+    tcp_.listen(open_listen_socket(addr, SOCK_STREAM));
   }
 }
-
-namespace {
-
-void on_tcp_connection(uv_stream_t* server, int status) {
-  auto* listener = static_cast<TcpListener*>(server->data);
-  if (status == 0) listener->worker->accept_tcp(*listener);
-}
-
-}  // namespace
 
 void Worker::start() {
-  if (uv_loop_init(&loop_) != 0) throw std::runtime_error("uv_loop_init failed");
-  loop_ready_ = true;
-  stop_async_.data = this;
-  uv_async_init(&loop_, &stop_async_,
-                [](uv_async_t* a) { static_cast<Worker*>(a->data)->shutdown(); });
-  update_async_.data = this;
-  uv_async_init(&loop_, &update_async_,
-                [](uv_async_t* a) { static_cast<Worker*>(a->data)->tcp_update_answers(); });
-  update_link_->async = &update_async_;
-  for (int fd : tcp_fds_) {
-    auto listener = std::make_unique<TcpListener>();
-    listener->worker = this;
-    listener->tcp.data = listener.get();
-    uv_tcp_init(&loop_, &listener->tcp);
-    int rc = uv_tcp_open(&listener->tcp, fd);
-    if (rc == 0)
-      rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener->tcp), 1024, on_tcp_connection);
-    if (rc != 0) throw std::runtime_error(std::string("tcp listen: ") + uv_strerror(rc));
-    tcp_.push_back(std::move(listener));
-  }
-  tcp_fds_.clear();  // owned by libuv now
+  if (xfr_) xfr_->start();
+  tcp_.start();
   udp_stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (udp_stop_fd_ < 0) throw std::runtime_error("eventfd failed");
-  thread_ = std::thread([this] { run(); });
   udp_thread_ = std::thread([this] { run_udp(); });
-}
-
-void Worker::run() {
-  // Named so that an operator (or bench/) can pin the answering threads apart from the
-  // admin thread: ps -L, taskset -p TID.
-  pthread_setname_np(pthread_self(), "rdnsd-tcp");
-  uv_run(&loop_, UV_RUN_DEFAULT);
-  uv_loop_close(&loop_);
 }
 
 void Worker::close_update_link() {
@@ -125,8 +91,10 @@ void Worker::close_update_link() {
   update_link_->tcp.clear();
 }
 
+// The listeners' loop stops before the transfer loop, so nothing is handed over to a
+// stopped loop.
 void Worker::stop() {
-  close_update_link();  // no UPDATE answer uses the sockets or the loop from here on
+  close_update_link();  // no UPDATE answer uses the sockets or the loops from here on
   if (udp_thread_.joinable()) {
     udp_stopping_.store(true, std::memory_order_relaxed);
     const uint64_t one = 1;
@@ -135,19 +103,8 @@ void Worker::stop() {
     }
     udp_thread_.join();
   }
-  if (!thread_.joinable()) return;
-  uv_async_send(&stop_async_);
-  thread_.join();
-}
-
-// On the worker's thread: close every handle; the loop ends when all close callbacks ran.
-void Worker::shutdown() {
-  for (auto& listener : tcp_) uv_close(reinterpret_cast<uv_handle_t*>(&listener->tcp), nullptr);
-  std::vector<TcpConn*> open(conns_.begin(), conns_.end());
-  for (TcpConn* conn : open) tcp_close(*conn);
-  close_update_link();
-  uv_close(reinterpret_cast<uv_handle_t*>(&update_async_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);
+  tcp_.stop();
+  if (xfr_) xfr_->stop();
 }
 
 bool TcpClients::admit(const std::string& address) {

@@ -11,9 +11,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -254,6 +257,27 @@ bool wait_until_logged(const Rdnsd& d, const std::string& text, Millis timeout =
   return true;
 }
 
+// The nice value of each of rdnsd's threads named `name` (from /proc/PID/task/*/stat).
+std::vector<int> thread_nices(pid_t pid, const std::string& name) {
+  std::vector<int> nices;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string thread;
+    std::getline(comm, thread);
+    if (thread != name) continue;
+    std::ifstream stat_file(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), {});
+    // After "pid (comm) ": state is field 3, nice field 19.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+    }
+    nices.push_back(std::stoi(field));
+  }
+  return nices;
+}
+
 }  // namespace
 
 TEST_CASE("an AXFR client that never reads holds nothing up and is closed after the idle timeout") {
@@ -292,6 +316,28 @@ TEST_CASE("an AXFR client that never reads holds nothing up and is closed after 
   // The log says the transfer was cut short, with how far it got.
   CHECK(wait_until_logged(d, "broken off after"));
   CHECK(d.dig({"-x", "192.0.2.10"}).answer.size() == 1);
+  CHECK(d.alive());
+}
+
+// Transfers run on a thread of their own at nice 19 (one per worker), so that they take
+// the CPU the answering threads leave; the UDP and TCP answering threads stay at 0.
+TEST_CASE("transfers are served by the rdnsd-xfr thread at nice 19, answers at nice 0") {
+  Rdnsd d(abuse_options(3000));
+  INFO(d.logs());
+  load_big_zone(d);
+  StuckClient stuck(d.port());
+  REQUIRE(stuck.send(framed(wire::build(transfer_query(kBig, 0x5710)))));
+  // The fixture's config has two workers.
+  CHECK(thread_nices(d.pid(), "rdnsd-xfr") == std::vector<int>{19, 19});
+  CHECK(thread_nices(d.pid(), "rdnsd-tcp") == std::vector<int>{0, 0});
+  CHECK(thread_nices(d.pid(), "rdnsd-udp") == std::vector<int>{0, 0});
+  // The stuck transfer is on that thread: the TCP thread still answers at once.
+  auto tcp = d.dig({"+tcp", "-x", "192.0.2.1"});
+  INFO(tcp.describe());
+  CHECK(tcp.answer.size() == 1);
+  Received other = axfr(d.port(), kBig);
+  CHECK(other.complete);
+  CHECK(other.records == kBigAxfrRecords);
   CHECK(d.alive());
 }
 
