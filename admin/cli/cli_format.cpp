@@ -54,8 +54,28 @@ void print_record(const Json& r, std::ostream& out) {
   print_pairs(pairs, out);
 }
 
+// One line per secondary of a zone-show answer.
+void add_secondaries(const Json& z, std::vector<std::pair<std::string, std::string>>& pairs) {
+  for (const Json& s : z.value("secondaries", Json::array())) {
+    std::string line = "serial " + field(s, "serial");
+    if (s.contains("answered") && !s["answered"].is_null()) line += " at " + field(s, "answered");
+    if (s.contains("transfer") && !s["transfer"].is_null())
+      line += ", last pulled " + field(s, "transfer") + " of " + field(s, "transfer_serial") +
+              " at " + field(s, "transferred");
+    if (s.contains("error")) line += ", last error: " + field(s, "error");
+    pairs.emplace_back("secondary " + field(s, "address"), line);
+  }
+}
+
 void print_zone(const Json& z, std::ostream& out) {
   std::vector<std::pair<std::string, std::string>> pairs;
+  if (z.value("catalog", false)) {  // the catalog zone: no prefix, records or SOA fields
+    for (const char* key : {"zone", "serial", "status"}) pairs.emplace_back(key, field(z, key));
+    pairs.emplace_back("catalog", "yes (RFC 9432)");
+    add_secondaries(z, pairs);
+    print_pairs(pairs, out);
+    return;
+  }
   for (const char* key : {"zone", "prefix", "serial", "served", "origin", "records", "max_records",
                           "ttl", "serial_policy", "fcrdns"})
     pairs.emplace_back(key, field(z, key));
@@ -73,15 +93,7 @@ void print_zone(const Json& z, std::ostream& out) {
                            field(j, "first_serial") + ".." + field(j, "last_serial") + "; limits " +
                            field(j, "max_depth") + " entries, " + field(j, "max_size") + " bytes)");
   }
-  for (const Json& s : z.value("secondaries", Json::array())) {
-    std::string line = "serial " + field(s, "serial");
-    if (s.contains("answered") && !s["answered"].is_null()) line += " at " + field(s, "answered");
-    if (s.contains("transfer") && !s["transfer"].is_null())
-      line += ", last pulled " + field(s, "transfer") + " of " + field(s, "transfer_serial") +
-              " at " + field(s, "transferred");
-    if (s.contains("error")) line += ", last error: " + field(s, "error");
-    pairs.emplace_back("secondary " + field(s, "address"), line);
-  }
+  add_secondaries(z, pairs);
   print_pairs(pairs, out);
 }
 

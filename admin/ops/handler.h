@@ -42,6 +42,8 @@ struct HandlerOptions {
   std::shared_ptr<fcrdns::Resolver> resolver;
   // The replication status of records and zones; null: every one is active.
   std::shared_ptr<const ReplicationView> replication;
+  // The catalog zone's apex (absolute, lower case; empty: none): zone-show shows it.
+  std::string catalog_zone;
 };
 
 // An answer line made a piece at a time (export): the transport writes each piece as the
@@ -138,6 +140,8 @@ class Handler {
   Json list(const ListRequest& r);
   Json zones(const ZonesRequest& r);
   Json zone_show(const ZoneShowRequest& r);
+  Json secondaries_view(const std::string& apex) const;
+  std::optional<Json> catalog_view(const std::string& zone) const;
   Json zone_add(const ZoneAddRequest& r);
   Json zone_remove(const ZoneRemoveRequest& r);
   Json batch(const BatchRequest& r, const Peer& peer);

@@ -1,5 +1,6 @@
 // The zone operations of the handler: zones, zone-show, zone-add, zone-remove, quota.
 #include <algorithm>
+#include <cctype>
 #include <tuple>
 
 #include "admin/ops/handler.h"
@@ -132,7 +133,39 @@ Json Handler::zones(const ZonesRequest&) {
   return Json{{"zones", std::move(list)}};
 }
 
+// Each secondary of `apex` as the notifier last saw it.
+Json Handler::secondaries_view(const std::string& apex) const {
+  Json list = Json::array();
+  for (const SecondaryView& s : options_.replication->secondaries(apex)) {
+    Json one = {{"address", s.address},
+                {"serial", s.serial ? Json(*s.serial) : Json(nullptr)},
+                {"answered", s.answered ? Json(rfc3339(s.answered)) : Json(nullptr)},
+                {"notified", s.notified ? Json(rfc3339(s.notified)) : Json(nullptr)},
+                {"transfer", s.transfer.empty() ? Json(nullptr) : Json(s.transfer)},
+                {"transferred", s.transferred ? Json(rfc3339(s.transferred)) : Json(nullptr)}};
+    if (s.transferred) one["transfer_serial"] = s.transfer_serial;
+    if (!s.error.empty()) one["error"] = s.error;
+    list.push_back(std::move(one));
+  }
+  return list;
+}
+
+// The catalog zone (RFC 9432) is not a zone of the store: its serial, status and
+// secondaries, for zone-show and rdnsctl wait.
+std::optional<Json> Handler::catalog_view(const std::string& zone) const {
+  if (options_.catalog_zone.empty()) return std::nullopt;
+  std::string apex = zone;
+  for (char& c : apex) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (apex.empty() || apex.back() != '.') apex += '.';
+  if (apex != options_.catalog_zone) return std::nullopt;
+  Json out = {{"zone", apex}, {"catalog", true}, {"serial", store_.catalog_serial()}};
+  out["status"] = options_.replication ? options_.replication->zone_status(apex) : "active";
+  if (options_.replication) out["secondaries"] = secondaries_view(apex);
+  return out;
+}
+
 Json Handler::zone_show(const ZoneShowRequest& r) {
+  if (auto catalog = catalog_view(r.zone)) return Json{{"zone", std::move(*catalog)}};
   const zonestore::Zone z = existing_zone(store_, r.zone);
   Json out = zone_view(z);
   // What IXFR can answer from: the journal's reach and size, and its limits.
@@ -144,21 +177,7 @@ Json Handler::zone_show(const ZoneShowRequest& r) {
                     {"last_serial", j.entries ? Json(j.last_serial) : Json(nullptr)},
                     {"max_depth", z.settings.journal_max_depth},
                     {"max_size", z.settings.journal_max_size}};
-  if (options_.replication) {
-    Json list = Json::array();
-    for (const SecondaryView& s : options_.replication->secondaries(z.apex)) {
-      Json one = {{"address", s.address},
-                  {"serial", s.serial ? Json(*s.serial) : Json(nullptr)},
-                  {"answered", s.answered ? Json(rfc3339(s.answered)) : Json(nullptr)},
-                  {"notified", s.notified ? Json(rfc3339(s.notified)) : Json(nullptr)},
-                  {"transfer", s.transfer.empty() ? Json(nullptr) : Json(s.transfer)},
-                  {"transferred", s.transferred ? Json(rfc3339(s.transferred)) : Json(nullptr)}};
-      if (s.transferred) one["transfer_serial"] = s.transfer_serial;
-      if (!s.error.empty()) one["error"] = s.error;
-      list.push_back(std::move(one));
-    }
-    out["secondaries"] = std::move(list);
-  }
+  if (options_.replication) out["secondaries"] = secondaries_view(z.apex);
   return Json{{"zone", std::move(out)}};
 }
 

@@ -385,6 +385,7 @@ int main(int argc, char** argv) {
   query_options.answer.catalog = replication.catalog;
   admin::HandlerOptions ho = handler_options(config);
   ho.replication = std::make_shared<NotifierView>(*replication.notifier);
+  ho.catalog_zone = replication.catalog_apex;
   admin::Handler handler(*store, std::move(ho));
   admin::AdminServer admin(handler, config.admin.socket, config.admin.mode, admin_options(config));
   follow_commits(admin.scheduler(), *store, *replication.notifier, replication.catalog_apex);

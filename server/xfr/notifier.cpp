@@ -7,6 +7,8 @@
 #include <random>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "server/dns/wire.h"
 #include "zonestore/names/names.h"
@@ -17,7 +19,7 @@ namespace {
 
 using Ms = uint64_t;  // loop time, milliseconds
 
-constexpr uint8_t kOpQuery = 0, kOpNotify = 4;
+constexpr uint8_t kOpQuery = 0, kOpNotify = 4, kRcodeRefused = 5;
 constexpr uint16_t kTypeSoa = 6;
 constexpr Ms kTick = 50;
 constexpr Ms kAnswerWait = 1000;  // an unanswered SOA query is given up after this
@@ -107,8 +109,9 @@ struct Notifier::Impl {
     int notify_attempts = 0;
     Ms notify_deadline = 0;
     std::unique_ptr<RequestSigner> notify_signer;
-    // SOA polls
+    // SOA polls, over TCP once the secondary refused or truncated one over UDP
     bool poll_in_flight = false;
+    bool poll_tcp = false, poll_sent_tcp = false;
     uint16_t poll_id = 0;
     Ms poll_at = 0, poll_delay = kPollFirst, poll_deadline = 0;
     std::unique_ptr<RequestSigner> poll_signer;
@@ -130,6 +133,19 @@ struct Notifier::Impl {
     size_t peer;
   };
   std::unordered_multimap<uint16_t, Outstanding> outstanding;
+
+  // An SOA query over TCP (framed, RFC 1035 4.2.2): its answer goes the way of a
+  // datagram from that address. Given up at its deadline; freed when its handle closes.
+  struct TcpPoll {
+    Impl* impl = nullptr;
+    uv_tcp_t tcp;
+    uv_connect_t connect;
+    uv_write_t write;
+    sockaddr_storage to{};
+    std::vector<uint8_t> out, in;
+    Ms deadline = 0;
+  };
+  std::unordered_set<TcpPoll*> tcp_polls;  // on the loop's thread only
 
   ReplicationPolicy policy;
   SignerFactory signers;
@@ -256,13 +272,21 @@ struct Notifier::Impl {
       n = signer_out->sign(buf, n, sizeof buf);
       if (n == 0) return false;
     }
-    uv_udp_t* sock = p.cfg.address.ss_family == AF_INET6 ? &udp6 : &udp4;
-    if ((sock == &udp6 && !have6) || (sock == &udp4 && !have4)) return false;
-    uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(buf), unsigned(n));
-    int rc = uv_udp_try_send(sock, &b, 1, reinterpret_cast<const sockaddr*>(&p.cfg.address));
-    if (rc < 0) {
-      p.st.error = std::string("send: ") + uv_strerror(rc);
-      return false;
+    if (opcode == kOpQuery) p.poll_sent_tcp = p.poll_tcp;
+    if (opcode == kOpQuery && p.poll_tcp) {
+      if (int rc = send_tcp(buf, n, p.cfg.address); rc != 0) {
+        p.st.error = std::string("TCP connect: ") + uv_strerror(rc);
+        return false;
+      }
+    } else {
+      uv_udp_t* sock = p.cfg.address.ss_family == AF_INET6 ? &udp6 : &udp4;
+      if ((sock == &udp6 && !have6) || (sock == &udp4 && !have4)) return false;
+      uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(buf), unsigned(n));
+      int rc = uv_udp_try_send(sock, &b, 1, reinterpret_cast<const sockaddr*>(&p.cfg.address));
+      if (rc < 0) {
+        p.st.error = std::string("send: ") + uv_strerror(rc);
+        return false;
+      }
     }
     const size_t index = size_t(&p - z.peers.data());
     forget(id_out, z.apex, index);  // the request this one replaces, if any
@@ -309,6 +333,8 @@ struct Notifier::Impl {
     std::lock_guard<std::mutex> lock(mutex);
     take_queued();
     const Ms t = now();
+    for (TcpPoll* q : tcp_polls)
+      if (t >= q->deadline) close_tcp(q);
     for (auto& [apex, z] : zones) {
       if (z.next_due > t) continue;
       z.next_due = UINT64_MAX;
@@ -367,11 +393,22 @@ struct Notifier::Impl {
     }
     if (opcode == kOpQuery && p.poll_in_flight && id == p.poll_id) {
       p.poll_in_flight = false;
-      if (p.poll_signer && !p.poll_signer->verify(msg, len)) {
-        p.st.error = "SOA answer with a bad TSIG signature";
+      const bool truncated = (msg[2] & 0x02) != 0;
+      if ((truncated || rcode == kRcodeRefused) && !p.poll_sent_tcp) {
+        // knotd answers the catalog zones it interprets over TCP only (REFUSED over
+        // UDP, unsigned); a truncated answer is asked again over TCP (RFC 1035 4.2.1).
+        // Either says nothing of the serial, so a forged one costs a TCP query at most.
+        p.poll_tcp = true;
+        p.poll_at = t;
         return true;
       }
-      auto serial = rcode == 0 ? answer_serial(msg, len) : std::nullopt;
+      if (p.poll_signer && !p.poll_signer->verify(msg, len)) {
+        p.st.error = std::string("SOA answer with a bad TSIG signature (over ") +
+                     (p.poll_sent_tcp ? "TCP" : "UDP") + ", rcode " + std::to_string(rcode) + ")";
+        return true;
+      }
+      if (rcode == kRcodeRefused && p.poll_sent_tcp) p.poll_tcp = false;  // refused both ways
+      auto serial = rcode == 0 && !truncated ? answer_serial(msg, len) : std::nullopt;
       if (!serial) {
         p.st.error = "SOA query answered without an SOA (rcode " + std::to_string(rcode) + ")";
         return true;
@@ -389,6 +426,78 @@ struct Notifier::Impl {
       return true;
     }
     return false;
+  }
+
+  // Starts an SOA query over TCP to `to`; 0 or a libuv error.
+  int send_tcp(const uint8_t* msg, size_t n, const sockaddr_storage& to) {
+    auto* q = new TcpPoll;
+    q->impl = this;
+    q->to = to;
+    q->deadline = now() + kAnswerWait;
+    q->out = {uint8_t(n >> 8), uint8_t(n)};
+    q->out.insert(q->out.end(), msg, msg + n);
+    uv_tcp_init(&loop, &q->tcp);
+    q->tcp.data = q;
+    q->connect.data = q;
+    q->write.data = q;
+    tcp_polls.insert(q);
+    const int rc = uv_tcp_connect(&q->connect, &q->tcp, reinterpret_cast<const sockaddr*>(&q->to),
+                                  [](uv_connect_t* req, int status) {
+                                    auto* poll = static_cast<TcpPoll*>(req->data);
+                                    poll->impl->tcp_connected(poll, status);
+                                  });
+    if (rc != 0) close_tcp(q);
+    return rc;
+  }
+
+  void tcp_connected(TcpPoll* q, int status) {
+    if (status != 0) {
+      close_tcp(q);
+      return;
+    }
+    auto* stream = reinterpret_cast<uv_stream_t*>(&q->tcp);
+    uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(q->out.data()), unsigned(q->out.size()));
+    const int rc = uv_write(&q->write, stream, &b, 1, [](uv_write_t* req, int st) {
+      if (st != 0) {
+        auto* poll = static_cast<TcpPoll*>(req->data);
+        poll->impl->close_tcp(poll);
+      }
+    });
+    if (rc != 0 || uv_read_start(
+                       stream,
+                       [](uv_handle_t*, size_t, uv_buf_t* buf) {
+                         static thread_local char space[65536];
+                         *buf = uv_buf_init(space, sizeof space);
+                       },
+                       [](uv_stream_t* st, ssize_t nread, const uv_buf_t* buf) {
+                         auto* poll = static_cast<TcpPoll*>(st->data);
+                         poll->impl->tcp_read(poll, nread, buf);
+                       }) != 0)
+      close_tcp(q);
+  }
+
+  // Once the whole answer is in, it is handled as a datagram from the secondary.
+  void tcp_read(TcpPoll* q, ssize_t nread, const uv_buf_t* buf) {
+    if (nread < 0) {
+      close_tcp(q);
+      return;
+    }
+    q->in.insert(q->in.end(), buf->base, buf->base + nread);
+    if (q->in.size() < 2) return;
+    const size_t len = size_t(q->in[0]) << 8 | q->in[1];
+    if (q->in.size() < 2 + len) return;
+    on_datagram(q->in.data() + 2, len, reinterpret_cast<const sockaddr*>(&q->to));
+    close_tcp(q);
+  }
+
+  void close_tcp(TcpPoll* q) {
+    auto* h = reinterpret_cast<uv_handle_t*>(&q->tcp);
+    if (uv_is_closing(h)) return;
+    uv_close(h, [](uv_handle_t* handle) {
+      auto* poll = static_cast<TcpPoll*>(handle->data);
+      poll->impl->tcp_polls.erase(poll);
+      delete poll;
+    });
   }
 
   bool open_socket(uv_udp_t& sock, const char* any, int family) {
@@ -471,6 +580,9 @@ void Notifier::start(const std::vector<std::pair<std::string, uint32_t>>& zones)
   m.thread = std::thread([&m] {
     uv_run(&m.loop, UV_RUN_DEFAULT);
     uv_loop_close(&m.loop);
+    // Closed by the stop walk, which gives no close callback.
+    for (Impl::TcpPoll* q : m.tcp_polls) delete q;
+    m.tcp_polls.clear();
   });
   uv_async_send(&m.wake);
 }

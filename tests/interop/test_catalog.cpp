@@ -7,10 +7,13 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/interop/support/interop.h"
 
 using namespace rdnsd::interop;
 using rdnsd::e2e::must;
+using rdnsd::e2e::RunResult;
 
 namespace {
 
@@ -91,6 +94,29 @@ TEST_CASE("catalog: knotd and named follow zone-add and zone-remove with no conf
   timings += ", zone-remove gone after " + ms(start);
   // On stdout rather than in a MESSAGE, which would print the logs above with it.
   std::printf("interop_catalog: %s\n", timings.c_str());
+  // The catalog's own status: rdnsd polls knotd's serial of it over TCP (knotd refuses
+  // the SOA query over UDP), so it turns active like any zone's.
+  RunResult w = t.rdnsd->rdnsctl({"wait", kCatalog, "--timeout", "10"});
+  CHECK_MESSAGE(w.status == 0, w.out << w.err);
+  const nlohmann::json zone =
+      nlohmann::json::parse(must(t.rdnsd->rdnsctl({"--json", "zone-show", kCatalog})).out)["zone"];
+  INFO(zone.dump());
+  CHECK(zone.value("status", "") == "active");
+  const uint32_t serial = t.rdnsd->serial(kCatalog);
+  CHECK(zone.value("secondaries", nlohmann::json::array()).size() == 2);
+  for (const auto& e : zone.value("secondaries", nlohmann::json::array())) {
+    CHECK(e.value("serial", 0u) == serial);
+    CHECK(!e.contains("error"));
+  }
+  const std::string text = must(t.rdnsd->rdnsctl({"zone-show", kCatalog})).out;
+  CHECK(text.find("status:") != std::string::npos);
+  CHECK(text.find("active") != std::string::npos);
+  CHECK(text.find("catalog:") != std::string::npos);
+  const size_t line = text.find("secondary 127.0.0.1:" + std::to_string(t.knotd.port()) + ":");
+  REQUIRE(line != std::string::npos);
+  const std::string knotd_line = text.substr(line, text.find('\n', line) - line);
+  CHECK(knotd_line.find("serial " + std::to_string(serial)) != std::string::npos);
+  CHECK(knotd_line.find("error") == std::string::npos);
   // The catalog was transferred with the key: rdnsd logged transfers of it to both.
   CHECK(t.rdnsd->stderr_text().find("of catalog.rdnsd. serial") != std::string::npos);
 }

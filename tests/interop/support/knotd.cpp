@@ -28,6 +28,12 @@ std::string Knotd::config_text() const {
   c << "acl:\n  - id: notify-from-rdnsd\n    address: 127.0.0.1\n    action: notify\n";
   if (options_.key) c << "    key: " << options_.key->name << "\n";
   c << "  - id: transfer-to-tests\n    address: 127.0.0.1\n    action: transfer\n";
+  // knotd 3.2 answers queries for a catalog it interprets only over TCP and only to
+  // clients its ACL allows to transfer it: rdnsd's signed SOA polls (its status of the
+  // catalog) need this rule (an ACL rule without a key matches unsigned queries only).
+  if (options_.key && !options_.catalog.empty())
+    c << "  - id: status-from-rdnsd\n    address: 127.0.0.1\n    action: transfer\n"
+      << "    key: " << options_.key->name << "\n";
   // The zone lives in the journal only: never written out as a file (zonefile-sync -1:
   // 3.2 crashed with 0 under many transactions), and loaded back from the journal on a
   // restart, so that a restarted knotd asks for IXFR from its last serial.
@@ -47,7 +53,8 @@ std::string Knotd::config_text() const {
       << "    acl: [notify-from-rdnsd, transfer-to-tests]\n";
   if (!options_.catalog.empty())
     c << "  - domain: " << options_.catalog << "\n    master: rdnsd\n"
-      << "    acl: [notify-from-rdnsd, transfer-to-tests]\n"
+      << "    acl: [notify-from-rdnsd, transfer-to-tests"
+      << (options_.key ? ", status-from-rdnsd" : "") << "]\n"
       << "    catalog-role: interpret\n    catalog-template: catalog-member\n";
   return c.str();
 }
