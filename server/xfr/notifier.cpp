@@ -7,10 +7,9 @@
 #include <random>
 #include <stdexcept>
 #include <unordered_map>
-#include <unordered_set>
-#include <vector>
 
 #include "server/dns/wire.h"
+#include "server/xfr/tcp_query.h"
 #include "zonestore/names/names.h"
 #include "zonestore/names/serial.h"
 
@@ -134,19 +133,6 @@ struct Notifier::Impl {
   };
   std::unordered_multimap<uint16_t, Outstanding> outstanding;
 
-  // An SOA query over TCP (framed, RFC 1035 4.2.2): its answer goes the way of a
-  // datagram from that address. Given up at its deadline; freed when its handle closes.
-  struct TcpPoll {
-    Impl* impl = nullptr;
-    uv_tcp_t tcp;
-    uv_connect_t connect;
-    uv_write_t write;
-    sockaddr_storage to{};
-    std::vector<uint8_t> out, in;
-    Ms deadline = 0;
-  };
-  std::unordered_set<TcpPoll*> tcp_polls;  // on the loop's thread only
-
   ReplicationPolicy policy;
   SignerFactory signers;
   Log log;
@@ -163,6 +149,7 @@ struct Notifier::Impl {
   uv_timer_t tick;
   uv_udp_t udp4, udp6;
   bool have4 = false, have6 = false;
+  std::unique_ptr<TcpQueries> tcp;  // SOA polls over TCP
   std::thread thread;
   bool started = false;
 
@@ -274,7 +261,11 @@ struct Notifier::Impl {
     }
     if (opcode == kOpQuery) p.poll_sent_tcp = p.poll_tcp;
     if (opcode == kOpQuery && p.poll_tcp) {
-      if (int rc = send_tcp(buf, n, p.cfg.address); rc != 0) {
+      const int rc = tcp->start(p.cfg.address, buf, n, now() + kAnswerWait,
+                                [this](const uint8_t* msg, size_t len, const sockaddr* from) {
+                                  on_datagram(msg, len, from);
+                                });
+      if (rc != 0) {
         p.st.error = std::string("TCP connect: ") + uv_strerror(rc);
         return false;
       }
@@ -333,8 +324,7 @@ struct Notifier::Impl {
     std::lock_guard<std::mutex> lock(mutex);
     take_queued();
     const Ms t = now();
-    for (TcpPoll* q : tcp_polls)
-      if (t >= q->deadline) close_tcp(q);
+    tcp->expire(t);
     for (auto& [apex, z] : zones) {
       if (z.next_due > t) continue;
       z.next_due = UINT64_MAX;
@@ -428,78 +418,6 @@ struct Notifier::Impl {
     return false;
   }
 
-  // Starts an SOA query over TCP to `to`; 0 or a libuv error.
-  int send_tcp(const uint8_t* msg, size_t n, const sockaddr_storage& to) {
-    auto* q = new TcpPoll;
-    q->impl = this;
-    q->to = to;
-    q->deadline = now() + kAnswerWait;
-    q->out = {uint8_t(n >> 8), uint8_t(n)};
-    q->out.insert(q->out.end(), msg, msg + n);
-    uv_tcp_init(&loop, &q->tcp);
-    q->tcp.data = q;
-    q->connect.data = q;
-    q->write.data = q;
-    tcp_polls.insert(q);
-    const int rc = uv_tcp_connect(&q->connect, &q->tcp, reinterpret_cast<const sockaddr*>(&q->to),
-                                  [](uv_connect_t* req, int status) {
-                                    auto* poll = static_cast<TcpPoll*>(req->data);
-                                    poll->impl->tcp_connected(poll, status);
-                                  });
-    if (rc != 0) close_tcp(q);
-    return rc;
-  }
-
-  void tcp_connected(TcpPoll* q, int status) {
-    if (status != 0) {
-      close_tcp(q);
-      return;
-    }
-    auto* stream = reinterpret_cast<uv_stream_t*>(&q->tcp);
-    uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(q->out.data()), unsigned(q->out.size()));
-    const int rc = uv_write(&q->write, stream, &b, 1, [](uv_write_t* req, int st) {
-      if (st != 0) {
-        auto* poll = static_cast<TcpPoll*>(req->data);
-        poll->impl->close_tcp(poll);
-      }
-    });
-    if (rc != 0 || uv_read_start(
-                       stream,
-                       [](uv_handle_t*, size_t, uv_buf_t* buf) {
-                         static thread_local char space[65536];
-                         *buf = uv_buf_init(space, sizeof space);
-                       },
-                       [](uv_stream_t* st, ssize_t nread, const uv_buf_t* buf) {
-                         auto* poll = static_cast<TcpPoll*>(st->data);
-                         poll->impl->tcp_read(poll, nread, buf);
-                       }) != 0)
-      close_tcp(q);
-  }
-
-  // Once the whole answer is in, it is handled as a datagram from the secondary.
-  void tcp_read(TcpPoll* q, ssize_t nread, const uv_buf_t* buf) {
-    if (nread < 0) {
-      close_tcp(q);
-      return;
-    }
-    q->in.insert(q->in.end(), buf->base, buf->base + nread);
-    if (q->in.size() < 2) return;
-    const size_t len = size_t(q->in[0]) << 8 | q->in[1];
-    if (q->in.size() < 2 + len) return;
-    on_datagram(q->in.data() + 2, len, reinterpret_cast<const sockaddr*>(&q->to));
-    close_tcp(q);
-  }
-
-  void close_tcp(TcpPoll* q) {
-    auto* h = reinterpret_cast<uv_handle_t*>(&q->tcp);
-    if (uv_is_closing(h)) return;
-    uv_close(h, [](uv_handle_t* handle) {
-      auto* poll = static_cast<TcpPoll*>(handle->data);
-      poll->impl->tcp_polls.erase(poll);
-      delete poll;
-    });
-  }
-
   bool open_socket(uv_udp_t& sock, const char* any, int family) {
     sockaddr_storage ss{};
     if (family == AF_INET)
@@ -540,6 +458,7 @@ Notifier::~Notifier() {
 void Notifier::start(const std::vector<std::pair<std::string, uint32_t>>& zones) {
   Impl& m = *impl_;
   uv_loop_init(&m.loop);
+  m.tcp = std::make_unique<TcpQueries>(&m.loop);
   m.have4 = m.open_socket(m.udp4, "0.0.0.0", AF_INET);
   m.have6 = m.open_socket(m.udp6, "::", AF_INET6);
   if (!m.have4 && !m.have6) {
@@ -580,9 +499,7 @@ void Notifier::start(const std::vector<std::pair<std::string, uint32_t>>& zones)
   m.thread = std::thread([&m] {
     uv_run(&m.loop, UV_RUN_DEFAULT);
     uv_loop_close(&m.loop);
-    // Closed by the stop walk, which gives no close callback.
-    for (Impl::TcpPoll* q : m.tcp_polls) delete q;
-    m.tcp_polls.clear();
+    m.tcp.reset();  // after the loop: frees the queries the stop walk closed
   });
   uv_async_send(&m.wake);
 }
