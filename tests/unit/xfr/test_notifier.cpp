@@ -1,6 +1,7 @@
-// NOTIFY and SOA polls against a secondary played by a UDP socket of the test: what it
-// receives (coalesced NOTIFYs, retries, SOA queries once a NOTIFY is answered) and the
-// status that follows from the serials it answers.
+// NOTIFY and SOA polls against a secondary played by a UDP socket of the test (and a TCP
+// listener, for polls it refuses over UDP): what it receives (coalesced NOTIFYs, retries,
+// SOA queries once a NOTIFY is answered) and the status that follows from the serials it
+// answers.
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <poll.h>
@@ -64,6 +65,11 @@ struct FakeSecondary {
     return std::nullopt;
   }
   void answer(const Got& g, std::optional<uint32_t> soa_serial = std::nullopt) {
+    std::vector<uint8_t> out = build_answer(g, soa_serial);
+    sendto(fd, out.data(), out.size(), 0, reinterpret_cast<const sockaddr*>(&g.from),
+           sizeof g.from);
+  }
+  std::vector<uint8_t> build_answer(const Got& g, std::optional<uint32_t> soa_serial) {
     std::vector<uint8_t> out = g.msg;
     out[2] |= 0x80;
     if (soa_serial) {
@@ -104,8 +110,7 @@ struct FakeSecondary {
                             1};
       out.insert(out.end(), rr, rr + sizeof rr);
     }
-    sendto(fd, out.data(), out.size(), 0, reinterpret_cast<const sockaddr*>(&g.from),
-           sizeof g.from);
+    return out;
   }
   // Answers whatever comes for `wait`: NOTIFYs, and SOA queries with `serial`.
   int serve(uint32_t serial, std::chrono::milliseconds wait) {
@@ -231,4 +236,86 @@ TEST_CASE("a zone without secondaries is active at once") {
   CHECK(n.status(kZone, 7, now, now) == xfr::Status::Active);
   CHECK(n.secondaries(kZone).empty());
   n.stop();
+}
+
+namespace {
+
+// The secondary's TCP side on the same port: accepts one connection at a time and
+// answers each framed SOA query with `serial`. Counts what it answered.
+struct FakeTcpSide {
+  int fd = -1;
+  int answered = 0;
+  explicit FakeTcpSide(uint16_t port) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(listen(fd, 8) == 0);
+  }
+  ~FakeTcpSide() { close(fd); }
+  // Serves connections for `wait`, answering through `udp` (which builds the answer).
+  void serve(FakeSecondary& udp, uint32_t serial, std::chrono::milliseconds wait) {
+    auto until = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < until) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      int c = accept(fd, nullptr, nullptr);
+      if (c < 0) continue;
+      uint8_t head[2];
+      FakeSecondary::Got g;
+      if (recv(c, head, 2, MSG_WAITALL) == 2) {
+        g.msg.resize(size_t(head[0]) << 8 | head[1]);
+        if (recv(c, g.msg.data(), g.msg.size(), MSG_WAITALL) == ssize_t(g.msg.size())) {
+          std::vector<uint8_t> out = udp.build_answer(g, serial);
+          const uint8_t len[2] = {uint8_t(out.size() >> 8), uint8_t(out.size())};
+          send(c, len, 2, 0);
+          send(c, out.data(), out.size(), 0);
+          ++answered;
+        }
+      }
+      close(c);
+    }
+  }
+};
+
+}  // namespace
+
+// knotd answers a catalog it interprets over TCP only (REFUSED over UDP); a truncated
+// answer means the same. The poll is asked again over TCP, and the status follows.
+TEST_CASE("an SOA poll refused or truncated over UDP is asked over TCP") {
+  for (const uint8_t flags3 : {uint8_t(0x05), uint8_t(0x00)}) {  // REFUSED; NOERROR with TC
+    CAPTURE(int(flags3));
+    FakeSecondary sec;
+    FakeTcpSide tcp(sec.port);
+    xfr::Notifier n(policy_for(sec), nullptr, [](const std::string&) {});
+    n.start({{kZone, 7}});
+    // Over UDP: the NOTIFY is answered, every SOA query refused or truncated.
+    auto until = std::chrono::steady_clock::now() + 600ms;
+    while (std::chrono::steady_clock::now() < until) {
+      auto g = sec.receive(50ms);
+      if (!g) continue;
+      if (g->opcode() == 4) {
+        sec.answer(*g);
+        continue;
+      }
+      std::vector<uint8_t> out = g->msg;
+      out[2] |= 0x80;
+      if (flags3 == 0) out[2] |= 0x02;  // TC
+      out[3] = flags3;
+      sendto(sec.fd, out.data(), out.size(), 0, reinterpret_cast<const sockaddr*>(&g->from),
+             sizeof g->from);
+    }
+    tcp.serve(sec, 7, 800ms);
+    CHECK(tcp.answered >= 1);
+    CHECK(n.status(kZone, 7, std::time(nullptr), std::time(nullptr)) == xfr::Status::Active);
+    auto states = n.secondaries(kZone);
+    REQUIRE(states.size() == 1);
+    CHECK(states[0].serial == 7u);
+    CHECK(states[0].error.empty());
+    n.stop();
+  }
 }
