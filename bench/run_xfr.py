@@ -734,11 +734,12 @@ def summarize(doc):
                          B.span([100 * r["tcp_thread_cpu_s"] / r["duration"] if r.get("duration") else None for r in rs]),
                          B.span([100 * r.get("xfr_thread_cpu_s", 0) / r["duration"] if r.get("duration") else None
                                  for r in rs]),
-                         sum(r["transfers_done"] for r in rs), B.span([r["transfer_bytes"] / 1e6 / r["duration"] for r in rs]),
+                         sum(r["transfers_done"] for r in rs),
+                         B.span([B.med([x.get("ms") for x in r["transfers"]]) for r in rs if r["transfers"]]),
                          sum(int(r.get("unexpected_rcode", 0) or 0) for r in rs), sum(int(r.get("lost", 0)) for r in rs),
                          B.span([r["steal_server_cpu_pct"] for r in rs], "{:.1f}")])
         out.append(B.markdown_table(["mode", "runs", "QPS", "QPS per process CPU-s", "QPS per UDP-thread CPU-s",
-                                     "TCP thread % of a core", "transfer thread % of a core", "transfers done", "transfer MB/s", "unexpected rcodes",
+                                     "TCP thread % of a core", "transfer thread % of a core", "transfers done", "AXFR ms (median)", "unexpected rcodes",
                                      "lost", "steal %"], rows))
         if meds.get("idle"):
             out.append("\nQPS during transfers / idle: %s\n" % ", ".join(
