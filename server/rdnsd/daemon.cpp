@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 namespace rdnsd::server {
 
@@ -182,6 +184,26 @@ dns::CatalogZone catalog_zone(const conf::Config& config) {
   c.expire = d.soa.expire;
   c.minimum = d.soa.minimum;
   return c;
+}
+
+std::string raise_file_limit(const conf::Config& config, unsigned workers) {
+  // Per worker: a UDP socket and a TCP listener per listen address, an eventfd and the
+  // loops' descriptors; the store, logs, notifier sockets and the like: 64 more.
+  const uint64_t need = uint64_t(config.server.tcp_max_connections) + config.admin.max_connections +
+                        uint64_t(workers) * (2 * config.server.listen.size() + 16) + 64;
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return "";
+  if (r.rlim_cur < need && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max == RLIM_INFINITY ? need : std::min<rlim_t>(r.rlim_max, need);
+    setrlimit(RLIMIT_NOFILE, &r);
+    getrlimit(RLIMIT_NOFILE, &r);
+  }
+  if (r.rlim_cur >= need) return "";
+  return "open files limit is " + std::to_string(r.rlim_cur) + ", below the " +
+         std::to_string(need) + " that tcp-max-connections (" +
+         std::to_string(config.server.tcp_max_connections) +
+         ") and admin.max-connections need: connections past it fail (raise LimitNOFILE or "
+         "ulimit -n)";
 }
 
 }  // namespace rdnsd::server

@@ -41,4 +41,10 @@ xfr::ReplicationPolicy replication_policy(const conf::Config& config);
 // "invalid." (RFC 9432 section 4.1: nobody resolves through a catalog).
 dns::CatalogZone catalog_zone(const conf::Config& config);
 
+// Raises the open-file limit (RLIMIT_NOFILE) to its hard limit, as far as the
+// connection limits need (tcp-max-connections, admin.max-connections, the sockets of
+// every worker and the store): a line for the log when even the hard limit is below
+// that (connections past it would fail at accept), else empty.
+std::string raise_file_limit(const conf::Config& config, unsigned workers);
+
 }  // namespace rdnsd::server

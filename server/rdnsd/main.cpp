@@ -377,6 +377,8 @@ int main(int argc, char** argv) {
 
   const sigset_t signals = block_signals();
   server::ServerOptions query_options = server::server_options(config);
+  if (std::string note = server::raise_file_limit(config, query_options.workers); !note.empty())
+    log(note);
   std::unique_ptr<zonestore::Store> store;
   if (int rc = open_store(config, query_options.workers, store)) return rc;
   Replication replication = make_replication(config, *store);
