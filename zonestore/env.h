@@ -4,7 +4,7 @@
 //
 // Schema (the layouts are in zonestore/codec/): `zones` (zone_value.h), `ptr`
 // (ptr_value.h), `meta` and `ids` (meta_value.h), `info` (info_value.h), `journal`
-// (journal_value.h); keys in keys.h.
+// (journal_value.h), `dhcid` (dhcid_value.h); keys in keys.h.
 #include <lmdb.h>
 
 #include <optional>
@@ -23,6 +23,7 @@ void check(int rc, const char* what);
 // The store's tables (named databases), opened once per environment.
 struct Tables {
   MDB_dbi zones = 0, ptr = 0, meta = 0, ids = 0, info = 0, journal = 0;
+  MDB_dbi dhcid = 0;  // codec/dhcid_value.h
 };
 
 // One open environment (one per process), closed when destroyed. Move-only.

@@ -19,7 +19,8 @@ class LmdbZoneReader : public ZoneReader {
  public:
   // The zone is read in the reader's own transaction, so that it and the records are one
   // snapshot. found() is false when there is no zone at `apex_key`.
-  LmdbZoneReader(MDB_env* env, const Tables& t, const std::string& apex_key) : txn_(env, false) {
+  LmdbZoneReader(MDB_env* env, const Tables& t, const std::string& apex_key)
+      : tables_(t), txn_(env, false) {
     MDB_val k = val(apex_key), v;
     int rc = mdb_get(txn_.get(), t.zones, &k, &v);
     if (rc == MDB_NOTFOUND) return;
@@ -48,11 +49,13 @@ class LmdbZoneReader : public ZoneReader {
     names::IpAddress addr = codec::address_of_meta_key(view(k));
     if (!names::prefix_contains(zone_.settings.prefix, addr)) return !(done_ = true);
     out = make_record(addr, codec::decode_meta(view(v)), zone_.apex);
+    out.dhcid = read_dhcid(txn_, tables_, view(k));
     return true;
   }
 
  private:
   Zone zone_;
+  Tables tables_;
   Txn txn_;                       // declared before the cursor: closed after it
   std::optional<Cursor> cursor_;  // set when the zone was found
   bool started_ = false, done_ = false;

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "zonestore/codec/bytes.h"
+#include "zonestore/codec/dhcid_value.h"
 #include "zonestore/codec/info_value.h"
 #include "zonestore/codec/keys.h"
 #include "zonestore/store.h"
@@ -31,6 +32,13 @@ Record make_record(const names::IpAddress& addr, const codec::Meta& m, const std
   r.zone = zone;
   r.serial = m.serial;
   return r;
+}
+
+std::optional<Dhcid> read_dhcid(const Txn& txn, const Tables& t, std::string_view key) {
+  auto v = txn.find(t.dhcid, key);
+  codec::DhcidValue d;
+  if (!v || !codec::decode_dhcid_value(*v, d)) return std::nullopt;
+  return Dhcid{d.ttl, std::string(d.rdata)};
 }
 
 namespace {
@@ -65,10 +73,13 @@ std::optional<names::Prefix> intersect(const names::Prefix& a, const names::Pref
 std::optional<Record> Store::get(std::string_view address) const {
   names::IpAddress addr = parse_address(address);
   Txn txn(env_.get(), false);
-  auto m = txn.find(tables_.meta, codec::meta_key(addr));
+  const std::string key = codec::meta_key(addr);
+  auto m = txn.find(tables_.meta, key);
   if (!m) return std::nullopt;
-  return make_record(addr, codec::decode_meta(*m),
-                     zone_of(txn.get(), tables_.zones, codec::owner_key(addr)));
+  Record r = make_record(addr, codec::decode_meta(*m),
+                         zone_of(txn.get(), tables_.zones, codec::owner_key(addr)));
+  r.dhcid = read_dhcid(txn, tables_, key);
+  return r;
 }
 
 std::optional<Record> Store::get_by_id(std::string_view id) const {
@@ -80,8 +91,10 @@ std::optional<Record> Store::get_by_id(std::string_view id) const {
   auto m = txn.find(tables_.meta, *mkey);
   if (!m) return std::nullopt;
   names::IpAddress addr = codec::address_of_meta_key(*mkey);
-  return make_record(addr, codec::decode_meta(*m),
-                     zone_of(txn.get(), tables_.zones, codec::owner_key(addr)));
+  Record r = make_record(addr, codec::decode_meta(*m),
+                         zone_of(txn.get(), tables_.zones, codec::owner_key(addr)));
+  r.dhcid = read_dhcid(txn, tables_, *mkey);
+  return r;
 }
 
 uint64_t Store::record_count() const {
@@ -122,6 +135,7 @@ ListResult Store::list(const ListFilter& f) const {
     ++out.total;
     if (out.total <= f.offset || out.records.size() >= f.limit) continue;
     out.records.push_back(make_record(addr, m, zone_of(zcur.get(), codec::owner_key(addr))));
+    out.records.back().dhcid = read_dhcid(txn, tables_, view(k));
   }
   if (rc != 0 && rc != MDB_NOTFOUND) check(rc, "list records");
   if (f.offset + out.records.size() < out.total) out.next_offset = f.offset + out.records.size();

@@ -112,7 +112,8 @@ class Store {
   MDB_dbi ptr_dbi() const { return tables_.ptr; }
   MDB_dbi meta_dbi() const { return tables_.meta; }
   MDB_dbi journal_dbi() const { return tables_.journal; }
-  MDB_dbi info_dbi() const { return tables_.info; }  // the catalog serial: codec/info_value.h
+  MDB_dbi dhcid_dbi() const { return tables_.dhcid; }  // codec/dhcid_value.h
+  MDB_dbi info_dbi() const { return tables_.info; }    // the catalog serial: codec/info_value.h
   // The schema version this open migrated the store from (0: none was needed).
   uint32_t migrated_from() const { return migrated_from_; }
 

@@ -74,6 +74,15 @@ struct Zone {
   uint64_t record_count = 0;
 };
 
+// The DHCID RR (RFC 4701) of an address, kept beside its PTR: the TTL and the RDATA as
+// received (wire form; identifier type, digest type, digest). One per address; an
+// address has one only while it has a PTR (zonestore/codec/dhcid_value.h).
+struct Dhcid {
+  uint32_t ttl = 0;
+  std::string rdata;
+  bool operator==(const Dhcid&) const = default;
+};
+
 struct Record {
   names::IpAddress address;
   std::string owner;   // text, absolute
@@ -89,6 +98,7 @@ struct Record {
   // The zone's serial after the write that last changed the record (0: written before
   // the store kept it): the record is live on a secondary once it has this serial.
   uint32_t serial = 0;
+  std::optional<Dhcid> dhcid;  // the address's DHCID, if it has one
 };
 
 // One change in a write: set (create or replace) or unset.
@@ -99,7 +109,12 @@ struct SetOp {
   // nullopt: a new record gets an empty description, a replaced one keeps its own.
   std::optional<std::string> description;
   std::string actor;  // who makes the change (created_by / modified_by)
+  // The address's DHCID: set to `dhcid` when given, else removed with `drop_dhcid`, else
+  // kept as it is (bad_dhcid for RDATA outside 3..1024 octets or a TTL over kMaxTtl).
+  std::optional<Dhcid> dhcid = std::nullopt;
+  bool drop_dhcid = false;
 };
+// Removes the address's record: its PTR and its DHCID.
 struct UnsetOp {
   std::string address;
   std::string actor = {};  // who removes it (passed for a future journal; not stored)

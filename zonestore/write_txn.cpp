@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "zonestore/codec/bytes.h"
+#include "zonestore/codec/dhcid_value.h"
 #include "zonestore/codec/info_value.h"
 #include "zonestore/codec/journal_value.h"
 #include "zonestore/codec/keys.h"
@@ -75,6 +76,7 @@ void WriteTxn::set(const SetOp& op, std::time_t now) {
   std::string target = checked_target(op.target);
   check_description(op.description);
   if (op.ttl) checked_ttl(op.ttl, 0);
+  if (op.dhcid) check_dhcid(*op.dhcid);
   std::string okey = codec::owner_key(addr), mkey = codec::meta_key(addr);
   Touched& t = touched_zone(addr, okey, now);
   Zone& z = t.zone;
@@ -99,7 +101,14 @@ void WriteTxn::set(const SetOp& op, std::time_t now) {
   if (op.description) m.description = *op.description;  // else: empty, or the old one kept
   m.serial = t.next_serial;
   write_record(t, mkey, m, *names::text_to_wire(target), !old);
-  if (keep_records) result_.records.push_back(make_record(addr, m, z.apex));
+  if (op.dhcid)
+    write_dhcid(t, mkey, &*op.dhcid);
+  else if (op.drop_dhcid)
+    write_dhcid(t, mkey, nullptr);
+  if (keep_records) {
+    result_.records.push_back(make_record(addr, m, z.apex));
+    result_.records.back().dhcid = read_dhcid(txn_, t_, mkey);
+  }
   ++(old ? result_.replaced : result_.created);
 }
 
@@ -110,6 +119,7 @@ void WriteTxn::unset(const UnsetOp& op, std::time_t now) {
   auto old = txn_.find(t_.meta, mkey);
   if (!old) throw StoreError("not_found", "no record for " + names::format_ip(addr));
   erase_record(t, mkey, codec::decode_meta(*old).id);
+  write_dhcid(t, mkey, nullptr);  // a DHCID goes with its PTR
   --t.zone.record_count;
   --record_delta_;
   ++result_.removed;
@@ -136,7 +146,39 @@ std::optional<Rr> ptr_before(const Txn& txn, MDB_dbi ptr, const std::string& key
   return Rr{p.ttl, p.target};
 }
 
+// The DHCID at `key` as it is before the change.
+std::optional<Rr> dhcid_before(const Txn& txn, MDB_dbi dhcid, const std::string& key) {
+  auto v = txn.find(dhcid, key);
+  codec::DhcidValue d;
+  if (!v || !codec::decode_dhcid_value(*v, d)) return std::nullopt;
+  return Rr{d.ttl, d.rdata};
+}
+
 }  // namespace
+
+void WriteTxn::check_dhcid(const Dhcid& d) {
+  if (d.rdata.size() < codec::kMinDhcidRdata || d.rdata.size() > codec::kMaxDhcidRdata)
+    throw StoreError("bad_dhcid", "a DHCID's RDATA must have 3.." +
+                                      std::to_string(codec::kMaxDhcidRdata) + " octets, not " +
+                                      std::to_string(d.rdata.size()));
+  if (d.ttl > kMaxTtl)
+    throw StoreError("bad_dhcid", "a DHCID's TTL must be 0.." + std::to_string(kMaxTtl));
+}
+
+// Puts (`d`) or removes (nullptr) the DHCID at `key`, noted for the journal; nothing
+// when it is already so.
+void WriteTxn::write_dhcid(Touched& t, const std::string& key, const Dhcid* d) {
+  const std::optional<Rr> before = dhcid_before(txn_, t_.dhcid, key);
+  if (!d && !before) return;
+  if (d && before && before->ttl == d->ttl && before->rdata == d->rdata) return;
+  if (journaled(t.step, t.zone))
+    t.changes.note(key, codec::kTypeDhcid, before,
+                   d ? std::optional<Rr>(Rr{d->ttl, d->rdata}) : std::nullopt);
+  if (d)
+    txn_.put(t_.dhcid, key, codec::encode_dhcid_value(d->ttl, d->rdata));
+  else
+    txn_.del(t_.dhcid, key);
+}
 
 void WriteTxn::write_record(Touched& t, const std::string& key, const codec::Meta& m,
                             std::string_view target_wire, bool is_new) {
@@ -207,6 +249,7 @@ uint64_t WriteTxn::remove_zone(const std::string& apex_key, const Zone& z) {
       std::string mkey(view(k));
       if (auto m = txn_.find(t_.meta, mkey)) txn_.del(t_.ids, codec::decode_meta(*m).id);
       txn_.del(t_.meta, mkey);
+      txn_.del(t_.dhcid, mkey);
       check(mdb_cursor_del(cur.get(), 0), "delete record");
       ++removed;
     }

@@ -3,14 +3,14 @@
 // place that knows which tables a change touches.
 //
 //   change           tables
-//   set (new)        ptr, meta, ids; the zone's record count (zones); the total (info)
-//   set (replace)    ptr, meta
-//   unset            ptr, meta, ids; the zone's record count (zones); the total (info)
+//   set (new)        ptr, meta, ids, dhcid; the zone's record count (zones); the total (info)
+//   set (replace)    ptr, meta, dhcid
+//   unset            ptr, meta, ids, dhcid; the zone's record count (zones); the total (info)
 //   put_zone         zones
 //   add_zone         zones; journal (any old entries of the apex go)
 //   step_zone        zones: one serial step; journal: an entry without records, or
 //                    cleared when the SOA or NS set changed
-//   remove_zone      ptr, meta, ids of every record in it; zones; journal; the total (info)
+//   remove_zone      ptr, meta, ids, dhcid of every record in it; zones; journal; the total (info)
 //   finish           zones: one serial step per touched zone; journal: one entry per
 //                    step (in a group, kept for write_journal); info: the record count
 //   write_journal    journal: the entries of a group's steps
@@ -130,6 +130,9 @@ class WriteTxn {
   void write_record(Touched& zone, const std::string& key, const codec::Meta& meta,
                     std::string_view target_wire, bool is_new);
   void erase_record(Touched& zone, const std::string& key, std::string_view id);
+  // The one place a DHCID is written (`d`) or erased (nullptr), noted for the journal.
+  void write_dhcid(Touched& zone, const std::string& key, const Dhcid* d);
+  static void check_dhcid(const Dhcid& d);  // bad_dhcid
   void read_count();
   void write_zone(const std::string& apex_key, const Zone& zone);
   void step_catalog_serial();

@@ -51,6 +51,10 @@ void print_record(const Json& r, std::ostream& out) {
   for (const char* key : {"id", "ip", "name", "ptr", "ttl", "description", "zone", "created",
                           "created_by", "modified", "modified_by", "status"})
     pairs.emplace_back(key, field(r, key));
+  if (r.contains("dhcid")) {
+    const Json d = r["dhcid"];
+    pairs.emplace_back("dhcid", field(d, "rdata") + " (ttl " + field(d, "ttl") + ")");
+  }
   print_pairs(pairs, out);
 }
 

@@ -201,9 +201,10 @@ class ExportStream : public AnswerStream {
     if (stage_ == Stage::Head) head(out);
     zonestore::Record record;
     while (stage_ == Stage::Records && out.size() - start < budget) {
-      if (reader_->next(record))
+      if (reader_->next(record)) {
         add(out, master_file::ptr_line(record));
-      else
+        if (record.dhcid) add(out, master_file::dhcid_line(record));
+      } else
         stage_ = Stage::Tail;
     }
     if (stage_ != Stage::Tail) return stage_ == Stage::Records;

@@ -1,5 +1,7 @@
 #include "admin/ops/master_file.h"
 
+#include "admin/ops/views.h"
+
 namespace rdnsd::admin::master_file {
 namespace {
 
@@ -28,6 +30,10 @@ std::string ns_line(const zonestore::Zone& zone, const std::string& ns) {
 
 std::string ptr_line(const zonestore::Record& record) {
   return rr(record.owner, record.ttl, "PTR") + record.target;
+}
+
+std::string dhcid_line(const zonestore::Record& record) {
+  return rr(record.owner, record.dhcid->ttl, "DHCID") + base64(record.dhcid->rdata);
 }
 
 }  // namespace rdnsd::admin::master_file

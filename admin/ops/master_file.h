@@ -17,5 +17,8 @@ std::string soa_line(const zonestore::Zone& zone);
 std::string ns_line(const zonestore::Zone& zone, const std::string& ns);
 // "2.2.0.192.in-addr.arpa.\t3600\tIN\tPTR\tmail.example.com."
 std::string ptr_line(const zonestore::Record& record);
+// "2.2.0.192.in-addr.arpa.\t300\tIN\tDHCID\tAAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA="
+// (RFC 4701 section 3.4: the RDATA in base64), for a record that has a DHCID.
+std::string dhcid_line(const zonestore::Record& record);
 
 }  // namespace rdnsd::admin::master_file

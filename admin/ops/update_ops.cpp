@@ -20,12 +20,20 @@ namespace {
 using Pre = UpdateRequest::Prerequisite;
 using Upd = UpdateRequest::Update;
 
-constexpr uint16_t kTypeNs = 2, kTypeSoa = 6, kTypePtr = 12;
+constexpr uint16_t kTypeNs = 2, kTypeSoa = 6, kTypePtr = 12, kTypeDhcid = 49;
 
 // A PTR as an address holds it: rdnsd keeps one per address.
 struct Ptr {
   std::string target;  // absolute
   uint32_t ttl = 0;
+};
+
+// What an address holds: its PTR and the DHCID beside it (one of each at most).
+struct Node {
+  std::optional<Ptr> ptr;
+  std::optional<zonestore::Dhcid> dhcid;
+  bool dhcid_added = false;  // by this message (then it needs a PTR at the end)
+  bool empty() const { return !ptr && !dhcid; }
 };
 
 std::string lower(std::string s) {
@@ -36,6 +44,11 @@ std::string lower(std::string s) {
 
 bool same_name(const std::string& a, const std::string& b) {
   return lower(a) == lower(b);
+}
+
+bool same_ptr(const std::optional<Ptr>& a, const std::optional<Ptr>& b) {
+  if (!a || !b) return !a && !b;
+  return same_name(a->target, b->target) && a->ttl == b->ttl;
 }
 
 Json outcome(const char* rcode, const std::string& reason) {
@@ -52,36 +65,45 @@ class State {
  public:
   explicit State(const zonestore::Store& store) : store_(store) {}
 
-  const std::optional<Ptr>& at(const std::string& ip) {
+  Node& at(const std::string& ip) {
     auto it = now_.find(ip);
     if (it != now_.end()) return it->second;
-    std::optional<Ptr> ptr;
-    if (auto r = store_.get(ip)) ptr = Ptr{r->target, r->ttl};
+    Node node;
+    if (auto r = store_.get(ip)) {
+      node.ptr = Ptr{r->target, r->ttl};
+      node.dhcid = r->dhcid;
+    }
     order_.push_back(ip);
-    before_.emplace(ip, ptr);
-    return now_.emplace(ip, ptr).first->second;
+    before_.emplace(ip, node);
+    return now_.emplace(ip, node).first->second;
   }
-  void put(const std::string& ip, std::optional<Ptr> ptr) {
-    at(ip);
-    now_[ip] = std::move(ptr);
+
+  // An address whose DHCID this message added but that ends without a PTR, or "".
+  std::string lone_dhcid() const {
+    for (const auto& [ip, node] : now_)
+      if (!node.ptr && node.dhcid && node.dhcid_added) return ip;
+    return "";
   }
 
   // The ops that take the store from the first state to the last, in the order the
-  // addresses were first named; none for an address that ends as it began.
+  // addresses were first named; none for an address that ends as it began. A DHCID
+  // goes with its PTR: an address left without a PTR is unset, its DHCID with it.
   std::vector<zonestore::Op> ops(const std::string& actor) const {
     std::vector<zonestore::Op> out;
     for (const std::string& ip : order_) {
-      const std::optional<Ptr>& a = before_.at(ip);
-      const std::optional<Ptr>& b = now_.at(ip);
-      if (!a && !b) continue;
-      if (a && b && same_name(a->target, b->target) && a->ttl == b->ttl) continue;
+      const Node& a = before_.at(ip);
+      const Node& b = now_.at(ip);
       zonestore::Op op;
-      if (b) {
-        op.kind = zonestore::Op::Kind::Set;
-        op.set = zonestore::SetOp{ip, b->target, int64_t(b->ttl), std::nullopt, actor};
-      } else {
+      if (!b.ptr) {
+        if (!a.ptr) continue;
         op.kind = zonestore::Op::Kind::Unset;
         op.unset = zonestore::UnsetOp{ip, actor};
+      } else {
+        if (same_ptr(a.ptr, b.ptr) && a.dhcid == b.dhcid) continue;
+        op.kind = zonestore::Op::Kind::Set;
+        op.set = zonestore::SetOp{ip, b.ptr->target, int64_t(b.ptr->ttl), std::nullopt, actor};
+        op.set.dhcid = b.dhcid;
+        op.set.drop_dhcid = !b.dhcid;
       }
       out.push_back(std::move(op));
     }
@@ -91,17 +113,30 @@ class State {
  private:
   const zonestore::Store& store_;
   std::vector<std::string> order_;
-  std::map<std::string, std::optional<Ptr>> before_, now_;
+  std::map<std::string, Node> before_, now_;
 };
 
 // The RRset types that exist at a prerequisite's owner.
 bool has_rrset(State& state, const Pre& p, uint16_t type) {
   if (p.apex) return type == kTypeSoa || type == kTypeNs;
-  return p.ip && type == kTypePtr && state.at(*p.ip).has_value();
+  if (!p.ip) return false;
+  const Node& node = state.at(*p.ip);
+  return (type == kTypePtr && node.ptr) || (type == kTypeDhcid && node.dhcid);
 }
 
 bool in_use(State& state, const Pre& p) {
-  return p.apex || (p.ip && state.at(*p.ip).has_value());
+  return p.apex || (p.ip && !state.at(*p.ip).empty());
+}
+
+// Whether the RRset of (p.owner, p.type) is exactly p.values (RFC 2136 2.4.2). The
+// apex's SOA and NS never get here (the door refuses them); an address holds one PTR
+// and one DHCID, so only a one-value RRset can match.
+bool equals(State& state, const Pre& p) {
+  if (!p.ip || p.values.size() != 1) return false;
+  const Node& node = state.at(*p.ip);
+  if (p.type == kTypePtr) return node.ptr && same_name(node.ptr->target, p.values[0]);
+  if (p.type == kTypeDhcid) return node.dhcid && node.dhcid->rdata == p.values[0];
+  return false;
 }
 
 // The RCODE of the first prerequisite that fails (RFC 2136 3.2.5), or nullptr.
@@ -115,32 +150,39 @@ const char* failed(State& state, const Pre& p) {
       return has_rrset(state, p, p.type) ? nullptr : "NXRRSET";
     case Pre::Kind::RrsetAbsent:
       return has_rrset(state, p, p.type) ? "YXRRSET" : nullptr;
-    case Pre::Kind::RrsetEquals: {
-      // The apex's SOA and NS never get here (the door refuses them); an address holds
-      // one PTR, so only a one-value RRset can match.
-      if (p.type != kTypePtr || !p.ip || p.values.size() != 1) return "NXRRSET";
-      const std::optional<Ptr>& ptr = state.at(*p.ip);
-      return ptr && same_name(ptr->target, p.values[0]) ? nullptr : "NXRRSET";
-    }
+    case Pre::Kind::RrsetEquals:
+      return equals(state, p) ? nullptr : "NXRRSET";
   }
   return "SERVFAIL";
 }
 
-// One update applied to the state (RFC 2136 3.4.2.2 .. 3.4.2.4; PTR only).
+// One update applied to the state (RFC 2136 3.4.2.2 .. 3.4.2.4; PTR and DHCID).
 void apply(State& state, const Upd& u) {
+  Node& node = state.at(u.ip);
+  const bool dhcid = u.type == kTypeDhcid;
   switch (u.kind) {
-    case Upd::Kind::Add:
-      state.put(u.ip, Ptr{u.target, u.ttl});  // replaces: one PTR per address
+    case Upd::Kind::Add:  // replaces: one PTR and one DHCID per address
+      if (dhcid) {
+        node.dhcid = zonestore::Dhcid{u.ttl, u.rdata};
+        node.dhcid_added = true;
+      } else {
+        node.ptr = Ptr{u.target, u.ttl};
+      }
       return;
     case Upd::Kind::DeleteRrset:
+      if (dhcid)
+        node.dhcid.reset();
+      else
+        node.ptr.reset();
+      return;
     case Upd::Kind::DeleteName:
-      state.put(u.ip, std::nullopt);
+      node.ptr.reset();
+      node.dhcid.reset();
       return;
-    case Upd::Kind::DeleteRr: {
-      const std::optional<Ptr>& ptr = state.at(u.ip);
-      if (ptr && same_name(ptr->target, u.target)) state.put(u.ip, std::nullopt);
+    case Upd::Kind::DeleteRr:
+      if (dhcid && node.dhcid && node.dhcid->rdata == u.rdata) node.dhcid.reset();
+      if (!dhcid && node.ptr && same_name(node.ptr->target, u.target)) node.ptr.reset();
       return;
-    }
   }
 }
 
@@ -161,10 +203,14 @@ Json Handler::update(const UpdateRequest& r) {
   for (const Pre& p : r.prerequisites)
     if (const char* rcode = failed(state, p)) return outcome(rcode, describe(p));
   for (const Upd& u : r.updates) {
-    if (u.type != kTypePtr && u.kind != Upd::Kind::DeleteName)
+    if (u.type != kTypePtr && u.type != kTypeDhcid && u.kind != Upd::Kind::DeleteName)
       return outcome("REFUSED", "type " + std::to_string(u.type) + " is not taken");
     apply(state, u);
   }
+  if (const std::string ip = state.lone_dhcid(); !ip.empty())
+    return outcome("REFUSED", "a DHCID for " + ip +
+                                  ", which has no PTR: rdnsd keeps a DHCID "
+                                  "only beside the address's PTR");
   const std::vector<zonestore::Op> ops = state.ops(r.actor);
   Json out = outcome("NOERROR", "");
   if (ops.empty()) {

@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <algorithm>
+
 namespace rdnsd::admin {
 
 std::string rfc3339(std::time_t t) {
@@ -16,19 +18,35 @@ Json limit_json(uint64_t limit) {
   return limit == 0 ? Json(nullptr) : Json(limit);
 }
 
+std::string base64(std::string_view bytes) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    const size_t n = std::min<size_t>(3, bytes.size() - i);
+    uint32_t v = 0;
+    for (size_t j = 0; j < 3; ++j) v = v << 8 | (j < n ? uint8_t(bytes[i + j]) : 0);
+    for (size_t j = 0; j < 4; ++j) out += j <= n ? kAlphabet[(v >> (18 - 6 * j)) & 63] : '=';
+  }
+  return out;
+}
+
 Json record_json(const zonestore::Record& r) {
-  return Json{{"id", r.id},
-              {"ip", names::format_ip(r.address)},
-              {"name", r.owner},
-              {"ptr", r.target},
-              {"ttl", r.ttl},
-              {"description", r.description},
-              {"zone", r.zone},
-              {"created", rfc3339(r.created)},
-              {"modified", rfc3339(r.modified)},
-              {"created_by", r.created_by},
-              {"modified_by", r.modified_by},
-              {"status", "active"}};
+  Json out = Json{{"id", r.id},
+                  {"ip", names::format_ip(r.address)},
+                  {"name", r.owner},
+                  {"ptr", r.target},
+                  {"ttl", r.ttl},
+                  {"description", r.description},
+                  {"zone", r.zone},
+                  {"created", rfc3339(r.created)},
+                  {"modified", rfc3339(r.modified)},
+                  {"created_by", r.created_by},
+                  {"modified_by", r.modified_by},
+                  {"status", "active"}};
+  if (r.dhcid) out["dhcid"] = Json{{"ttl", r.dhcid->ttl}, {"rdata", base64(r.dhcid->rdata)}};
+  return out;
 }
 
 Json zone_json(const zonestore::Zone& z) {

@@ -12,8 +12,13 @@ namespace rdnsd::admin {
 // RFC 3339 UTC with a "Z" suffix: "2026-11-23T14:07:29Z".
 std::string rfc3339(std::time_t t);
 
+// RFC 4648 section 4 base64 of `bytes` (with padding): a DHCID's presentation form
+// (RFC 4701 section 3.4).
+std::string base64(std::string_view bytes);
+
 // {"id","ip","name","ptr","ttl","description","zone","created","modified",
-//  "created_by","modified_by","status"}
+//  "created_by","modified_by","status"}, and "dhcid": {"ttl","rdata" (base64)} when the
+// address has a DHCID
 Json record_json(const zonestore::Record& record);
 // {"zone","prefix","serial","served","origin","records","ns","soa":{...},"ttl",
 //  "serial_policy","max_records","fcrdns"}

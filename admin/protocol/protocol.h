@@ -156,15 +156,17 @@ struct UpdateRequest {
     std::optional<std::string> ip;    // set when the owner is a full address name
     bool apex = false;                // the owner is the zone's apex
     uint16_t type = 0;                // the RRset kinds
-    std::vector<std::string> values;  // RrsetEquals; PTR: targets, absolute, lower case
+    std::vector<std::string> values;  // RrsetEquals; PTR: targets, absolute, lower case;
+                                      // DHCID: RDATA octets
   };
   struct Update {
     enum class Kind : uint8_t { Add, DeleteRrset, DeleteName, DeleteRr };
     Kind kind = Kind::Add;
     std::string ip;      // the owner's address
-    uint16_t type = 12;  // Add, DeleteRrset, DeleteRr (PTR)
+    uint16_t type = 12;  // Add, DeleteRrset, DeleteRr: PTR (12) or DHCID (49)
     uint32_t ttl = 0;    // Add
-    std::string target;  // Add, DeleteRr
+    std::string target;  // Add, DeleteRr of a PTR
+    std::string rdata;   // Add, DeleteRr of a DHCID: its RDATA octets
   };
   std::string zone;  // apex, absolute, lower case
   std::vector<Prerequisite> prerequisites;

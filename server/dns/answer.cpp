@@ -358,7 +358,19 @@ bool Answerer::stage_answer(bool at_apex, bool has_ptr) noexcept {
     put_ptr();
     return true;
   }
+  if (has_ptr && qtype == rrtype::kDhcid) return put_dhcid();
   return false;
+}
+
+// The address's DHCID, if it has one (false: NODATA).
+bool Answerer::put_dhcid() noexcept {
+  uint32_t ttl = 0;
+  std::string_view rdata;
+  if (!source_.find_dhcid(query_.key(), ttl, rdata)) return false;
+  response_.rr_begin(MessageWriter::kQnameOffset, rrtype::kDhcid, rrclass::kIn, ttl);
+  response_.wire().bytes(rdata.data(), rdata.size());
+  response_.rr_end(Section::Answer);
+  return true;
 }
 
 // NXDOMAIN and NODATA: the zone's SOA in the authority section, owned by the apex (a

@@ -79,6 +79,7 @@ class Answerer {
   void answer_catalog(Transport transport) noexcept;
   bool stage_catalog(std::string_view below) noexcept;
   bool stage_answer(bool at_apex, bool has_ptr) noexcept;
+  bool put_dhcid() noexcept;
   void stage_negative() noexcept;
   void put_soa(uint16_t owner, uint32_t ttl, Section section) noexcept;
   void put_ns_set() noexcept;

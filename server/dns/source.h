@@ -42,6 +42,15 @@ class RecordSource {
   // always exists (it has SOA and NS). When it returns Exists with a PTR, `ptr` is set
   // and `has_ptr` is true.
   virtual FindNode find_node(std::string_view qkey, PtrView& ptr, bool& has_ptr) noexcept = 0;
+  // The DHCID RR (RFC 4701) of the full address `qkey`, asked only for a DHCID query at
+  // a node find_node() found with a PTR (an address has a DHCID only beside its PTR):
+  // `rdata` (wire) and `ttl` set when it has one.
+  virtual bool find_dhcid(std::string_view qkey, uint32_t& ttl, std::string_view& rdata) noexcept {
+    (void)qkey;
+    (void)ttl;
+    (void)rdata;
+    return false;
+  }
 
   // ---- the catalog zone (server/dns/catalog.h), asked only for names below its apex ----
   // The catalog's serial in this snapshot; false if it cannot be read (SERVFAIL).

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "zonestore/codec/bytes.h"
+#include "zonestore/codec/dhcid_value.h"
 #include "zonestore/codec/info_value.h"
 #include "zonestore/codec/ptr_value.h"
 #include "zonestore/codec/zone_value.h"
@@ -138,6 +139,20 @@ dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,
   if (mdb_cursor_get(ptr_, &k, &v, MDB_SET_RANGE) == 0 && names::address_key_covers(a, view(k)))
     return dns::FindNode::EmptyNonTerminal;
   return dns::FindNode::NxDomain;
+}
+
+bool LmdbSource::find_dhcid(std::string_view qkey, uint32_t& ttl,
+                            std::string_view& rdata) noexcept {
+  names::AddressKey a;
+  if (!active_ || !names::key_to_address_key(qkey, a) || a.units != a.full) return false;
+  MDB_val k{a.size, a.bytes}, v;
+  zonestore::codec::DhcidValue d;
+  if (mdb_get(txn_, store_.dhcid_dbi(), &k, &v) != 0 ||
+      !zonestore::codec::decode_dhcid_value(view(v), d))
+    return false;
+  ttl = d.ttl;
+  rdata = d.rdata;
+  return true;
 }
 
 bool LmdbSource::catalog_serial(uint32_t& serial) noexcept {

@@ -27,6 +27,7 @@ class LmdbSource final : public dns::RecordSource {
   dns::FindZone find_zone(std::string_view qkey, dns::ZoneView& zone) noexcept override;
   dns::FindNode find_node(std::string_view qkey, dns::PtrView& ptr,
                           bool& has_ptr) noexcept override;
+  bool find_dhcid(std::string_view qkey, uint32_t& ttl, std::string_view& rdata) noexcept override;
   // The catalog (server/dns/catalog.h): its serial from `info`, its members the served
   // zones of `zones`, found by id with a walk over that table (catalog queries are
   // rare: consumers transfer the catalog).

@@ -247,6 +247,7 @@ admin::UpdateRequest to_request(update::Plan plan) {
     v.type = u.type;
     v.ttl = u.ttl;
     v.target = std::move(u.target);
+    v.rdata = std::move(u.rdata);
     r.updates.push_back(std::move(v));
   }
   return r;

@@ -16,6 +16,9 @@ namespace {
 
 constexpr uint16_t kClassIn = 1, kClassNone = 254, kClassAny = 255;
 constexpr int kMaxPointers = 64;  // hops of one name; more is a loop or an attack
+// A DHCID's RDATA: identifier type (2), digest type (1), digest (RFC 4701 3.1); the
+// upper bound is the store's (zonestore/codec/dhcid_value.h).
+constexpr uint16_t kMinDhcid = 3, kMaxDhcid = 1024;
 
 // Meta types and query types, which no RR may carry in an update (RFC 2136 3.4.1.3):
 // 128..255 (RFC 6895 section 3.1: QTYPEs and meta-TYPEs), which holds IXFR, AXFR,
@@ -272,6 +275,9 @@ void update_format(Reader& p, const Rr& rr) {
   }
   if (!p.failed() && rr.rr_class != kClassAny && rr.type == kTypePtr && !p.rdata_name(rr))
     p.fail(Rcode::FormErr, "an update's PTR RDATA does not parse");
+  if (!p.failed() && rr.rr_class != kClassAny && rr.type == kTypeDhcid && rr.rdlen < kMinDhcid)
+    p.fail(Rcode::FormErr, "an update's DHCID RDATA has " + std::to_string(rr.rdlen) +
+                               " octets, under 3 (RFC 4701 3.1)");
 }
 
 // What rdnsd takes (REFUSED otherwise): PTR records at full address names.
@@ -292,22 +298,28 @@ void update_policy(Reader& p, const Rr& rr) {
     p.out.plan.updates.push_back(std::move(u));
     return;
   }
-  if (rr.type != kTypePtr)
+  if (rr.type != kTypePtr && rr.type != kTypeDhcid)
     return p.fail(Rcode::Refused, "update of " + owner + " " + type_name(rr.type) +
-                                      ": rdnsd takes PTR records only");
+                                      ": rdnsd takes PTR and DHCID records only");
+  u.type = rr.type;
   u.kind = rr.rr_class == kClassAny    ? Kind::DeleteRrset
            : rr.rr_class == kClassNone ? Kind::DeleteRr
                                        : Kind::Add;
-  if (u.kind != Kind::DeleteRrset) {
+  if (u.kind != Kind::DeleteRrset && rr.type == kTypePtr) {
     u.target = names::wire_to_text(*p.rdata_name(rr));
     std::string why;
     if (!names::is_hostname(u.target, &why))
       return p.fail(Rcode::Refused, "update of " + owner + " PTR " + u.target +
                                         ": the target is not a host name (" + why + ")");
+  } else if (u.kind != Kind::DeleteRrset) {
+    if (rr.rdlen > kMaxDhcid)
+      return p.fail(Rcode::Refused, "update of " + owner + " DHCID of " + std::to_string(rr.rdlen) +
+                                        " octets, over " + std::to_string(kMaxDhcid));
+    u.rdata.assign(reinterpret_cast<const char*>(p.msg_ + rr.rdata_at), rr.rdlen);
   }
   if (u.kind == Kind::Add) {
     if (rr.ttl > limits::kMaxTtl)
-      return p.fail(Rcode::Refused, "update of " + owner + " PTR with TTL " +
+      return p.fail(Rcode::Refused, "update of " + owner + " " + type_name(rr.type) + " with TTL " +
                                         std::to_string(rr.ttl) + ", over 2147483647");
     u.ttl = rr.ttl;
   }

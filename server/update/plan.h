@@ -11,10 +11,12 @@
 //   prerequisite or update RR outside the zone            NOTZONE (3.2.5, 3.4.1.2)
 //   prerequisite or update RR of a bad class/TTL/RDATA    FORMERR (3.2, 3.4.1.3)
 //   an update rdnsd does not take: a type other than PTR  REFUSED, with the reason
-//   (SOA, NS, CNAME ...), an owner that is not a full /32
-//   or /128 address name, a PTR target that is no host
-//   name, a TTL over 2^31-1; a value-dependent
-//   prerequisite on the apex's SOA or NS
+//   or DHCID (SOA, NS, CNAME ...), an owner that is not a
+//   full /32 or /128 address name, a PTR target that is
+//   no host name, a DHCID over 1024 octets, a TTL over
+//   2^31-1; a value-dependent prerequisite on the apex's
+//   SOA or NS
+//   a DHCID RDATA under 3 octets (RFC 4701 3.1)           FORMERR
 //
 // Whether the zone is served here, who may update it and whether the prerequisites
 // hold are not decided here: the door (server/update/door.h) and the writer do that.
@@ -52,7 +54,7 @@ const char* rcode_name(Rcode rcode) noexcept;
 std::optional<Rcode> rcode_from_name(std::string_view name) noexcept;
 
 constexpr uint8_t kOpcodeUpdate = 5;
-constexpr uint16_t kTypeSoa = 6, kTypeNs = 2, kTypePtr = 12, kTypeAny = 255;
+constexpr uint16_t kTypeSoa = 6, kTypeNs = 2, kTypePtr = 12, kTypeDhcid = 49, kTypeAny = 255;
 
 // Whether `msg` is an UPDATE request (opcode 5, QR clear): then the door answers it,
 // not the answer core. Never reads past `len`.
@@ -78,14 +80,15 @@ struct Prerequisite {
   Owner owner;
   uint16_t type = 0;  // the RRset kinds
   // RrsetEquals: the RDATA of every RR given for (owner, type), duplicates dropped; for
-  // PTR each is the target as absolute text, lower case.
+  // PTR each is the target as absolute text, lower case; for other types (DHCID) the
+  // RDATA's octets.
   std::vector<std::string> values;
 };
 
 // One update (RFC 2136 section 2.5). The owner is always a full address name.
 struct Update {
   enum class Kind : uint8_t {
-    Add,          // 2.5.1: add the RR (for PTR: replace the address's one PTR)
+    Add,          // 2.5.1: add the RR (replacing the address's one PTR or DHCID)
     DeleteRrset,  // 2.5.2: delete the RRset of `type`
     DeleteName,   // 2.5.3: delete every RRset of the name
     DeleteRr,     // 2.5.4: delete the RR if the RRset holds it
@@ -93,9 +96,10 @@ struct Update {
   Kind kind = Kind::Add;
   names::IpAddress address;
   std::string owner;         // absolute, lower case
-  uint16_t type = kTypePtr;  // Add, DeleteRrset, DeleteRr
+  uint16_t type = kTypePtr;  // Add, DeleteRrset, DeleteRr: PTR or DHCID
   uint32_t ttl = 0;          // Add
   std::string target;        // Add, DeleteRr of a PTR: absolute text, case as sent
+  std::string rdata;         // Add, DeleteRr of a DHCID: its RDATA octets
 };
 
 // What an UPDATE asks of one zone, in message order.

@@ -262,6 +262,7 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
 
   snap.zones = store_.zones_dbi();
   snap.ptr = store_.ptr_dbi();
+  snap.dhcid = store_.dhcid_dbi();
   snap.apex_key = apex_key;
   snap.apex_wire = names::key_to_wire(apex_key);
   const zonestore::Zone z =

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "zonestore/codec/bytes.h"
+#include "zonestore/codec/dhcid_value.h"
 #include "zonestore/codec/ptr_value.h"
 #include "zonestore/names/catalog.h"
 
@@ -10,6 +11,7 @@ namespace rdnsd::xfr {
 namespace {
 
 constexpr uint16_t kTypeSoa = 6, kTypeNs = 2, kTypePtr = 12, kTypeTxt = 16, kTypeOpt = 41;
+constexpr uint16_t kTypeDhcid = zonestore::codec::kTypeDhcid;
 constexpr uint16_t kEdnsExpire = 9;  // RFC 7314
 constexpr uint16_t kOurPayload = 1232;
 constexpr size_t kMaxMessage = 65535;
@@ -125,6 +127,7 @@ class ZonePump : public Pump {
       : Pump(std::move(echo), std::move(signer)), s_(std::move(s)) {}
   ~ZonePump() override {
     if (cursor_) mdb_cursor_close(cursor_);
+    if (dhcid_) mdb_cursor_close(dhcid_);
     if (s_.txn) mdb_txn_abort(s_.txn);
   }
   // Reads the zone header; false if the zone is gone or damaged.
@@ -179,6 +182,7 @@ class ZonePump : public Pump {
   Snapshot s_;
   zonestore::codec::ZoneWire zone_{};
   MDB_cursor* cursor_ = nullptr;
+  MDB_cursor* dhcid_ = nullptr;  // FullTransfer: the next DHCID at or after the record
   uint8_t ns_done_ = 0;
 };
 
@@ -214,7 +218,8 @@ class FullTransfer final : public ZonePump {
   }
 
   // The records of the prefix, from the cursor's position on; false when the message
-  // filled (the record that did not fit is sent first in the next one).
+  // filled (the RR that did not fit is sent first in the next one: the PTR, or the
+  // DHCID of a record whose PTR went out already).
   bool put_records(XfrWriter& w) {
     MDB_val k, v;
     int rc;
@@ -222,6 +227,7 @@ class FullTransfer final : public ZonePump {
       if (mdb_cursor_open(s_.txn, s_.ptr, &cursor_) != 0) return true;
       k = {s_.prefix_start.size(), s_.prefix_start.data()};
       rc = mdb_cursor_get(cursor_, &k, &v, MDB_SET_RANGE);
+      seek_dhcid();
     } else {
       rc = mdb_cursor_get(cursor_, &k, &v, MDB_GET_CURRENT);
     }
@@ -232,10 +238,49 @@ class FullTransfer final : public ZonePump {
       if (!zonestore::codec::decode_ptr_value({static_cast<const char*>(v.mv_data), v.mv_size}, pv))
         continue;
       owner_ = owner_of_key(key);
-      if (!w.put_rr(owner_, kTypePtr, pv.ttl, {pv.target}, {})) return false;
-      ++sent_;
+      if (!ptr_sent_) {
+        if (!w.put_rr(owner_, kTypePtr, pv.ttl, {pv.target}, {})) return false;
+        ++sent_;
+        ptr_sent_ = true;
+      }
+      if (!put_dhcid(w, key)) return false;
+      ptr_sent_ = false;
     }
     return true;
+  }
+  // The DHCID keys are a subset of the PTR keys, so one cursor walks beside the PTRs:
+  // at each record it is at the first DHCID key not below the record's.
+  void seek_dhcid() {
+    dhcid_at_ = {};
+    if (mdb_cursor_open(s_.txn, s_.dhcid, &dhcid_) != 0) {
+      dhcid_ = nullptr;
+      return;
+    }
+    MDB_val k{s_.prefix_start.size(), s_.prefix_start.data()}, v;
+    if (mdb_cursor_get(dhcid_, &k, &v, MDB_SET_RANGE) == 0) take_dhcid(k, v);
+  }
+  void take_dhcid(const MDB_val& k, const MDB_val& v) {
+    dhcid_key_.assign(static_cast<const char*>(k.mv_data), k.mv_size);
+    if (!zonestore::codec::decode_dhcid_value({static_cast<const char*>(v.mv_data), v.mv_size},
+                                              dhcid_at_))
+      dhcid_at_ = {};
+    has_dhcid_ = true;
+  }
+  // Sends the DHCID of `key`, if it has one; false when the message is full.
+  bool put_dhcid(XfrWriter& w, std::string_view key) {
+    while (has_dhcid_ && dhcid_key_ < key) next_dhcid();
+    if (!has_dhcid_ || dhcid_key_ != key) return true;
+    if (!dhcid_at_.rdata.empty()) {
+      if (!w.put_raw_rr(owner_, kTypeDhcid, dhcid_at_.ttl, dhcid_at_.rdata)) return false;
+      ++sent_;
+    }
+    next_dhcid();
+    return true;
+  }
+  void next_dhcid() {
+    MDB_val k, v;
+    has_dhcid_ = false;
+    if (dhcid_ && mdb_cursor_get(dhcid_, &k, &v, MDB_NEXT) == 0) take_dhcid(k, v);
   }
   bool in_prefix(std::string_view key) const {
     const size_t n = s_.family == 4 ? 4 : 16;
@@ -255,6 +300,10 @@ class FullTransfer final : public ZonePump {
   const char* kind_;
   Step step_ = Step::Soa;
   std::string owner_;
+  bool ptr_sent_ = false;  // the current record's PTR is out, its DHCID may not be
+  bool has_dhcid_ = false;
+  std::string dhcid_key_;
+  zonestore::codec::DhcidValue dhcid_at_;
 };
 
 class IncrementalTransfer final : public ZonePump {

@@ -79,6 +79,7 @@ std::unique_ptr<Transfer> error_answer(RequestEcho echo, uint8_t rcode, const ch
 struct Snapshot {
   MDB_txn* txn = nullptr;  // owned
   MDB_dbi zones = 0, ptr = 0;
+  MDB_dbi dhcid = 0;     // the DHCIDs beside the PTRs (a key there is a key of `ptr` too)
   std::string apex_key;  // codec apex key
   std::string apex_wire;
   // The zone's prefix: the records are the `ptr` keys inside it.
@@ -86,7 +87,8 @@ struct Snapshot {
   std::string prefix_start;  // the record key of the prefix's first address
   unsigned prefix_length = 0;
 };
-// The whole zone: SOA, NS, every record in address order, SOA. `kind` names it.
+// The whole zone: SOA, NS, every record in address order (an address's PTR, then its
+// DHCID), SOA. `kind` names it.
 std::unique_ptr<Transfer> full_transfer(Snapshot snapshot, RequestEcho echo, const char* kind,
                                         std::unique_ptr<MessageSigner> signer);
 // The difference from `from_serial` to the zone's serial: SOA(new), SOA(old), removed,

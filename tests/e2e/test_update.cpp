@@ -37,6 +37,7 @@ std::string config() {
          "  allow-update:\n"
          "    - { from: 127.0.0.1, key: ddns-key }\n"
          "    - { from: 192.0.2.0/24 }\n"
+         "  allow-transfer: [{ from: 127.0.0.1 }]\n"
          "zones:\n"
          "  - prefix: 192.0.2.0/24\n"
          "    records: [{ ip: 192.0.2.1, name: gw.example.net. }]\n"
@@ -199,4 +200,92 @@ TEST_CASE("a message that fails half-way changes nothing, and who may update") {
         "NOTAUTH");
   CHECK(must(f.d.rdnsctl({"--json", "list"})).out == before);
   CHECK(f.d.serial(kV4) == serial);
+}
+
+namespace {
+
+// RFC 4701 section 3.6's example DHCID (identifier type 2, digest type 1, 32 octets).
+const char* const kDhcid = "AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=";
+const char* const kDhcid2 = "AAEBOSD+XR3Os/0LozeXVqcNc7FwCfQdWL3b/NaiUDlW2No=";
+
+// The lines of dig's output that hold `what` (a transfer's records, say).
+std::vector<std::string> lines_with(const std::string& text, const std::string& what) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(at, end - at);
+    if (line.find(what) != std::string::npos && line[0] != ';') out.push_back(line);
+    at = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("DHCID beside the PTR: added, answered, transferred, exported, deleted with the name") {
+  Fixture f;
+  const uint32_t s0 = f.d.serial(kV4);
+  const std::string owner = "9.2.0.192.in-addr.arpa.";
+  must(f.nsupdate("update delete " + owner + " PTR\nupdate delete " + owner +
+                  " DHCID\nupdate add " + owner + " 900 PTR lease9.example.com.\nupdate add " +
+                  owner + " 900 DHCID " + kDhcid + "\n"));
+  CHECK(f.d.serial(kV4) == s0 + 1);
+  DigResult r = f.d.dig({owner, "DHCID"});
+  REQUIRE_MESSAGE(r.answered, r.describe());
+  CHECK(r.status == "NOERROR");
+  CHECK(r.has_flag("aa"));
+  REQUIRE(r.answers("DHCID").size() == 1);
+  CHECK(r.answers("DHCID")[0].rdata == kDhcid);
+  CHECK(r.answers("DHCID")[0].ttl == 900);
+  CHECK(f.ptr("192.0.2.9") == std::vector<std::string>{"lease9.example.com."});
+  // An address with a PTR and no DHCID: NODATA with the SOA.
+  r = f.d.dig({"1.2.0.192.in-addr.arpa.", "DHCID"});
+  CHECK(r.status == "NOERROR");
+  CHECK(r.answer.empty());
+  CHECK(r.authority.size() == 1);
+
+  // rdnsctl shows it; the export has its line after the PTR's.
+  json rec = f.show("192.0.2.9");
+  INFO(rec.dump());
+  CHECK(rec["record"]["dhcid"]["rdata"] == kDhcid);
+  CHECK(rec["record"]["dhcid"]["ttl"] == 900);
+  RunResult shown = f.d.rdnsctl({"show", "192.0.2.9"});
+  CHECK(shown.text().find(std::string("dhcid:       ") + kDhcid + " (ttl 900)") !=
+        std::string::npos);
+  RunResult exported = must(f.d.rdnsctl({"export", "192.0.2.0/24"}));
+  CHECK(exported.text().find(owner + "\t900\tIN\tPTR\tlease9.example.com.\n" + owner +
+                             "\t900\tIN\tDHCID\t" + kDhcid + "\n") != std::string::npos);
+
+  // AXFR carries it; so does IXFR from the serial before.
+  const std::string port = std::to_string(f.d.port());
+  RunResult axfr = run({"dig", "@127.0.0.1", "-p", port, "AXFR", kV4, "+nocmd", "+nostats"});
+  INFO(axfr.describe());
+  CHECK(lines_with(axfr.text(), "DHCID").size() == 1);
+  CHECK(lines_with(axfr.text(), kDhcid).size() == 1);
+  RunResult ixfr = run(
+      {"dig", "@127.0.0.1", "-p", port, "IXFR=" + std::to_string(s0), kV4, "+nocmd", "+nostats"});
+  INFO(ixfr.describe());
+  CHECK(lines_with(ixfr.text(), kDhcid).size() == 1);
+
+  // A new lease of the address: the DHCID replaced with the PTR, one step.
+  must(f.nsupdate("update delete " + owner + " PTR\nupdate delete " + owner +
+                  " DHCID\nupdate add " + owner + " 900 PTR other.example.com.\nupdate add " +
+                  owner + " 900 DHCID " + kDhcid2 + "\n"));
+  CHECK(f.d.serial(kV4) == s0 + 2);
+  CHECK(f.d.dig({owner, "DHCID"}).answers("DHCID").at(0).rdata == kDhcid2);
+  ixfr = run({"dig", "@127.0.0.1", "-p", port, "IXFR=" + std::to_string(s0 + 1), kV4, "+nocmd",
+              "+nostats"});
+  CHECK(lines_with(ixfr.text(), kDhcid).size() == 1);   // removed
+  CHECK(lines_with(ixfr.text(), kDhcid2).size() == 1);  // added
+
+  // A DHCID at an address without a PTR is refused; delete name takes both.
+  CHECK(f.failure(f.nsupdate("update add 10.2.0.192.in-addr.arpa. 300 DHCID " +
+                             std::string(kDhcid) + "\n")) == "REFUSED");
+  must(f.nsupdate("update delete " + owner + "\n"));
+  CHECK(f.d.serial(kV4) == s0 + 3);
+  r = f.d.dig({owner, "DHCID"});
+  CHECK(r.status == "NXDOMAIN");
+  CHECK(f.show("192.0.2.9")["ok"] == false);
 }

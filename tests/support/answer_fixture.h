@@ -115,6 +115,19 @@ class TestSource : public RecordSource {
               [](const TestPtr& a, const TestPtr& b) { return a.key < b.key; });
   }
   TestZone& zone(size_t i) { return zones_[i]; }
+  // A DHCID RDATA at a full address name (kept beside its PTR, as the store does).
+  void add_dhcid(std::string_view owner, std::string rdata, uint32_t ttl) {
+    dhcids_.push_back({to_key(owner), ttl, std::move(rdata)});
+  }
+  bool find_dhcid(std::string_view qkey, uint32_t& ttl, std::string_view& rdata) noexcept override {
+    for (const TestPtr& d : dhcids_)
+      if (d.key == qkey) {
+        ttl = d.ttl;
+        rdata = d.target_wire;
+        return true;
+      }
+    return false;
+  }
 
   bool begin() noexcept override { return true; }
   void end() noexcept override {}
@@ -177,6 +190,7 @@ class TestSource : public RecordSource {
  private:
   std::vector<TestZone> zones_;
   std::vector<TestPtr> ptrs_;
+  std::vector<TestPtr> dhcids_;                               // key, TTL, RDATA
   std::vector<std::pair<std::string, std::string>> members_;  // id, apex wire
 };
 

@@ -107,7 +107,8 @@ inline std::string describe(const Record& r) {
   return names::format_ip(r.address) + " " + r.owner + " PTR " + r.target +
          " ttl=" + std::to_string(r.ttl) + " id=" + r.id + " created=" + std::to_string(r.created) +
          "/" + r.created_by + " modified=" + std::to_string(r.modified) + "/" + r.modified_by +
-         " zone=" + r.zone + " serial=" + std::to_string(r.serial) + " desc=" + r.description;
+         " zone=" + r.zone + " serial=" + std::to_string(r.serial) + " desc=" + r.description +
+         (r.dhcid ? " dhcid=" + std::to_string(r.dhcid->ttl) + "/" + r.dhcid->rdata : "");
 }
 
 // Everything a user can see of the store, as text, to check that nothing changed (the
@@ -127,7 +128,7 @@ inline std::string dump(const Store& s) {
     f.offset = *page.next_offset;
   }
   out += "records=" + std::to_string(s.record_count());
-  for (const char* db : {"zones", "ptr", "meta", "ids", "journal"})
+  for (const char* db : {"zones", "ptr", "meta", "ids", "journal", "dhcid"})
     out += " " + std::string(db) + "=" + std::to_string(entries(s, db));
   return out + "\n";
 }

@@ -358,3 +358,31 @@ TEST_CASE("RDATA names compress against each other and the question") {
   REQUIRE(r.parsed());
   CHECK(r.bytes.size() == question + 12 + 2);
 }
+
+TEST_CASE("DHCID: answered at an address that has one, NODATA at one that does not") {
+  Fixture f;
+  f.source.add_dhcid("2.2.0.192.in-addr.arpa.", std::string("\x00\x02\x01", 3) + "0123456789", 900);
+  Reply r = f.ask(q("2.2.0.192.in-addr.arpa.", 49));
+  REQUIRE(r.parsed());
+  CHECK(r.rcode() == 0);
+  CHECK(r.aa());
+  REQUIRE(r.an() == 1);
+  // RFC 4701 3.4: the RDATA in base64, as ldns prints it.
+  CHECK(r.answer(0) == "2.2.0.192.in-addr.arpa. 900 IN DHCID AAIBMDEyMzQ1Njc4OQ==");
+  CHECK(r.ns() == 0);
+  // A PTR query there still gets the PTR alone; ANY the PTR (RFC 8482: one RRset).
+  r = f.ask(q("2.2.0.192.in-addr.arpa.", kPtr));
+  CHECK(r.an() == 1);
+  r = f.ask(q("2.2.0.192.in-addr.arpa.", kAny));
+  REQUIRE(r.an() == 1);
+  CHECK(r.answer(0).find(" PTR ") != std::string::npos);
+  // An address with a PTR and no DHCID: NODATA with the SOA.
+  r = f.ask(q("1.2.0.192.in-addr.arpa.", 49));
+  CHECK(r.rcode() == 0);
+  CHECK(r.an() == 0);
+  REQUIRE(r.ns() == 1);
+  CHECK(r.authority(0) == kSoaV4);
+  // No address: NXDOMAIN.
+  r = f.ask(q("77.2.0.192.in-addr.arpa.", 49));
+  CHECK(r.rcode() == 3);
+}

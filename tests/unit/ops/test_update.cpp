@@ -208,3 +208,133 @@ TEST_CASE("an UPDATE of a zone not served, and of both families") {
   CHECK(f.rcode({kV6, {}, {add("2001:db8::5", "six.example.")}, ""}) == "NOERROR");
   CHECK(zonestore::testing::serial_of(*f.store, kV6) == s6 + 1);
 }
+
+// ---- DHCID (RFC 4701) beside the PTR ----
+
+namespace {
+
+// A DHCID RDATA as Kea makes one: identifier type 0x0002 (DUID), digest type 1 (SHA-256),
+// 32 octets of digest (here: `fill`).
+std::string dhcid_rdata(char fill) {
+  return std::string("\x00\x02\x01", 3) + std::string(32, fill);
+}
+Upd add_dhcid(std::string ip, std::string rdata, uint32_t ttl = 300) {
+  Upd u;
+  u.kind = Upd::Kind::Add;
+  u.ip = std::move(ip);
+  u.type = 49;
+  u.ttl = ttl;
+  u.rdata = std::move(rdata);
+  return u;
+}
+Upd del_dhcid(Upd::Kind kind, std::string ip, std::string rdata = "") {
+  Upd u = del(kind, std::move(ip));
+  u.type = 49;
+  u.rdata = std::move(rdata);
+  return u;
+}
+// Kea D2's reverse add (RFC 4703 5.4 without conflict resolution on the reverse side):
+// delete the PTR RRset, delete the DHCID RRset, add the PTR, add the DHCID.
+UpdateRequest kea_add(std::string ip, std::string fqdn, std::string rdata) {
+  return UpdateRequest{kV4,
+                       {},
+                       {del(Upd::Kind::DeleteRrset, ip), del_dhcid(Upd::Kind::DeleteRrset, ip),
+                        add(ip, fqdn, 900), add_dhcid(ip, std::move(rdata), 900)},
+                       "update:ddns-key"};
+}
+
+}  // namespace
+
+TEST_CASE("Kea's reverse add stores the PTR and the DHCID in one step, and again replaces both") {
+  Fixture f;
+  const uint32_t s0 = f.serial();
+  CHECK(f.rcode(kea_add("192.0.2.40", "host40.example.com.", dhcid_rdata('a'))) == "NOERROR");
+  CHECK(f.serial() == s0 + 1);
+  auto r = f.store->get("192.0.2.40");
+  REQUIRE(r);
+  CHECK(r->target == "host40.example.com.");
+  REQUIRE(r->dhcid);
+  CHECK(r->dhcid->ttl == 900);
+  CHECK(r->dhcid->rdata == dhcid_rdata('a'));
+  // The same lease again: nothing changes, no step.
+  CHECK(f.rcode(kea_add("192.0.2.40", "host40.example.com.", dhcid_rdata('a'))) == "NOERROR");
+  CHECK(f.serial() == s0 + 1);
+  // Another client takes the address: both replaced, one step.
+  CHECK(f.rcode(kea_add("192.0.2.40", "other.example.com.", dhcid_rdata('b'))) == "NOERROR");
+  CHECK(f.serial() == s0 + 2);
+  r = f.store->get("192.0.2.40");
+  CHECK(r->target == "other.example.com.");
+  CHECK(r->dhcid->rdata == dhcid_rdata('b'));
+  // The journal has the step's DHCID change, removed and added.
+  auto stats = f.store->journal_stats(kV4);
+  REQUIRE(stats);
+  CHECK(stats->last_serial == s0 + 2);
+}
+
+TEST_CASE("a DHCID alone: added beside a PTR, refused at an address without one") {
+  Fixture f;
+  const std::string before = f.dump();
+  Json a = f.run({kV4, {}, {add_dhcid("192.0.2.50", dhcid_rdata('c'))}, ""});
+  CHECK(a["rcode"] == "REFUSED");
+  CHECK(a["reason"].get<std::string>().find("has no PTR") != std::string::npos);
+  // Added with a PTR that a later update of the same message deletes: refused too.
+  a = f.run({kV4,
+             {},
+             {add("192.0.2.50", "x.example."), add_dhcid("192.0.2.50", dhcid_rdata('c')),
+              del(Upd::Kind::DeleteRrset, "192.0.2.50")},
+             ""});
+  CHECK(a["rcode"] == "REFUSED");
+  CHECK(f.dump() == before);
+  // Beside the existing PTR of 192.0.2.1: kept, the PTR and its description unchanged.
+  const uint32_t s0 = f.serial();
+  CHECK(f.rcode({kV4, {}, {add_dhcid("192.0.2.1", dhcid_rdata('d'), 60)}, ""}) == "NOERROR");
+  CHECK(f.serial() == s0 + 1);
+  auto r = f.store->get("192.0.2.1");
+  CHECK(r->target == "gw.example.net.");
+  CHECK(r->description == "the gateway");
+  REQUIRE(r->dhcid);
+  CHECK(r->dhcid->ttl == 60);
+  // Delete-RR of another value: nothing; of its value: the DHCID goes, the PTR stays.
+  CHECK(f.rcode({kV4, {}, {del_dhcid(Upd::Kind::DeleteRr, "192.0.2.1", dhcid_rdata('e'))}, ""}) ==
+        "NOERROR");
+  CHECK(f.serial() == s0 + 1);
+  CHECK(f.rcode({kV4, {}, {del_dhcid(Upd::Kind::DeleteRr, "192.0.2.1", dhcid_rdata('d'))}, ""}) ==
+        "NOERROR");
+  CHECK(f.serial() == s0 + 2);
+  r = f.store->get("192.0.2.1");
+  CHECK(r->target == "gw.example.net.");
+  CHECK_FALSE(r->dhcid);
+}
+
+TEST_CASE("a DHCID goes with its PTR: delete name, delete the PTR RRset") {
+  Fixture f;
+  REQUIRE(f.rcode(kea_add("192.0.2.60", "h60.example.com.", dhcid_rdata('f'))) == "NOERROR");
+  REQUIRE(f.rcode(kea_add("192.0.2.61", "h61.example.com.", dhcid_rdata('g'))) == "NOERROR");
+  CHECK(zonestore::testing::entries(*f.store, "dhcid") == 2);
+  CHECK(f.rcode({kV4, {}, {del(Upd::Kind::DeleteName, "192.0.2.60")}, ""}) == "NOERROR");
+  CHECK_FALSE(f.store->get("192.0.2.60"));
+  // Deleting the PTR alone unsets the address: its DHCID is not left behind.
+  CHECK(f.rcode({kV4, {}, {del(Upd::Kind::DeleteRrset, "192.0.2.61")}, ""}) == "NOERROR");
+  CHECK_FALSE(f.store->get("192.0.2.61"));
+  CHECK(zonestore::testing::entries(*f.store, "dhcid") == 0);
+}
+
+TEST_CASE("prerequisites on the DHCID RRset, as Kea's conflict resolution sends them") {
+  Fixture f;
+  REQUIRE(f.rcode(kea_add("192.0.2.70", "h70.example.com.", dhcid_rdata('h'))) == "NOERROR");
+  using K = Pre::Kind;
+  auto with = [](Pre p) {
+    return UpdateRequest{
+        kV4, {std::move(p)}, {del(Upd::Kind::DeleteName, "192.0.2.70")}, "update:k"};
+  };
+  const std::string before = f.dump();
+  CHECK(f.rcode(with(pre(K::RrsetEquals, "192.0.2.70", 49, {dhcid_rdata('x')}))) == "NXRRSET");
+  CHECK(f.rcode(with(pre(K::RrsetAbsent, "192.0.2.70", 49))) == "YXRRSET");
+  CHECK(f.rcode(with(pre(K::RrsetExists, "192.0.2.1", 49))) == "NXRRSET");
+  CHECK(f.dump() == before);
+  CHECK(f.rcode(with(pre(K::RrsetExists, "192.0.2.70", 49))) == "NOERROR");
+  CHECK_FALSE(f.store->get("192.0.2.70"));
+  REQUIRE(f.rcode(kea_add("192.0.2.70", "h70.example.com.", dhcid_rdata('h'))) == "NOERROR");
+  CHECK(f.rcode(with(pre(K::RrsetEquals, "192.0.2.70", 49, {dhcid_rdata('h')}))) == "NOERROR");
+  CHECK_FALSE(f.store->get("192.0.2.70"));
+}

@@ -80,6 +80,18 @@ struct Msg {
            const std::string& t = "") {
     return rr(2, owner, type, cls, ttl, t);
   }
+  // An RR whose RDATA is `rdata` as it is (a DHCID's).
+  Msg& raw(int section, const std::string& owner, uint16_t type, uint16_t cls, uint32_t ttl,
+           const std::string& rdata) {
+    name(owner);
+    u16(type);
+    u16(cls);
+    u32(ttl);
+    u16(uint16_t(rdata.size()));
+    b.insert(b.end(), rdata.begin(), rdata.end());
+    bump(section);
+    return *this;
+  }
   Parsed parse() const { return update::parse(b.data(), b.size()); }
 };
 
@@ -225,7 +237,7 @@ TEST_CASE("what rdnsd does not take is REFUSED, with the reason") {
   CHECK(ns.reason.find("not a full /32 or /128 address") != std::string::npos);
   Parsed cname = parsed([](Msg& m) { m.upd(kOwner, 5, kIn, 60, "a.example."); });
   CHECK(cname.rcode == Rcode::Refused);
-  CHECK(cname.reason.find("CNAME: rdnsd takes PTR records only") != std::string::npos);
+  CHECK(cname.reason.find("CNAME: rdnsd takes PTR and DHCID records only") != std::string::npos);
   CHECK(parsed([](Msg& m) { m.upd(kZone, 6, kAny, 0); }).rcode == Rcode::Refused);
   CHECK(parsed([](Msg& m) { m.upd("2.0.192.in-addr.arpa.", 255, kAny, 0); }).rcode ==
         Rcode::Refused);
@@ -373,4 +385,48 @@ TEST_CASE("write_answer: ID, QR, opcode, RD, RCODE and the zone echoed as sent")
   CHECK(rcode_name(Rcode::NotZone) == std::string("NOTZONE"));
   CHECK(rcode_from_name("YXRRSET") == Rcode::YxRrset);
   CHECK_FALSE(rcode_from_name("BOGUS"));
+}
+
+TEST_CASE("DHCID: adds, deletes and prerequisites with the RDATA as sent, and bad sizes") {
+  const std::string dhcid = std::string("\x00\x02\x01", 3) + std::string(32, '\x5a');
+  Msg m;
+  m.zone();
+  m.raw(1, kOwner, 49, kIn, 0, dhcid)  // the DHCID RRset is exactly this
+      .upd(kOwner, 12, kAny, 0)
+      .upd(kOwner, 49, kAny, 0)
+      .upd(kOwner, 12, kIn, 900, "host.example.com.")
+      .raw(2, kOwner, 49, kIn, 900, dhcid)
+      .raw(2, kOwner, 49, kNone, 0, dhcid);
+  Parsed p = m.parse();
+  INFO(p.reason);
+  REQUIRE(p.rcode == Rcode::NoError);
+  REQUIRE(p.plan.prerequisites.size() == 1);
+  CHECK(p.plan.prerequisites[0].kind == Prerequisite::Kind::RrsetEquals);
+  CHECK(p.plan.prerequisites[0].type == 49);
+  CHECK(p.plan.prerequisites[0].values == std::vector<std::string>{dhcid});
+  REQUIRE(p.plan.updates.size() == 5);
+  CHECK(p.plan.updates[1].kind == Update::Kind::DeleteRrset);
+  CHECK(p.plan.updates[1].type == 49);
+  CHECK(p.plan.updates[3].kind == Update::Kind::Add);
+  CHECK(p.plan.updates[3].type == 49);
+  CHECK(p.plan.updates[3].ttl == 900);
+  CHECK(p.plan.updates[3].rdata == dhcid);
+  CHECK(p.plan.updates[4].kind == Update::Kind::DeleteRr);
+  CHECK(p.plan.updates[4].rdata == dhcid);
+
+  auto rcode = [](const std::string& rdata, uint16_t cls, uint32_t ttl) {
+    Msg x;
+    x.zone();
+    x.raw(2, kOwner, 49, cls, ttl, rdata);
+    return x.parse();
+  };
+  Parsed short_add = rcode("\x00\x02", kIn, 60);
+  CHECK(short_add.rcode == Rcode::FormErr);
+  CHECK(short_add.reason.find("under 3") != std::string::npos);
+  CHECK(rcode("", kNone, 0).rcode == Rcode::FormErr);
+  Parsed long_add = rcode(std::string(1025, 'x'), kIn, 60);
+  CHECK(long_add.rcode == Rcode::Refused);
+  CHECK(long_add.reason.find("over 1024") != std::string::npos);
+  CHECK(rcode(dhcid, kIn, 0x80000000u).rcode == Rcode::Refused);
+  CHECK(rcode(std::string(1024, 'x'), kIn, 60).rcode == Rcode::NoError);
 }

@@ -334,3 +334,36 @@ TEST_CASE("IXFR of many changes spans messages, each within 64 KiB") {
   CHECK(a.rrs[0] == a.rrs.back());
   for (size_t n : a.sizes) CHECK(n <= 65535);
 }
+
+TEST_CASE("AXFR sends each address's DHCID right after its PTR, across message boundaries") {
+  XfrFixture f;
+  std::vector<Op> ops;
+  // 3,000 records, every other one with a DHCID of 900 octets: ~1.4 MB, so messages end
+  // between a PTR and its DHCID as well as between records.
+  for (int i = 0; i < 3000; ++i) {
+    char addr[64];
+    snprintf(addr, sizeof addr, "2001:db8:0:%x::%x", i / 256, i % 256 + 1);
+    SetOp s = set_op(addr, "host" + std::to_string(i) + ".example.net.", 600);
+    if (i % 2 == 0)
+      s.dhcid = Dhcid{300, std::string(3, '\1') + std::string(897, char('a' + i % 26))};
+    ops.push_back(op_set(std::move(s)));
+  }
+  f.store->apply(ops, T0);
+  auto t = f.start(transfer_request(kV6, LDNS_RR_TYPE_AXFR));
+  Answer a;
+  drain(*t, a);
+  CHECK(a.messages.size() > 20);
+  REQUIRE(a.rrs.size() == 3000 + 1500 + 4);
+  size_t dhcids = 0;
+  for (size_t i = 3; i + 1 < a.rrs.size(); ++i) {
+    const std::string& rr = a.rrs[i];
+    if (rr.find("\tDHCID\t") == std::string::npos) continue;
+    ++dhcids;
+    // The RR before it is the PTR of the same owner.
+    const std::string owner = rr.substr(0, rr.find('\t'));
+    CHECK(a.rrs[i - 1].rfind(owner + "\t600\tIN\tPTR\t", 0) == 0);
+    CHECK(rr.rfind(owner + "\t300\tIN\tDHCID\t", 0) == 0);
+  }
+  CHECK(dhcids == 1500);
+  CHECK(t->records() == a.rrs.size());
+}
