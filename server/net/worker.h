@@ -73,6 +73,8 @@ class Worker {
   void prefetch_udp(int n);
   int answer_udp(UdpSocket& sock, int n);
   void send_udp(UdpSocket& sock, int out);
+  size_t limit_udp(dns::ClientIp client, size_t len, uint64_t now_ms);
+  rrl::Stats rrl_stats() const { return limiter_ ? limiter_->stats() : rrl::Stats{}; }
   // TCP (tcp.cpp)
   void accept_tcp(TcpListener& listener);
   void tcp_read(TcpConn& conn, ssize_t nread);
@@ -132,6 +134,8 @@ class Worker {
   dns::Query peek_;
   std::array<names::AddressKey, kBatch> keys_;
   std::array<bool, kBatch> wanted_{};
+  // The UDP thread's rate limiter; null when RRL is off.
+  std::unique_ptr<rrl::Limiter> limiter_;
   // TCP answer scratch (2-byte length prefix + message), made once.
   std::vector<uint8_t> tcp_tx_;
 };

@@ -2,9 +2,12 @@
 
 #include <pthread.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -12,6 +15,43 @@
 #include "server/net/worker.h"
 
 namespace rdnsd::server {
+namespace {
+
+// `n` random bytes from the kernel (a cookie secret, the rate limiter's hash key).
+void random_bytes(uint8_t* out, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t got = getrandom(out + done, n - done, 0);
+    if (got < 0 && errno != EINTR) throw std::runtime_error("getrandom failed");
+    if (got > 0) done += size_t(got);
+  }
+}
+
+rrl::Options rrl_options(const conf::RrlConf& c, unsigned workers) {
+  rrl::Options o;
+  o.rate = c.rate;
+  o.slip = c.slip;
+  o.ipv4_prefix = c.ipv4_prefix;
+  o.ipv6_prefix = c.ipv6_prefix;
+  o.window = c.window;
+  o.table_size = c.table_size;
+  o.whitelist = c.whitelist;
+  o.shares = workers;
+  return o;
+}
+
+dns::cookie::Secrets cookie_secrets(const std::vector<std::string>& configured) {
+  dns::cookie::Secrets s;
+  for (const std::string& raw : configured) {
+    dns::cookie::Secret secret{};
+    std::memcpy(secret.data(), raw.data(), std::min(raw.size(), secret.size()));
+    s.configured.push_back(secret);
+  }
+  if (s.configured.empty()) random_bytes(s.master.data(), s.master.size());
+  return s;
+}
+
+}  // namespace
 
 ServerOptions server_options(const conf::Config& config) {
   ServerOptions o;
@@ -31,6 +71,8 @@ ServerOptions server_options(const conf::Config& config) {
   o.tcp_max_per_client = config.server.tcp_max_per_client;
   o.tcp_io_timeout_ms = config.server.tcp_io_timeout_ms;
   o.udp_receive_buffer = size_t(config.server.udp_receive_buffer);
+  o.rrl = rrl_options(config.server.rrl, o.workers);
+  o.answer.cookies = cookie_secrets(config.server.cookie_secrets);
   return o;
 }
 
@@ -53,7 +95,13 @@ Worker::Worker(const zonestore::Store& store, const ServerOptions& options,
       peers_(kBatch),
       rctl_(kBatch),
       sctl_(kBatch),
-      tcp_tx_(2 + kTcpMax) {}
+      tcp_tx_(2 + kTcpMax) {
+  if (options.rrl.rate != 0) {
+    uint8_t seed[16];
+    random_bytes(seed, sizeof seed);
+    limiter_ = std::make_unique<rrl::Limiter>(options.rrl, seed);
+  }
+}
 
 Worker::~Worker() {
   stop();
@@ -184,6 +232,12 @@ void Workers::start() {
     workers_.push_back(std::move(w));
   }
   for (auto& w : workers_) w->start();
+}
+
+rrl::Stats Workers::rrl_stats() const {
+  rrl::Stats sum;
+  for (const auto& w : workers_) sum += w->rrl_stats();
+  return sum;
 }
 
 void Workers::stop() {
