@@ -57,7 +57,7 @@ def raise_priority():
 WINDOW = int(os.environ.get("WINDOW", "64"))
 
 PORTS = {"rdnsd": 45353, "knotd": 45354, "nsd": 45355, "echo": 45356, "rdnsd-2w": 45357,
-         "rdnsd-base": 45358}
+         "rdnsd-base": 45358, "rdnsd-rrl": 45359}
 
 
 def log(*args):
@@ -425,12 +425,14 @@ def write_nsd_conf(workdir, data, port):
     return path
 
 
-def write_rdnsd_conf(workdir, data, port, workers, store_dir=None, admin=None):
-    """rdnsd's config for `data`; `admin`: more admin settings ({"commit-wait": 5})."""
+def write_rdnsd_conf(workdir, data, port, workers, store_dir=None, admin=None, server=None):
+    """rdnsd's config for `data`; `admin`, `server`: more settings ({"commit-wait": 5})."""
     with open(os.path.join(data["dir"], "rdnsd.yaml.in")) as f:
         text = f.read()
     for key, value in (admin or {}).items():
         text = text.replace("\nadmin:\n", "\nadmin:\n  %s: %s\n" % (key, value), 1)
+    for key, value in (server or {}).items():
+        text = text.replace("server:\n", "server:\n  %s: %s\n" % (key, value), 1)
     text = text.replace("@PORT@", str(port)).replace("@WORKERS@", str(workers))
     text = text.replace("@DIR@/rdnsd.mdb", os.path.join(store_dir or workdir, "rdnsd.mdb"))
     text = text.replace("@DIR@", workdir)
@@ -452,8 +454,8 @@ def start_nsd(workdir, data, port, cpus=SERVER_CPU, timeout=600):
 
 
 def start_rdnsd(workdir, data, port, workers=1, cpus=SERVER_CPU, store_dir=None, name="rdnsd", timeout=600,
-                admin=None, binary=None):
-    conf = write_rdnsd_conf(workdir, data, port, workers, store_dir, admin)
+                admin=None, binary=None, server=None):
+    conf = write_rdnsd_conf(workdir, data, port, workers, store_dir, admin, server)
     return Server(name, port, [binary or rdnsd_bin(), "-c", conf], workdir, data["probe"], cpus, timeout)
 
 

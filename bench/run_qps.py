@@ -4,6 +4,7 @@
     bench/run_qps.sh [--set standard] [--rounds 3] [--seconds 12] [--tools loadgen-b,loadgen,dnsperf]
                      [--servers rdnsd,knotd,nsd,echo] [--no-2w] [--steal-max 10]
     RDNSD_BASE=OTHER/rdnsd bench/run_qps.sh --servers rdnsd,rdnsd-base ...   (before/after)
+    bench/run_qps.sh --servers rdnsd,rdnsd-rrl ...   (response rate limiting off and on)
     bench/run_qps.sh --report RESULTS.json      (print the tables of an earlier run again)
 
 Every server runs with one worker pinned to core SERVER_CPU (default 0), on its own
@@ -34,7 +35,10 @@ import benchlib as B
 
 # rdnsd-base: another rdnsd binary ($RDNSD_BASE, e.g. a build of an earlier commit) on
 # a copy of the same store, interleaved with the others: a before/after comparison.
-ORDER = ["rdnsd", "rdnsd-base", "knotd", "nsd", "echo"]
+# rdnsd-rrl: the same rdnsd with response rate limiting on at a rate no client of the
+# benchmark reaches (nothing is limited, every answer is accounted): its cost.
+ORDER = ["rdnsd", "rdnsd-rrl", "rdnsd-base", "knotd", "nsd", "echo"]
+RRL_ON = {"rrl": "{rate: 1000000}"}
 # loadgen-b never sleeps (-b): on loopback a server's send runs the client's receive path,
 # and with a sleeping client its wake-up too, which over a network is the client
 # machine's work. loadgen sleeps in poll() when it has nothing to do, as dnsperf does.
@@ -51,6 +55,9 @@ def start_servers(names, data, run_dir, store_dir):
         B.log("starting %s on port %d ..." % (name, port))
         if name == "rdnsd":
             servers[name] = B.start_rdnsd(d, data, port, workers=1, store_dir=store_dir)
+        elif name == "rdnsd-rrl":
+            servers[name] = B.start_rdnsd(d, data, port, workers=1, store_dir=store_dir + "-rrl",
+                                          name=name, server=RRL_ON)
         elif name == "rdnsd-base":
             servers[name] = B.start_rdnsd(d, data, port, workers=1, store_dir=store_dir + "-base",
                                           name=name, binary=os.environ["RDNSD_BASE"])
@@ -137,7 +144,7 @@ def summarize(doc):
         out.append("")
         ratio_rows = []
         r = meds.get((tool, "rdnsd"))
-        for peer in ("knotd", "nsd", "echo"):
+        for peer in ("rdnsd-rrl", "knotd", "nsd", "echo"):
             p = meds.get((tool, peer))
             if r and p and p["qps"] and p["qps_per_cpu"]:
                 ratio_rows.append(["rdnsd / " + peer, "%.2f" % (r["qps"] / p["qps"]),
@@ -231,6 +238,9 @@ def main():
         doc["rdnsd"] = rdnsd
         B.log("loading %d records into %s ..." % (data["records"], store_dir))
         doc["load"] = B.load_rdnsd(store_dir, data)
+    if "rdnsd-rrl" in names:
+        shutil.rmtree(store_dir + "-rrl", ignore_errors=True)
+        shutil.copytree(store_dir, store_dir + "-rrl")
     if "rdnsd-base" in names:
         if not os.environ.get("RDNSD_BASE"):
             sys.exit("--servers rdnsd-base needs RDNSD_BASE=/path/to/another/rdnsd")

@@ -152,10 +152,10 @@ void parse_info(const Reader& r, const YAML::Node& server, const char* key, bool
 }
 
 ServerConf parse_server(const Reader& r, const YAML::Node& node) {
-  r.check_map(
-      node, "server",
-      {"listen", "workers", "identity", "version", "nsid", "udp-payload", "udp-receive-buffer",
-       "tcp-idle-timeout", "tcp-max-connections", "tcp-max-per-client", "tcp-io-timeout"});
+  r.check_map(node, "server",
+              {"listen", "workers", "identity", "version", "nsid", "udp-payload",
+               "udp-receive-buffer", "tcp-idle-timeout", "tcp-max-connections",
+               "tcp-max-per-client", "tcp-io-timeout", "rrl", "cookie-secret"});
   ServerConf s;
   auto listen = child(node, "listen");
   if (!listen) r.fail(node, "server.listen is required (e.g. listen: [\"127.0.0.1:53\"])");
@@ -180,6 +180,8 @@ ServerConf parse_server(const Reader& r, const YAML::Node& node) {
     s.tcp_max_per_client = uint32_t(r.integer(*v, "server.tcp-max-per-client", 0, 1000000));
   if (auto v = child(node, "tcp-io-timeout"))
     s.tcp_io_timeout_ms = uint32_t(r.integer(*v, "server.tcp-io-timeout", 1, 3600000));
+  if (auto v = child(node, "rrl")) s.rrl = detail::parse_rrl(r, *v);
+  if (auto v = child(node, "cookie-secret")) s.cookie_secrets = detail::parse_cookie_secrets(r, *v);
   return s;
 }
 

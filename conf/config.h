@@ -198,6 +198,26 @@ struct ZoneDefaults {
   bool operator==(const ZoneDefaults&) const = default;
 };
 
+// `server.rrl`: response rate limiting of UDP answers (docs/HARDENING.md). TCP answers
+// and whitelisted clients are never limited.
+struct RrlConf {
+  // `rate`: answers a second per client block and answer class, 0..1000000; 0 (the
+  // default): off.
+  uint32_t rate = 0;
+  // `slip`: 0..10; every slip-th limited answer goes out truncated (TC=1), the others are
+  // dropped; 0: all dropped, 1: all truncated.
+  uint32_t slip = 2;
+  uint32_t ipv4_prefix = 24;  // `ipv4-prefix`: 0..32 bits of a client block
+  uint32_t ipv6_prefix = 56;  // `ipv6-prefix`: 0..128
+  uint32_t window = 15;       // `window`: 1..3600 seconds of answers a full bucket holds
+  // `table-size`: buckets of each worker's table, 1024..16777216 (32 bytes each).
+  uint32_t table_size = 65536;
+  // `whitelist`: prefixes or addresses never limited.
+  std::vector<names::Prefix> whitelist;
+
+  bool operator==(const RrlConf&) const = default;
+};
+
 struct ServerConf {
   std::vector<ListenAddr> listen;  // `listen`: at least one, no repeats
   // `workers`: 0..256. 0 (or absent) means one per core; the loader keeps 0 and the
@@ -227,6 +247,12 @@ struct ServerConf {
   // `udp-receive-buffer`: bytes (K/M/G suffixes), 64 KiB..1 GiB, or 0 for the system's
   // default (net.core.rmem_default).
   uint64_t udp_receive_buffer = 0;
+  RrlConf rrl;  // `rrl`
+  // `cookie-secret`: the DNS Cookies server secret (RFC 9018), 16 bytes as 32 hex digits,
+  // or a list of them: the first makes server cookies, all are accepted (a rollover).
+  // Each entry is held as its 16 raw bytes. Empty: a random secret made at start,
+  // replaced daily (the one before stays accepted).
+  std::vector<std::string> cookie_secrets;
 
   bool operator==(const ServerConf&) const = default;
 };

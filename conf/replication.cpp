@@ -182,7 +182,8 @@ SecondaryConf secondary(const Reader& r, const YAML::Node& entry, const std::str
   return s;
 }
 
-// `from`: a prefix, or one address as the prefix of its full length.
+}  // namespace
+
 names::Prefix from_value(const Reader& r, const YAML::Node& node, const std::string& path) {
   const std::string text = r.string(node, path);
   if (text.find('/') == std::string::npos) {
@@ -196,6 +197,8 @@ names::Prefix from_value(const Reader& r, const YAML::Node& node, const std::str
   if (!prefix) r.fail(node, path + ": " + why);
   return *prefix;
 }
+
+namespace {
 
 TransferAclConf acl_entry(const Reader& r, const YAML::Node& entry, const std::string& path,
                           const KeyList& keys) {

@@ -22,6 +22,14 @@ using KeyList = std::vector<TsigKeyConf>;
 std::optional<ListenAddr> parse_address(const std::string& text, uint16_t default_port,
                                         std::string& why);
 
+// `from` of allow-transfer and allow-update, an entry of rrl.whitelist: a prefix, or one
+// address as the prefix of its full length.
+names::Prefix from_value(const Reader& r, const YAML::Node& node, const std::string& path);
+
+// `server.rrl:` and `server.cookie-secret:` (conf/hardening.cpp).
+RrlConf parse_rrl(const Reader& r, const YAML::Node& node);
+std::vector<std::string> parse_cookie_secrets(const Reader& r, const YAML::Node& node);
+
 // `zone-defaults:`; `keys` are the tsig-keys its `key:` entries may name.
 ZoneDefaults parse_zone_defaults(const Reader& r, const YAML::Node& node, const KeyList& keys);
 // `zones:`: every zone checked on its own, then against each other (overlaps) and against

@@ -41,7 +41,7 @@ Answerer::Answerer(const AnswerConfig& config, RecordSource& source) noexcept
     : config_(config), source_(source) {}
 
 size_t Answerer::answer(const uint8_t* query, size_t query_len, uint8_t* out, size_t out_cap,
-                        Transport transport) noexcept {
+                        Transport transport, ClientIp client) noexcept {
   if (query == nullptr || out == nullptr || query_len < kHeaderSize) return 0;
   if ((query[2] & flag::kQr) != 0) return 0;  // never answer an answer
   if (!response_.begin(query, out, out_cap)) return 0;
@@ -50,6 +50,11 @@ size_t Answerer::answer(const uint8_t* query, size_t query_len, uint8_t* out, si
   if (has_question && !response_.put_question(query, query_)) return 0;
   edns_out_ = query_.edns_known && query_.edns.present;
   ext_rcode_ = 0;
+  client_ = client;
+  cookie_ = CookieState::None;
+  if (edns_out_ && query_.edns.cookie != nullptr) [[unlikely]] {
+    check_cookie();
+  }
   // All that TSIG costs an unsigned query: this test (parse_query found none in place).
   if (query_.tsig_at != 0) [[unlikely]] {
     return answer_signed(query, query_len, out_cap, transport, parsed);
@@ -85,7 +90,10 @@ size_t Answerer::answer_signed(const uint8_t* query, size_t query_len, size_t ou
     response_.set_rcode(rcode::kNotImp);
     response_.clear_cd();
   } else if (parsed != ParseResult::Ok) {
-    response_.set_rcode(rcode::kFormErr);
+    if (parsed == ParseResult::NoQuestion && query_.qdcount == 0 && cookie_ != CookieState::None)
+      answer_cookie_query();
+    else
+      response_.set_rcode(rcode::kFormErr);
   } else if (query_.edns.present && query_.edns.version != 0) {
     // RFC 6891 section 6.1.3: BADVERS, our highest version (0) in the OPT, no records.
     if (!edns_out_) return 0;
@@ -146,13 +154,15 @@ void Answerer::plan_limits(Transport transport, size_t limit) noexcept {
   keepalive_out_ = edns_out_ && query_.edns.keepalive && transport == Transport::Tcp;
   expire_room_ = edns_out_ && query_.edns.expire;
   expire_out_ = false;
+  cookie_out_ = edns_out_ && cookie_ != CookieState::None;
   size_t opt = edns_out_ ? kOptFixed : 0;
   if (nsid_out_) opt += kOptionHeader + config_.nsid.size();
   if (keepalive_out_) opt += kOptionHeader + 2;
   if (expire_room_) opt += kOptionHeader + 4;
+  if (cookie_out_) opt += kOptionHeader + cookie::kClientLen + cookie::kServerLen;
   const size_t room = limit_ - response_.question_end();
   if (opt > room) {
-    nsid_out_ = keepalive_out_ = expire_room_ = false;
+    nsid_out_ = keepalive_out_ = expire_room_ = cookie_out_ = false;
     opt = kOptFixed;
   }
   if (opt > room) {
@@ -421,7 +431,7 @@ void Answerer::put_ptr() noexcept {
 
 // The OPT RR of RFC 6891 section 6.1: our payload size, the extended RCODE, version 0,
 // DO copied (RFC 3225 section 3), then NSID (RFC 5001), keepalive (RFC 7828) and EXPIRE
-// (RFC 7314).
+// (RFC 7314), and COOKIE (RFC 7873).
 void Answerer::put_opt() noexcept {
   WireWriter& w = response_.wire();
   w.set_limit(limit_);
@@ -444,6 +454,7 @@ void Answerer::put_opt() noexcept {
     w.u16(4);
     w.u32(zone_.expire);
   }
+  if (cookie_out_) put_cookie();
   response_.rr_end(Section::Additional);
   if (!w.ok()) w.rewind(mark);  // cannot happen: plan_limits kept the room
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "server/dns/catalog.h"
+#include "server/dns/cookie.h"
 #include "server/dns/message_writer.h"
 #include "server/dns/query.h"
 #include "server/dns/source.h"
@@ -17,6 +18,16 @@
 namespace rdnsd::dns {
 
 enum class Transport : uint8_t { Udp, Tcp };
+
+// What an answer was, as the response rate limiter (server/rrl/) classes it, after BIND
+// and Knot: a positive answer (one class per name and type), NXDOMAIN and NODATA (one per
+// zone), and errors (one per client block). rdnsd's zones never nest, so there are no
+// referrals.
+enum class AnswerKind : uint8_t { Normal, NxDomain, NoData, Error };
+
+// A query's COOKIE (RFC 7873): none, a client cookie alone, or with a server cookie that
+// is ours and fresh (valid) or not (invalid: another server's, too old, a bad hash).
+enum class CookieState : uint8_t { None, ClientOnly, Valid, Invalid };
 
 // What the answer core needs from the configuration. Built once, read-only afterwards.
 struct AnswerConfig {
@@ -29,11 +40,15 @@ struct AnswerConfig {
   bool nsid_enabled = false;
   std::string nsid;                      // raw bytes of the NSID option
   uint32_t tcp_idle_timeout_ms = 10000;  // announced in edns-tcp-keepalive (RFC 7828)
+  // DNS Cookies (RFC 7873, RFC 9018): every query with a COOKIE option gets our server
+  // cookie; the secrets that make and check them.
+  cookie::Secrets cookies;
   // TSIG keys (RFC 8945). Null or empty: none configured, so every signed query is
   // answered NOTAUTH/BADKEY. Shared, read-only, by every worker.
   std::shared_ptr<const tsig::Keyring> keys;
-  // Seconds since the epoch, for TSIG's time check and Time Signed; empty: the system's
-  // real-time clock. Called only for signed queries. Tests set it.
+  // Seconds since the epoch, for TSIG's time check and Time Signed and for cookies'
+  // timestamps; empty: the system's real-time clock. Called only for signed queries and
+  // queries with a COOKIE. Tests set it.
   std::function<uint64_t()> clock;
   // The catalog zone (RFC 9432) answered for names at and below its apex, which is
   // outside the reverse trees; disabled: those names are REFUSED like any other.
@@ -59,9 +74,32 @@ class Answerer {
   // signed NOTAUTH (BADTIME with our clock, BADTRUNC), a misplaced or malformed TSIG
   // FORMERR. A signed query is never answered unsigned: when the answer cannot be
   // signed (OpenSSL failed) it is dropped.
+  //
+  // A query with a COOKIE option (RFC 7873 section 5.2) gets our server cookie for
+  // `client` in its answer (the one it sent, while ours and younger than half an hour);
+  // a malformed COOKIE FORMERR; a query with no question and a COOKIE (section 5.4)
+  // NOERROR, or BADCOOKIE when its server cookie is not valid.
   // The caller brackets batches of calls with source.begin()/source.end().
   size_t answer(const uint8_t* query, size_t query_len, uint8_t* out, size_t out_cap,
-                Transport transport) noexcept;
+                Transport transport, ClientIp client = {}) noexcept;
+
+  // The last answer, for the rate limiter: valid after answer() returned non-zero, until
+  // the next call. `name` is a lookup key (the question's for Normal, the zone's apex for
+  // NxDomain and NoData, empty for Error) in this Answerer's own buffer.
+  struct Outcome {
+    AnswerKind kind;
+    std::string_view name;
+    uint16_t qtype;
+    CookieState cookie;
+  };
+  Outcome outcome() const noexcept;
+  // Rewrites the last answer as the one a rate-limited query gets when it slips (server/
+  // rrl/): the header and the question with TC set (the client retries over TCP), and
+  // the OPT without options; to a query with a client cookie but no valid server cookie,
+  // BADCOOKIE with a fresh server cookie instead of TC (RFC 7873 section 5.2.3, as BIND
+  // does). Returns its length, or 0 (drop) for a signed query, whose answer must not go
+  // out unsigned.
+  size_t slip() noexcept;
 
  private:
   size_t answer_signed(const uint8_t* query, size_t query_len, size_t out_cap, Transport transport,
@@ -85,6 +123,10 @@ class Answerer {
   void put_ns_set() noexcept;
   void put_ptr() noexcept;
   void put_opt() noexcept;
+  void check_cookie() noexcept;
+  const cookie::Secret& secret(uint64_t epoch) noexcept;
+  void put_cookie() noexcept;
+  void answer_cookie_query() noexcept;
   size_t finish() noexcept;
   size_t append_tsig(size_t len) noexcept;
 
@@ -102,6 +144,16 @@ class Answerer {
   bool expire_room_ = false;  // room kept for EDNS EXPIRE (RFC 7314), asked for
   bool expire_out_ = false;   // and given: an SOA or IXFR answer of a served zone
   uint8_t ext_rcode_ = 0;     // upper 8 bits of a 12-bit RCODE, for the OPT TTL
+  // The query's cookie (check_cookie()) and the server cookie its answer carries, made
+  // once per query; the derived secrets of two rotation periods, cached.
+  ClientIp client_;
+  CookieState cookie_ = CookieState::None;
+  bool cookie_out_ = false;
+  bool cookie_made_ = false;  // server_cookie_ holds the answer's server cookie
+  uint32_t cookie_now_ = 0;
+  uint8_t server_cookie_[cookie::kServerLen] = {};
+  cookie::Secret rotated_[2] = {};
+  uint64_t rotated_epoch_[2] = {UINT64_MAX, UINT64_MAX};
   // A signed query's verification, the room its answer's TSIG takes after limit_ (0: the
   // answer is unsigned, FORMERR), and the time it was checked at. Set by check_tsig().
   tsig::Verified tsig_;

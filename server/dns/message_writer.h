@@ -39,6 +39,8 @@ class MessageWriter {
   void clear_cd() noexcept;  // the CD bit begin() copied from the query
   void set_tc() noexcept;
   uint8_t rcode() const noexcept;
+  uint16_t count(Section section) const noexcept { return counts_[size_t(section)]; }
+  bool truncated() const noexcept { return (w_.data()[2] & flag::kTc) != 0; }
 
   WireWriter& wire() noexcept { return w_; }
   bool ok() const noexcept { return w_.ok() && !bad_data_; }

@@ -74,6 +74,11 @@ bool parse_opt(uint16_t cls, uint32_t ttl, const uint8_t* rdata, uint16_t rdlen,
     if (code == ednsopt::kNsid) edns.nsid = true;
     if (code == ednsopt::kTcpKeepalive) edns.keepalive = true;
     if (code == ednsopt::kExpire) edns.expire = true;
+    if (code == ednsopt::kCookie && edns.cookie == nullptr) {
+      if (len < 8 || len > 40 || (len > 8 && len < 16)) return false;
+      edns.cookie = rdata + r.pos() - len;
+      edns.cookie_len = uint8_t(len);
+    }
   }
   return r.ok();
 }

@@ -33,12 +33,14 @@ constexpr uint16_t kIn = 1, kCh = 3;
 namespace rcode {
 constexpr uint8_t kNoError = 0, kFormErr = 1, kServFail = 2, kNxDomain = 3, kNotImp = 4,
                   kRefused = 5, kNotAuth = 9;
-constexpr uint16_t kBadVers = 16;  // extended (RFC 6891 section 6.1.3)
+constexpr uint16_t kBadVers = 16;    // extended (RFC 6891 section 6.1.3)
+constexpr uint16_t kBadCookie = 23;  // extended (RFC 7873 section 8)
 }  // namespace rcode
 
 namespace ednsopt {
 constexpr uint16_t kNsid = 3;           // RFC 5001
 constexpr uint16_t kExpire = 9;         // RFC 7314
+constexpr uint16_t kCookie = 10;        // RFC 7873
 constexpr uint16_t kTcpKeepalive = 11;  // RFC 7828
 }  // namespace ednsopt
 
@@ -51,6 +53,11 @@ struct Edns {
   bool nsid = false;       // NSID option present
   bool keepalive = false;  // edns-tcp-keepalive option present
   bool expire = false;     // EDNS EXPIRE option present
+  // The first COOKIE option's data (RFC 7873 section 4): a client cookie of 8 bytes and
+  // a server cookie of 8..32 or none; a COOKIE of any other length fails the parse
+  // (FORMERR, section 5.2.2). Points into the query; null: none.
+  const uint8_t* cookie = nullptr;
+  uint8_t cookie_len = 0;
 };
 
 // The parsed query. The key buffer is filled from the end (labels arrive in wire order

@@ -248,7 +248,14 @@ void TcpLoop::tcp_pump(TcpConn& c) {
 
 // Answers one query and appends it, framed, to the connection's output.
 size_t TcpLoop::answer_tcp(const uint8_t* query, size_t len, TcpConn& c) {
-  size_t n = answerer_.answer(query, len, tcp_tx_.data() + 2, Worker::kTcpMax, dns::Transport::Tcp);
+  dns::ClientIp client;
+  if (c.peer.family == 4 || c.peer.family == 6) {
+    static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    const uint8_t* a = c.peer.bytes.data();
+    const bool mapped = c.peer.family == 6 && std::memcmp(a, kMapped, sizeof kMapped) == 0;
+    client = mapped ? dns::ClientIp{a + 12, 4} : dns::ClientIp{a, uint8_t(c.peer.size())};
+  }
+  size_t n = answerer_.answer(query, len, tcp_tx_.data() + 2, Worker::kTcpMax, dns::Transport::Tcp, client);
   if (n == 0) return 0;
   tcp_tx_[0] = uint8_t(n >> 8);
   tcp_tx_[1] = uint8_t(n);

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "server/net/worker.h"
 
@@ -63,6 +64,28 @@ names::IpAddress peer_address(const sockaddr_storage& ss) {
     std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr, 16);
   }
   return a;
+}
+
+// The peer's address bytes in its sockaddr, for cookies and the rate limiter: an
+// IPv4-mapped IPv6 address is its IPv4 address.
+dns::ClientIp client_ip(const sockaddr_storage& ss) noexcept {
+  if (ss.ss_family == AF_INET)
+    return {reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in&>(ss).sin_addr),
+            4};
+  if (ss.ss_family != AF_INET6) return {};
+  const auto* a =
+      reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr);
+  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  if (std::memcmp(a, kMapped, sizeof kMapped) == 0) return {a + 12, 4};
+  return {a, 16};
+}
+
+// A monotonic clock in milliseconds, for the rate limiter: the coarse one (a few ms of
+// resolution, read without a system call), once per batch.
+uint64_t now_ms() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
 }
 
 // Where a UDP UPDATE's answer goes, kept until the writer answers.
@@ -169,6 +192,7 @@ void Worker::prefetch_udp(int n) {
 // Answers the n received datagrams into the send slots; the number of replies.
 int Worker::answer_udp(UdpSocket& sock, int n) {
   int out = 0;
+  const uint64_t now = limiter_ ? now_ms() : 0;
   for (int i = 0; i < n; ++i) {
     msghdr& q = rmsgs_[i].msg_hdr;
     if (q.msg_flags & MSG_TRUNC) continue;  // larger than any query we accept
@@ -179,7 +203,10 @@ int Worker::answer_udp(UdpSocket& sock, int n) {
     }
     udp_source_.use(size_t(i));
     uint8_t* reply = tx_.data() + size_t(out) * tx_size_;
-    size_t len = udp_answerer_.answer(msg, rmsgs_[i].msg_len, reply, tx_size_, dns::Transport::Udp);
+    const dns::ClientIp client = client_ip(peers_[size_t(i)]);
+    size_t len =
+        udp_answerer_.answer(msg, rmsgs_[i].msg_len, reply, tx_size_, dns::Transport::Udp, client);
+    if (len != 0 && limiter_) len = limit_udp(client, len, now);
     if (len == 0) continue;
     siov_[out] = {reply, len};
     msghdr& r = smsgs_[out].msg_hdr;
@@ -196,6 +223,23 @@ int Worker::answer_udp(UdpSocket& sock, int n) {
     ++out;
   }
   return out;
+}
+
+// The rate limiter's verdict on the answer just made (`len` bytes): the answer, its
+// slipped form, or 0 (dropped). A client with a valid server cookie is not limited: a
+// spoofed source cannot have one (RFC 7873 section 5.3).
+size_t Worker::limit_udp(dns::ClientIp client, size_t len, uint64_t now_ms) {
+  const dns::Answerer::Outcome o = udp_answerer_.outcome();
+  if (o.cookie == dns::CookieState::Valid) return len;
+  switch (limiter_->account(client, o.kind, o.name, o.qtype, now_ms)) {
+    case rrl::Verdict::Answer:
+      return len;
+    case rrl::Verdict::Slip:
+      return udp_answerer_.slip();
+    case rrl::Verdict::Drop:
+      break;
+  }
+  return 0;
 }
 
 // Sends the replies with sendmmsg; what the socket buffer cannot take is dropped (UDP).

@@ -163,6 +163,8 @@ class Worker {
   void prefetch_udp(int n);
   int answer_udp(UdpSocket& sock, int n);
   void send_udp(UdpSocket& sock, int out);
+  size_t limit_udp(dns::ClientIp client, size_t len, uint64_t now_ms);
+  rrl::Stats rrl_stats() const { return limiter_ ? limiter_->stats() : rrl::Stats{}; }
   // UPDATE (server/update), on the UDP thread
   void udp_update(UdpSocket& sock, msghdr& query, const uint8_t* msg, size_t len);
 
@@ -200,6 +202,8 @@ class Worker {
   dns::Query peek_;
   std::array<names::AddressKey, kBatch> keys_;
   std::array<bool, kBatch> wanted_{};
+  // The UDP thread's rate limiter; null when RRL is off.
+  std::unique_ptr<rrl::Limiter> limiter_;
 };
 
 }  // namespace rdnsd::server

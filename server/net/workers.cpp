@@ -1,9 +1,12 @@
 #include "server/net/workers.h"
 
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -11,6 +14,43 @@
 #include "server/net/worker.h"
 
 namespace rdnsd::server {
+namespace {
+
+// `n` random bytes from the kernel (a cookie secret, the rate limiter's hash key).
+void random_bytes(uint8_t* out, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t got = getrandom(out + done, n - done, 0);
+    if (got < 0 && errno != EINTR) throw std::runtime_error("getrandom failed");
+    if (got > 0) done += size_t(got);
+  }
+}
+
+rrl::Options rrl_options(const conf::RrlConf& c, unsigned workers) {
+  rrl::Options o;
+  o.rate = c.rate;
+  o.slip = c.slip;
+  o.ipv4_prefix = c.ipv4_prefix;
+  o.ipv6_prefix = c.ipv6_prefix;
+  o.window = c.window;
+  o.table_size = c.table_size;
+  o.whitelist = c.whitelist;
+  o.shares = workers;
+  return o;
+}
+
+dns::cookie::Secrets cookie_secrets(const std::vector<std::string>& configured) {
+  dns::cookie::Secrets s;
+  for (const std::string& raw : configured) {
+    dns::cookie::Secret secret{};
+    std::memcpy(secret.data(), raw.data(), std::min(raw.size(), secret.size()));
+    s.configured.push_back(secret);
+  }
+  if (s.configured.empty()) random_bytes(s.master.data(), s.master.size());
+  return s;
+}
+
+}  // namespace
 
 ServerOptions server_options(const conf::Config& config) {
   ServerOptions o;
@@ -30,6 +70,8 @@ ServerOptions server_options(const conf::Config& config) {
   o.tcp_max_per_client = config.server.tcp_max_per_client;
   o.tcp_io_timeout_ms = config.server.tcp_io_timeout_ms;
   o.udp_receive_buffer = size_t(config.server.udp_receive_buffer);
+  o.rrl = rrl_options(config.server.rrl, o.workers);
+  o.answer.cookies = cookie_secrets(config.server.cookie_secrets);
   return o;
 }
 
@@ -56,6 +98,11 @@ Worker::Worker(const zonestore::Store& store, const ServerOptions& options,
     // Transfers take the CPU the answering threads leave (see TcpLoop).
     xfr_ = std::make_unique<TcpLoop>(*this, store, "rdnsd-xfr", 19);
     tcp_.hand_transfers_to(xfr_.get());
+  }
+  if (options.rrl.rate != 0) {
+    uint8_t seed[16];
+    random_bytes(seed, sizeof seed);
+    limiter_ = std::make_unique<rrl::Limiter>(options.rrl, seed);
   }
 }
 
@@ -141,6 +188,12 @@ void Workers::start() {
     workers_.push_back(std::move(w));
   }
   for (auto& w : workers_) w->start();
+}
+
+rrl::Stats Workers::rrl_stats() const {
+  rrl::Stats sum;
+  for (const auto& w : workers_) sum += w->rrl_stats();
+  return sum;
 }
 
 void Workers::stop() {

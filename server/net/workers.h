@@ -13,6 +13,7 @@
 
 #include "conf/config.h"
 #include "server/dns/answer.h"
+#include "server/rrl/limiter.h"
 #include "server/update/door.h"
 #include "server/xfr/service.h"
 #include "zonestore/store.h"
@@ -28,6 +29,9 @@ struct ServerOptions {
   uint32_t tcp_max_per_client = 16;      // from one client address, over all workers; 0: none
   uint32_t tcp_io_timeout_ms = 2000;     // to receive one whole message from its first byte
   size_t udp_receive_buffer = 0;         // SO_RCVBUF of each UDP socket; 0: the system's
+  // Response rate limiting of UDP answers; rate 0: off. Each worker's UDP thread has a
+  // limiter of its own, with `shares` = workers.
+  rrl::Options rrl;
   // Answers AXFR and IXFR over TCP; null: they go to the answer core like any query.
   std::shared_ptr<xfr::Service> transfers;
   // Answers DNS UPDATE (RFC 2136) over UDP and TCP, handing plans to the writer; null:
@@ -71,6 +75,9 @@ class Workers {
   void stop();
   // For the log: the UDP receive buffer each listen address got, when one was asked for.
   const std::vector<std::string>& notes() const { return notes_; }
+  // The rate limiters' counters, summed over the workers (zero when RRL is off). From
+  // the thread that started the workers, while they run.
+  rrl::Stats rrl_stats() const;
 
  private:
   const zonestore::Store& store_;

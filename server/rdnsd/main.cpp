@@ -335,12 +335,41 @@ sigset_t block_signals() {
   return signals;
 }
 
-// Until a signal to stop: SIGHUP reloads, SIGUSR1/SIGUSR2 are logged and ignored.
+// The rate limiters' counters in the log, when they changed: at once after a quiet
+// spell, then at most every kEvery seconds while limiting goes on, and once more at stop.
+class RrlLog {
+ public:
+  static constexpr std::time_t kEvery = 10;
+  explicit RrlLog(const server::Workers& workers) : workers_(workers) {}
+  void tick(bool final) {
+    const rrl::Stats now = workers_.rrl_stats();
+    const std::time_t t = std::time(nullptr);
+    if (now == logged_ || (!final && t - last_ < kEvery)) return;
+    log("rrl: limited=" + std::to_string(now.limited) + " slipped=" + std::to_string(now.slipped) +
+        " dropped=" + std::to_string(now.dropped) + " since start (+" +
+        std::to_string(now.limited - logged_.limited) + " limited since the last report)");
+    logged_ = now;
+    last_ = t;
+  }
+
+ private:
+  const server::Workers& workers_;
+  rrl::Stats logged_;
+  std::time_t last_ = 0;
+};
+
+// Until a signal to stop: SIGHUP reloads, SIGUSR1/SIGUSR2 are logged and ignored; every
+// second without a signal, `tick` runs.
 void wait_for_stop(const sigset_t& signals, const std::string& path, zonestore::Store& store,
-                   admin::Handler& handler, Replication& replication, update::Door& updates) {
+                   admin::Handler& handler, Replication& replication, update::Door& updates,
+                   RrlLog& rrl_log) {
+  const timespec second{1, 0};
   for (;;) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
+    const int sig = sigtimedwait(&signals, nullptr, &second);
+    if (sig < 0) {
+      rrl_log.tick(false);
+      continue;
+    }
     if (sig == SIGHUP) {
       reload(path, store, handler, replication, updates);
     } else if (sig == SIGUSR1 || sig == SIGUSR2) {
@@ -410,7 +439,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   log_ready(config, workers);
-  wait_for_stop(signals, args.path, *store, handler, replication, *updates);
+  RrlLog rrl_log(workers);
+  wait_for_stop(signals, args.path, *store, handler, replication, *updates, rrl_log);
+  rrl_log.tick(true);
   writer_ready = false;
   admin.stop();
   replication.notifier->stop();

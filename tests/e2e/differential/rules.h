@@ -20,6 +20,9 @@
 //                                zone holds at QNAME (RFC 8482 ANY)
 //            nsd-agrees          rdnsd's value equals nsd's (for queries where knotd
 //                                departs from the RFCs and nsd does not)
+//            server-cookie       rdnsd's value is the query's client cookie
+//                                (0102030405060708) and an RFC 9018 version 1 server
+//                                cookie (version 1, reserved 0, timestamp, hash)
 //          Values are written as the failure messages print them; "(absent)" and
 //          "(empty)" stand for a missing field and an empty section.
 //   why:   the reason, with the RFC section (may continue on indented lines)
@@ -84,7 +87,7 @@ inline void check_rule(const Rule& r) {
     throw std::runtime_error(where + "a rule needs rule, when, field, allow and why");
   for (const auto& a : r.allow) {
     bool known = a == "ignore-case" || a == "zone-rrsets" || a == "nsd-agrees" ||
-                 a.rfind("rdnsd", 0) == 0 || a.rfind("ref", 0) == 0;
+                 a == "server-cookie" || a.rfind("rdnsd", 0) == 0 || a.rfind("ref", 0) == 0;
     bool value = a.rfind("rdnsd", 0) == 0 || a.rfind("ref", 0) == 0;
     if (!known || (value && a.find('=') == std::string::npos))
       throw std::runtime_error(where + "unknown constraint " + a);
@@ -218,6 +221,8 @@ inline bool allows(const Rule& r, const std::string& field, const Context& x) {
         return false;
     } else if (c == "nsd-agrees") {
       if (field_text(x.nsd(), field) != a) return false;
+    } else if (c == "server-cookie") {
+      if (a.size() != 48 || a.rfind("010203040506070801000000", 0) != 0) return false;
     } else if (!value_constraint(c, field, x)) {
       return false;
     }

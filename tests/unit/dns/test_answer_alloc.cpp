@@ -124,3 +124,36 @@ TEST_CASE("signed queries allocate nothing either (OpenSSL's mallocs aside)") {
   CHECK(g_allocations.load() - before == 0);
   CHECK(total_bytes > 0);
 }
+
+TEST_CASE("queries with DNS Cookies allocate nothing: client only, valid, bad, slipped") {
+  Fixture f;
+  f.config.clock = [] { return uint64_t(1559731985); };
+  const uint8_t ip[4] = {198, 51, 100, 100};
+  const ClientIp client{ip, 4};
+  const std::string client_cookie("\x24\x64\xc4\xab\xcf\x10\xc9\x57", 8);
+  // A valid server cookie: the first answer's.
+  std::vector<uint8_t> out(65535);
+  const std::vector<uint8_t> first = q("2.2.0.192.in-addr.arpa.").option(10, client_cookie).build();
+  const size_t n =
+      f.answerer.answer(first.data(), first.size(), out.data(), out.size(), Transport::Udp, client);
+  REQUIRE(n > 28);
+  const std::string full(reinterpret_cast<const char*>(out.data()) + n - 24, 24);
+  std::string bad = full;
+  bad.back() ^= 1;
+  const std::vector<std::vector<uint8_t>> queries = {
+      first, q("2.2.0.192.in-addr.arpa.").option(10, full).build(),
+      q("2.2.0.192.in-addr.arpa.").option(10, bad).build(),
+      q("99.2.0.192.in-addr.arpa.").option(10, full).build()};
+  size_t total_bytes = 0;
+  const unsigned long before = g_allocations.load();
+  for (int round = 0; round < 1000; ++round) {
+    for (const auto& query : queries) {
+      total_bytes += f.answerer.answer(query.data(), query.size(), out.data(), out.size(),
+                                       Transport::Udp, client);
+      total_bytes += f.answerer.outcome().name.size();
+      total_bytes += f.answerer.slip();
+    }
+  }
+  CHECK(g_allocations.load() - before == 0);
+  CHECK(total_bytes > 0);
+}

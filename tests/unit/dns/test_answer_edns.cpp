@@ -31,7 +31,7 @@ TEST_CASE("EDNS: OPT with our payload, DO copied, version 0") {
   CHECK_FALSE(r.has_opt());
 
   // Unknown options are ignored and not echoed; the OPT also rides on NXDOMAIN.
-  r = f.ask(q("99.2.0.192.in-addr.arpa.").option(65001, "xyz").option(10, "12345678"));
+  r = f.ask(q("99.2.0.192.in-addr.arpa.").option(65001, "xyz").option(65002, "12345678"));
   REQUIRE(r.parsed());
   CHECK(r.rcode() == LDNS_RCODE_NXDOMAIN);
   CHECK(r.ar() == 1);
