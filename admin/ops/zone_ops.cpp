@@ -50,17 +50,6 @@ std::optional<zonestore::Zone> find_zone(zonestore::Store& store, const std::str
   return store.zone(name);
 }
 
-// IPv4 before IPv6, each in address order.
-std::vector<zonestore::Zone> sorted_zones(const zonestore::Store& store) {
-  std::vector<zonestore::Zone> zones = store.zones();
-  std::sort(zones.begin(), zones.end(), [](const auto& a, const auto& b) {
-    const names::Prefix &p = a.settings.prefix, &q = b.settings.prefix;
-    return std::tie(p.addr.family, p.addr.bytes, p.length) <
-           std::tie(q.addr.family, q.addr.bytes, q.length);
-  });
-  return zones;
-}
-
 zonestore::Zone existing_zone(zonestore::Store& store, const std::string& name) {
   auto z = find_zone(store, name);
   if (!z) throw StoreError(code::kNotFound, "no zone " + name);
@@ -144,21 +133,7 @@ Json Handler::zone_show(const ZoneShowRequest& r) {
                     {"last_serial", j.entries ? Json(j.last_serial) : Json(nullptr)},
                     {"max_depth", z.settings.journal_max_depth},
                     {"max_size", z.settings.journal_max_size}};
-  if (options_.replication) {
-    Json list = Json::array();
-    for (const SecondaryView& s : options_.replication->secondaries(z.apex)) {
-      Json one = {{"address", s.address},
-                  {"serial", s.serial ? Json(*s.serial) : Json(nullptr)},
-                  {"answered", s.answered ? Json(rfc3339(s.answered)) : Json(nullptr)},
-                  {"notified", s.notified ? Json(rfc3339(s.notified)) : Json(nullptr)},
-                  {"transfer", s.transfer.empty() ? Json(nullptr) : Json(s.transfer)},
-                  {"transferred", s.transferred ? Json(rfc3339(s.transferred)) : Json(nullptr)}};
-      if (s.transferred) one["transfer_serial"] = s.transfer_serial;
-      if (!s.error.empty()) one["error"] = s.error;
-      list.push_back(std::move(one));
-    }
-    out["secondaries"] = std::move(list);
-  }
+  if (options_.replication) out["secondaries"] = secondaries_json(z.apex);
   return Json{{"zone", std::move(out)}};
 }
 
