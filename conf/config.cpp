@@ -152,10 +152,7 @@ void parse_info(const Reader& r, const YAML::Node& server, const char* key, bool
 }
 
 ServerConf parse_server(const Reader& r, const YAML::Node& node) {
-  r.check_map(node, "server",
-              {"listen", "workers", "identity", "version", "nsid", "udp-payload",
-               "udp-receive-buffer", "tcp-idle-timeout", "tcp-max-connections",
-               "tcp-max-per-client", "tcp-io-timeout", "rrl", "cookie-secret"});
+  r.check_map(node, "server", Section::Server);
   ServerConf s;
   auto listen = child(node, "listen");
   if (!listen) r.fail(node, "server.listen is required (e.g. listen: [\"127.0.0.1:53\"])");
@@ -188,7 +185,7 @@ ServerConf parse_server(const Reader& r, const YAML::Node& node) {
 // ---- store, admin --------------------------------------------------------------------
 
 StoreConf parse_store(const Reader& r, const YAML::Node& node, const std::string& base_dir) {
-  r.check_map(node, "store", {"path", "map-size"});
+  r.check_map(node, "store", Section::Store);
   StoreConf s;
   auto path = child(node, "path");
   if (!path) r.fail(node, "store.path is required (e.g. path: ./var/rdnsd.mdb)");
@@ -229,9 +226,7 @@ std::vector<uint32_t> parse_ids(const Reader& r, const YAML::Node& node, const s
 }
 
 AdminConf parse_admin(const Reader& r, const YAML::Node& node, const std::string& base_dir) {
-  r.check_map(node, "admin",
-              {"socket", "mode", "max-connections", "idle-timeout", "commit-wait", "allow-users",
-               "allow-groups", "group"});
+  r.check_map(node, "admin", Section::Admin);
   AdminConf a;
   auto socket = child(node, "socket");
   if (!socket) r.fail(node, "admin.socket is required (e.g. socket: ./var/rdnsd.sock)");
@@ -255,10 +250,28 @@ AdminConf parse_admin(const Reader& r, const YAML::Node& node, const std::string
   return a;
 }
 
+// ---- log -----------------------------------------------------------------------------
+
+LogConf parse_log(const Reader& r, const YAML::Node& node) {
+  r.check_map(node, "log", Section::Log);
+  LogConf l;
+  if (auto v = child(node, "level")) {
+    auto level = logging::parse_level(r.string(*v, "log.level"));
+    if (!level) r.fail(*v, "log.level must be error, warning, notice, info or debug");
+    l.level = *level;
+  }
+  if (auto v = child(node, "format")) {
+    auto format = logging::parse_format(r.string(*v, "log.format"));
+    if (!format) r.fail(*v, "log.format must be text or json");
+    l.format = *format;
+  }
+  return l;
+}
+
 // ---- fcrdns --------------------------------------------------------------------------
 
 FcrdnsConf parse_fcrdns(const Reader& r, const YAML::Node& node) {
-  r.check_map(node, "fcrdns", {"resolver", "timeout"});
+  r.check_map(node, "fcrdns", Section::Fcrdns);
   FcrdnsConf f;
   if (auto v = child(node, "resolver")) f.resolvers = parse_listen(r, *v, "fcrdns.resolver");
   if (auto v = child(node, "timeout"))
@@ -308,12 +321,11 @@ YAML::Node section(const Reader& r, const YAML::Node& root, const char* key) {
 }
 
 Config build(const Reader& r, const YAML::Node& root, Config c) {
-  r.check_map(root, "",
-              {"server", "store", "admin", "max-records", "fcrdns", "tsig-keys", "zone-defaults",
-               "zones", "catalog"});
+  r.check_map(root, "", Section::Root);
   c.server = parse_server(r, section(r, root, "server"));
   c.store = parse_store(r, section(r, root, "store"), c.base_dir);
   c.admin = parse_admin(r, section(r, root, "admin"), c.base_dir);
+  if (auto v = child(root, "log")) c.log = parse_log(r, *v);
   if (auto v = child(root, "max-records"))
     c.max_records = r.integer(*v, "max-records", 0, std::numeric_limits<uint64_t>::max());
   if (auto v = child(root, "fcrdns")) c.fcrdns = parse_fcrdns(r, *v);

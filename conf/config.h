@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "logging/log.h"
 #include "zonestore/names/fcrdns_mode.h"
 #include "zonestore/names/limits.h"
 #include "zonestore/names/names.h"
@@ -308,12 +309,21 @@ struct FcrdnsConf {
   bool operator==(const FcrdnsConf&) const = default;
 };
 
+// `log`: what rdnsd writes on stderr (logging/log.h).
+struct LogConf {
+  logging::Level level = logging::Level::Info;  // `level`: error | warning | notice | info | debug
+  logging::Format format = logging::Format::Text;  // `format`: text | json
+
+  bool operator==(const LogConf&) const = default;
+};
+
 struct Config {
   std::string file;      // the path given to load_file, or the name given to load_string
   std::string base_dir;  // absolute; relative paths in the file resolve against it
   ServerConf server;
   StoreConf store;
   AdminConf admin;
+  LogConf log;
   uint64_t max_records = 0;  // `max-records`: global record limit, 0 = none
   FcrdnsConf fcrdns;
   ZoneDefaults zone_defaults;

@@ -136,7 +136,7 @@ std::string secret_value(const Reader& r, const YAML::Node& entry, const std::st
 
 TsigKeyConf tsig_key(const Reader& r, const YAML::Node& entry, const std::string& path,
                      const std::string& base_dir) {
-  r.check_map(entry, path, {"name", "algorithm", "secret", "secret-file"});
+  r.check_map(entry, path, Section::TsigKey);
   TsigKeyConf k;
   k.line = line_of(entry);
   auto name = child(entry, "name");
@@ -164,7 +164,7 @@ std::string key_ref(const Reader& r, const YAML::Node& node, const std::string& 
 
 SecondaryConf secondary(const Reader& r, const YAML::Node& entry, const std::string& path,
                         const KeyList& keys) {
-  r.check_map(entry, path, {"address", "key"});
+  r.check_map(entry, path, Section::Secondary);
   auto address = child(entry, "address");
   if (!address) r.fail(entry, path + ".address is required (e.g. address: \"192.0.2.53:53\")");
   const std::string text = r.string(*address, path + ".address");
@@ -202,7 +202,7 @@ namespace {
 
 TransferAclConf acl_entry(const Reader& r, const YAML::Node& entry, const std::string& path,
                           const KeyList& keys) {
-  r.check_map(entry, path, {"from", "key"});
+  r.check_map(entry, path, Section::Acl);
   TransferAclConf a;
   auto from = child(entry, "from");
   auto key = child(entry, "key");
@@ -296,7 +296,7 @@ std::vector<UpdateAclConf> parse_allow_update(const Reader& r, const YAML::Node&
 
 JournalConf parse_journal(const Reader& r, const YAML::Node& node, const std::string& path,
                           JournalConf base) {
-  r.check_map(node, path, {"max-depth", "max-size"});
+  r.check_map(node, path, Section::Journal);
   if (auto v = child(node, "max-depth"))
     base.max_depth = r.integer(*v, join(path, "max-depth"), 1, kMaxJournalDepth);
   if (auto v = child(node, "max-size"))
@@ -307,7 +307,7 @@ JournalConf parse_journal(const Reader& r, const YAML::Node& node, const std::st
 
 CatalogConf parse_catalog(const Reader& r, const YAML::Node& node, const KeyList& keys,
                           const ZoneDefaults& defaults) {
-  r.check_map(node, "catalog", {"zone", "secondaries"});
+  r.check_map(node, "catalog", Section::Catalog);
   CatalogConf c;
   auto zone = child(node, "zone");
   if (!zone) r.fail(node, "catalog.zone is required (e.g. zone: catalog.rdnsd.)");

@@ -15,7 +15,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string list_keys(std::initializer_list<std::string_view> keys) {
+std::string list_keys(const std::vector<std::string_view>& keys) {
   std::string out;
   for (std::string_view k : keys) {
     if (!out.empty()) out += ", ";
@@ -73,7 +73,7 @@ void Reader::fail(int line, const std::string& reason) const {
 }
 
 void Reader::check_map(const YAML::Node& node, const std::string& path,
-                       std::initializer_list<std::string_view> allowed) const {
+                       const std::vector<std::string_view>& allowed) const {
   if (!node.IsMap())
     fail(node, path.empty() ? "the configuration must be a map of sections (server:, store:, ...)"
                             : path + " must be a map of keys");

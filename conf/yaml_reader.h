@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "conf/keys.h"
 
 namespace rdnsd::conf::detail {
 
@@ -32,7 +33,11 @@ class Reader {
   // Throws unless `node` is a map; then throws on keys outside `allowed` and on repeated
   // keys. `path` is empty for the top level.
   void check_map(const YAML::Node& node, const std::string& path,
-                 std::initializer_list<std::string_view> allowed) const;
+                 const std::vector<std::string_view>& allowed) const;
+  // The same with the keys conf/keys.h lists for `section`.
+  void check_map(const YAML::Node& node, const std::string& path, Section section) const {
+    check_map(node, path, keys_of(section));
+  }
   // Throws unless `node` is a sequence.
   void check_sequence(const YAML::Node& node, const std::string& path) const;
 

@@ -82,7 +82,7 @@ std::vector<std::string> ns_list(const Reader& r, const YAML::Node& node, const 
 
 // The `soa:` map over `base`: every field given replaces the one in base.
 SoaConf soa_value(const Reader& r, const YAML::Node& node, const std::string& path, SoaConf base) {
-  r.check_map(node, path, {"mname", "rname", "refresh", "retry", "expire", "minimum", "ttl"});
+  r.check_map(node, path, Section::Soa);
   if (auto v = child(node, "mname")) base.mname = host_name(r, *v, join(path, "mname"));
   if (auto v = child(node, "rname")) base.rname = domain_name(r, *v, join(path, "rname"));
   const std::pair<const char*, uint32_t*> timers[] = {{"refresh", &base.refresh},
@@ -127,7 +127,7 @@ void zone_names(const Reader& r, const YAML::Node& zone, const std::string& path
 
 SeedRecord seed_record(const Reader& r, const YAML::Node& node, const std::string& path,
                        const ZoneConf& z) {
-  r.check_map(node, path, {"ip", "name"});
+  r.check_map(node, path, Section::Record);
   auto ip = child(node, "ip");
   if (!ip) r.fail(node, path + ".ip is required");
   auto name = child(node, "name");
@@ -159,9 +159,7 @@ void zone_records(const Reader& r, const YAML::Node& node, const std::string& pa
 
 ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& path,
                     const ZoneDefaults& d, const KeyList& keys) {
-  r.check_map(node, path,
-              {"prefix", "ns", "soa", "ttl", "serial-policy", "max-records", "fcrdns", "records",
-               "secondaries", "allow-transfer", "allow-update", "journal", "status-timeout"});
+  r.check_map(node, path, Section::Zone);
   ZoneConf z;
   z.line = line_of(node);
   zone_prefix(r, node, path, z);
@@ -189,9 +187,7 @@ ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& 
 
 ZoneDefaults parse_zone_defaults(const Reader& r, const YAML::Node& node, const KeyList& keys) {
   const std::string path = "zone-defaults";
-  r.check_map(node, path,
-              {"ns", "soa", "ttl", "serial-policy", "fcrdns", "secondaries", "allow-transfer",
-               "allow-update", "journal", "status-timeout"});
+  r.check_map(node, path, Section::ZoneDefaults);
   ZoneDefaults d;
   if (auto v = child(node, "ns")) d.ns = ns_list(r, *v, path + ".ns");
   if (auto v = child(node, "soa")) d.soa = soa_value(r, *v, path + ".soa", d.soa);

@@ -103,6 +103,18 @@ const std::vector<Command>& commands() {
        "wait until every secondary serves the record's (or zone's) last change: exit 0\n"
        "      when active, 1 on error (a secondary stayed behind), 4 after S seconds\n"
        "      (default 60)"},
+      {"status",
+       {},
+       {},
+       "status",
+       "the server: version, uptime, workers, listeners, store size and map use, and\n"
+       "      each zone with its serial, records and secondaries"},
+      {"reload",
+       {},
+       {},
+       "reload",
+       "re-read the config file (as SIGHUP does) and say what changed; a bad file is\n"
+       "      refused with FILE:LINE: reason and the running configuration stays"},
       {"help", {}, {}, "help [COMMAND]", "show this help, or one command's"},
   };
   return table;

@@ -83,6 +83,10 @@ std::string read_batch(std::istream& in, const std::string& name, std::vector<si
 Json read_master_file(std::FILE* in, const std::string& name, const std::string& origin,
                       const std::function<void(uint64_t bytes, size_t records)>& progress);
 
+// status and reload for people (cli_status.cpp).
+void print_status(const Json& answer, std::ostream& out);
+void print_reload(const Json& answer, std::ostream& out);
+
 // Prints a successful answer for people (tables, key: value lines, one-line summaries).
 void print_answer(const std::string& command, const Json& answer, std::ostream& out);
 

@@ -236,6 +236,10 @@ void print_answer(const std::string& command, const Json& a, std::ostream& out) 
     print_batch(a, out);
   } else if (command == "import") {
     print_import(a, out);
+  } else if (command == "status") {
+    print_status(a, out);
+  } else if (command == "reload") {
+    print_reload(a, out);
   } else if (command == "check") {
     a.contains("records") ? print_zone_check(a, out) : print_check(a, out);
   } else {

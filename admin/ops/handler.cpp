@@ -4,6 +4,7 @@
 #include <exception>
 #include <utility>
 
+#include "admin/ops/audit.h"
 #include "admin/ops/views.h"
 
 namespace rdnsd::admin {
@@ -78,7 +79,13 @@ Response Handler::respond(Prepared request) {
   Response r = answer(request);
   r.change = std::move(change_);
   change_ = {};
+  if (!r.stream) audit(request, r.line);
   return r;
+}
+
+void Handler::audit(const Prepared& request, const std::string& answer_line) const {
+  if (!options_.log) return;
+  if (auto e = audit_entry(request, answer_line)) options_.log(e->level, e->message, e->fields);
 }
 
 Response Handler::answer(Prepared& request) {
@@ -118,6 +125,8 @@ Json Handler::handle(const RequestBody& request, const Peer& peer) {
         if constexpr (std::is_same_v<T, ImportRequest>) return import(r, peer);
         if constexpr (std::is_same_v<T, ExportRequest>) return drained(export_zone(r, {}));
         if constexpr (std::is_same_v<T, UpdateRequest>) return update(r);
+        if constexpr (std::is_same_v<T, StatusRequest>) return status(r);
+        if constexpr (std::is_same_v<T, ReloadRequest>) return reload(r);
       },
       request);
 }
@@ -293,6 +302,7 @@ std::vector<std::string> Handler::respond_group(const std::vector<Prepared>& gro
   std::vector<std::string> answers = answer_group(group);
   if (change) *change = std::move(change_);
   change_ = {};
+  for (size_t i = 0; i < group.size(); ++i) audit(group[i], answers[i]);
   return answers;
 }
 

@@ -18,10 +18,12 @@
 #include <string_view>
 #include <vector>
 
+#include "admin/ops/daemon_view.h"
 #include "admin/ops/fcrdns.h"
 #include "admin/ops/replication.h"
 #include "admin/protocol/protocol.h"
 #include "conf/config.h"
+#include "logging/log.h"
 #include "zonestore/store.h"
 
 namespace rdnsd::admin {
@@ -44,6 +46,10 @@ struct HandlerOptions {
   std::shared_ptr<const ReplicationView> replication;
   // The catalog zone's apex (absolute, lower case; empty: none): zone-show shows it.
   std::string catalog_zone;
+  // The daemon's side of status and reload; null: status without it, reload refused.
+  std::shared_ptr<DaemonView> daemon;
+  // Told of every write with its outcome (admin/ops/audit.h), at info. Empty: not told.
+  logging::Sink log;
 };
 
 // An answer line made a piece at a time (export): the transport writes each piece as the
@@ -140,7 +146,6 @@ class Handler {
   Json list(const ListRequest& r);
   Json zones(const ZonesRequest& r);
   Json zone_show(const ZoneShowRequest& r);
-  Json secondaries_view(const std::string& apex) const;
   std::optional<Json> catalog_view(const std::string& zone) const;
   Json zone_add(const ZoneAddRequest& r);
   Json zone_remove(const ZoneRemoveRequest& r);
@@ -151,6 +156,11 @@ class Handler {
   Json check(const CheckRequest& r);
   // DNS UPDATE (admin/ops/update_ops.cpp): answers {"rcode": NAME, ...}.
   Json update(const UpdateRequest& r);
+  // admin/ops/status_ops.cpp
+  Json status(const StatusRequest& r);
+  Json reload(const ReloadRequest& r);
+  // Each secondary of a zone as last seen ([] without replication).
+  Json secondaries_json(const std::string& apex) const;
 
   // Forward confirmation of the sets of a request (nullptr for the unsets of a batch,
   // so indices match the ops): refuses the first unconfirmed set in a `require` zone
@@ -171,6 +181,8 @@ class Handler {
   // respond_group).
   void written(const std::vector<zonestore::ZoneSerial>& serials);
   void zones_changed();
+  // Logs a write's outcome (options_.log).
+  void audit(const Prepared& request, const std::string& answer_line) const;
 
   zonestore::Store& store_;
   HandlerOptions options_;

@@ -1,5 +1,8 @@
 #include "admin/ops/views.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include <time.h>
 
 #include <algorithm>
@@ -72,6 +75,16 @@ Json serials_json(const std::vector<zonestore::ZoneSerial>& serials) {
   Json out = Json::array();
   for (const auto& s : serials) out.push_back(Json{{"zone", s.zone}, {"serial", s.serial}});
   return out;
+}
+
+std::vector<zonestore::Zone> sorted_zones(const zonestore::Store& store) {
+  std::vector<zonestore::Zone> zones = store.zones();
+  std::sort(zones.begin(), zones.end(), [](const auto& a, const auto& b) {
+    const names::Prefix &p = a.settings.prefix, &q = b.settings.prefix;
+    return std::tie(p.addr.family, p.addr.bytes, p.length) <
+           std::tie(q.addr.family, q.addr.bytes, q.length);
+  });
+  return zones;
 }
 
 }  // namespace rdnsd::admin

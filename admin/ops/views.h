@@ -25,6 +25,8 @@ Json record_json(const zonestore::Record& record);
 Json zone_json(const zonestore::Zone& zone);
 // [{"zone","serial"}, ...]
 Json serials_json(const std::vector<zonestore::ZoneSerial>& serials);
+// The store's zones, IPv4 before IPv6, each in address order.
+std::vector<zonestore::Zone> sorted_zones(const zonestore::Store& store);
 // A limit of 0 means "none": JSON null.
 Json limit_json(uint64_t limit);
 

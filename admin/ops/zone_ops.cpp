@@ -51,17 +51,6 @@ std::optional<zonestore::Zone> find_zone(zonestore::Store& store, const std::str
   return store.zone(name);
 }
 
-// IPv4 before IPv6, each in address order.
-std::vector<zonestore::Zone> sorted_zones(const zonestore::Store& store) {
-  std::vector<zonestore::Zone> zones = store.zones();
-  std::sort(zones.begin(), zones.end(), [](const auto& a, const auto& b) {
-    const names::Prefix &p = a.settings.prefix, &q = b.settings.prefix;
-    return std::tie(p.addr.family, p.addr.bytes, p.length) <
-           std::tie(q.addr.family, q.addr.bytes, q.length);
-  });
-  return zones;
-}
-
 zonestore::Zone existing_zone(zonestore::Store& store, const std::string& name) {
   auto z = find_zone(store, name);
   if (!z) throw StoreError(code::kNotFound, "no zone " + name);
@@ -133,23 +122,6 @@ Json Handler::zones(const ZonesRequest&) {
   return Json{{"zones", std::move(list)}};
 }
 
-// Each secondary of `apex` as the notifier last saw it.
-Json Handler::secondaries_view(const std::string& apex) const {
-  Json list = Json::array();
-  for (const SecondaryView& s : options_.replication->secondaries(apex)) {
-    Json one = {{"address", s.address},
-                {"serial", s.serial ? Json(*s.serial) : Json(nullptr)},
-                {"answered", s.answered ? Json(rfc3339(s.answered)) : Json(nullptr)},
-                {"notified", s.notified ? Json(rfc3339(s.notified)) : Json(nullptr)},
-                {"transfer", s.transfer.empty() ? Json(nullptr) : Json(s.transfer)},
-                {"transferred", s.transferred ? Json(rfc3339(s.transferred)) : Json(nullptr)}};
-    if (s.transferred) one["transfer_serial"] = s.transfer_serial;
-    if (!s.error.empty()) one["error"] = s.error;
-    list.push_back(std::move(one));
-  }
-  return list;
-}
-
 // The catalog zone (RFC 9432) is not a zone of the store: its serial, status and
 // secondaries, for zone-show and rdnsctl wait.
 std::optional<Json> Handler::catalog_view(const std::string& zone) const {
@@ -160,7 +132,7 @@ std::optional<Json> Handler::catalog_view(const std::string& zone) const {
   if (apex != options_.catalog_zone) return std::nullopt;
   Json out = {{"zone", apex}, {"catalog", true}, {"serial", store_.catalog_serial()}};
   out["status"] = options_.replication ? options_.replication->zone_status(apex) : "active";
-  if (options_.replication) out["secondaries"] = secondaries_view(apex);
+  if (options_.replication) out["secondaries"] = secondaries_json(apex);
   return out;
 }
 
@@ -177,7 +149,7 @@ Json Handler::zone_show(const ZoneShowRequest& r) {
                     {"last_serial", j.entries ? Json(j.last_serial) : Json(nullptr)},
                     {"max_depth", z.settings.journal_max_depth},
                     {"max_size", z.settings.journal_max_size}};
-  if (options_.replication) out["secondaries"] = secondaries_view(z.apex);
+  if (options_.replication) out["secondaries"] = secondaries_json(z.apex);
   return Json{{"zone", std::move(out)}};
 }
 

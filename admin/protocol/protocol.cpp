@@ -169,6 +169,16 @@ RequestBody parse_zones(const Fields& f) {
   return ZonesRequest{};
 }
 
+RequestBody parse_status(const Fields& f) {
+  f.allow({}, true);
+  return StatusRequest{};
+}
+
+RequestBody parse_reload(const Fields& f) {
+  f.allow({}, true);
+  return ReloadRequest{};
+}
+
 RequestBody parse_zone_show(const Fields& f) {
   f.allow({"zone"}, true);
   return ZoneShowRequest{f.required_text("zone")};
@@ -332,6 +342,8 @@ const std::map<std::string, OpParser, std::less<>>& op_parsers() {
       {"check", parse_check},
       {"import", parse_import},
       {"export", parse_export},
+      {"status", parse_status},
+      {"reload", parse_reload},
   };
   return parsers;
 }
@@ -461,9 +473,9 @@ Parsed parse_request(std::string_view line) {
 }
 
 const char* op_name(const RequestBody& request) {
-  static const char* const names[] = {"set",       "unset",    "show",        "list",  "zones",
-                                      "zone-show", "zone-add", "zone-remove", "batch", "quota",
-                                      "check",     "import",   "export",      "update"};
+  static const char* const names[] = {
+      "set",   "unset", "show",  "list",   "zones",  "zone-show", "zone-add", "zone-remove",
+      "batch", "quota", "check", "import", "export", "update",    "status",   "reload"};
   return names[request.index()];
 }
 

@@ -59,6 +59,9 @@ inline constexpr const char* kConflict = "conflict";
 inline constexpr const char* kQuotaExceeded = "quota_exceeded";
 inline constexpr const char* kFcrdnsFailed = "fcrdns_failed";
 inline constexpr const char* kInternal = "internal";
+// reload: the config file was refused (the message is FILE:LINE: reason); the running
+// configuration stays.
+inline constexpr const char* kBadConfig = "bad_config";
 // Not an answer to a request: the line a connection over admin.max-connections gets
 // before it is closed.
 inline constexpr const char* kBusy = "busy";
@@ -174,10 +177,15 @@ struct UpdateRequest {
   std::string actor;  // created_by / modified_by: "update:KEYNAME" or "update:ADDRESS"
 };
 
+// The server as a whole: version, uptime, listeners, zones, store, secondaries.
+struct StatusRequest {};
+// Re-read the config file (what SIGHUP does), answering with what changed.
+struct ReloadRequest {};
+
 using RequestBody =
     std::variant<SetRequest, UnsetRequest, ShowRequest, ListRequest, ZonesRequest, ZoneShowRequest,
                  ZoneAddRequest, ZoneRemoveRequest, BatchRequest, QuotaRequest, CheckRequest,
-                 ImportRequest, ExportRequest, UpdateRequest>;
+                 ImportRequest, ExportRequest, UpdateRequest, StatusRequest, ReloadRequest>;
 
 // The result of parsing one line. `tag` is set whenever the line was a JSON object with
 // a "tag", even if the rest of it was refused, so that the error answer echoes it too.

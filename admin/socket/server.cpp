@@ -195,6 +195,7 @@ struct AdminServer::Impl {
   // what a client did while a long request held the loop is not seen as idleness.
   size_t admitted = 0;
   uv_timer_t sweeper;
+  uv_timer_t heartbeat;  // options.heartbeat's timer
   uv_prepare_t poller;
   uint64_t polled_at = 0;
   uint64_t refusals = 0;           // not yet logged
@@ -280,8 +281,10 @@ void AdminServer::Impl::log_refusals(bool force) {
   const uint64_t now = std::max<uint64_t>(uv_now(&loop), 1);
   if (!force && now - refusal_logged_at < 1000) return;
   if (options.log)
-    options.log("admin socket: refused " + plural(refusals, "connection") + " (the last from " +
-                last_refused + "): " + last_reason);
+    options.log(logging::Level::Warning,
+                "admin socket: refused " + plural(refusals, "connection") + " (the last from " +
+                    last_refused + "): " + last_reason,
+                {});
   refusals = 0;
   refusal_logged_at = now;
 }
@@ -314,9 +317,11 @@ void AdminServer::Impl::sweep() {
   }
   for (Connection* c : idle) {
     if (options.log)
-      options.log("admin socket: closed the connection of " + peer_ids(&c->pipe) + ", idle for " +
-                  plural((polled_at - c->last_active) / 1000, "second") +
-                  (c->stream ? " in the middle of an export" : ""));
+      options.log(logging::Level::Notice,
+                  "admin socket: closed the connection of " + peer_ids(&c->pipe) + ", idle for " +
+                      plural((polled_at - c->last_active) / 1000, "second") +
+                      (c->stream ? " in the middle of an export" : ""),
+                  {});
     close_connection(c);
   }
 }
@@ -546,6 +551,7 @@ void AdminServer::Impl::shut_down() {
   uv_close(reinterpret_cast<uv_handle_t*>(&listener), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sweeper), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&heartbeat), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&poller), nullptr);
   log_refusals(true);
   std::vector<Connection*> open(connections.begin(), connections.end());
@@ -584,6 +590,17 @@ void AdminServer::start() {
   s.scheduler.start(s.loop);
   s.sweeper.data = &s;
   uv_timer_init(&s.loop, &s.sweeper);  // started by the first connection
+  s.heartbeat.data = &s;
+  uv_timer_init(&s.loop, &s.heartbeat);
+  if (s.options.heartbeat && s.options.heartbeat_interval.count() > 0) {
+    const auto every = uint64_t(s.options.heartbeat_interval.count());
+    uv_timer_start(
+        &s.heartbeat,
+        [](uv_timer_t* t) {
+          Impl::impl_of(reinterpret_cast<uv_handle_t*>(t))->options.heartbeat();
+        },
+        every, every);
+  }
   s.poller.data = &s;
   uv_prepare_init(&s.loop, &s.poller);
   if (s.options.idle_timeout.count() > 0)

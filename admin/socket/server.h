@@ -25,6 +25,7 @@
 
 #include "admin/ops/commit_scheduler.h"
 #include "admin/ops/handler.h"
+#include "logging/log.h"
 
 namespace rdnsd::admin {
 
@@ -40,7 +41,7 @@ struct AdminServerOptions {
   // Told (on the server's thread) when a connection is refused for the limit or closed
   // for idleness; one line of text, without a newline. Refusals are told at most once a
   // second, with a count. Empty: not told.
-  std::function<void(const std::string&)> log;
+  logging::Sink log;
   // Who may connect (admin.allow-users / admin.allow-groups): a peer whose uid is in
   // allow_uids, or whose primary or supplementary groups (SO_PEERCRED, SO_PEERGROUPS)
   // meet allow_gids. Both empty: anyone who can open the socket file. root and this
@@ -48,6 +49,10 @@ struct AdminServerOptions {
   std::vector<uint32_t> allow_uids, allow_gids;
   // The group the socket file is given (chown); none: the process's.
   std::optional<uint32_t> group;
+  // Called on the server's thread every heartbeat_interval while its loop runs (the
+  // systemd watchdog: a loop stuck in a request stops it). Zero or empty: never.
+  std::function<void()> heartbeat;
+  std::chrono::milliseconds heartbeat_interval{0};
 };
 
 class AdminServer {

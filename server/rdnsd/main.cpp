@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -14,14 +15,19 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "admin/ops/handler.h"
 #include "admin/socket/server.h"
+#include "logging/log.h"
 #include "server/net/workers.h"
 #include "server/rdnsd/daemon.h"
+#include "server/rdnsd/systemd.h"
 #include "server/update/door.h"
 #include "server/xfr/notifier.h"
 #include "server/xfr/service.h"
@@ -43,9 +49,16 @@ struct Args {
   bool check_only = false;
 };
 
-void log(const std::string& text) {
+using logging::Level;
+
+// One event for the log (logging/log.h: stderr, the journal's priorities).
+void log(Level level, const std::string& text) {
+  logging::write(level, text);
+}
+
+// What `rdnsd --check` and a bad command line print: plain lines, no time stamp.
+void say(const std::string& text) {
   std::fprintf(stderr, "rdnsd: %s\n", text.c_str());
-  std::fflush(stderr);
 }
 
 // The arguments, or the exit code when there is nothing more to do (help, version, a
@@ -96,13 +109,13 @@ int open_store(const conf::Config& config, unsigned workers,
         std::max(so.max_readers, 2 * workers + unsigned(config.admin.max_connections) + 16);
     store = zonestore::Store::open(so);
     if (store->migrated_from() != 0)
-      log("store " + so.path + ": migrated from schema version " +
-          std::to_string(store->migrated_from()) + " to " +
-          std::to_string(zonestore::kSchemaVersion));
-    log(server::reconcile_zones(*store, config, std::time(nullptr)));
+      log(Level::Notice, "store " + so.path + ": migrated from schema version " +
+                             std::to_string(store->migrated_from()) + " to " +
+                             std::to_string(zonestore::kSchemaVersion));
+    log(Level::Notice, server::reconcile_zones(*store, config, std::time(nullptr)));
     return 0;
   } catch (const zonestore::StoreError& e) {
-    log(config.file + ": " + e.what());
+    log(Level::Error, config.file + ": " + e.what());
     return e.code() == "internal" ? 1 : 2;
   }
 }
@@ -111,15 +124,21 @@ admin::HandlerOptions handler_options(const conf::Config& config) {
   admin::HandlerOptions o;
   o.zone_defaults = config.zone_defaults;
   o.resolver = make_resolver(config);
+  o.log = logging::sink();  // every write, at info
   return o;
 }
 
 admin::AdminServerOptions admin_options(const conf::Config& config) {
   admin::AdminServerOptions o;
+  // The watchdog is pinged from the writer's loop: a stuck commit stops the pings.
+  if (auto every = server::systemd::watchdog_interval()) {
+    o.heartbeat = [] { server::systemd::watchdog(); };
+    o.heartbeat_interval = *every;
+  }
   o.max_connections = config.admin.max_connections;
   o.idle_timeout = std::chrono::seconds(config.admin.idle_timeout_s);
   o.commit_wait = std::chrono::milliseconds(config.admin.commit_wait_ms);
-  o.log = [](const std::string& text) { log(text); };  // on the admin thread
+  o.log = logging::sink();  // on the admin thread
   o.allow_uids = config.admin.allow_uids;
   o.allow_gids = config.admin.allow_gids;
   o.group = config.admin.group;
@@ -177,13 +196,11 @@ Replication make_replication(const conf::Config& config, const zonestore::Store&
   r.key_config = config.tsig_keys;
   r.catalog = server::catalog_zone(config);
   r.catalog_apex = config.catalog.zone;
-  r.transfers = std::make_shared<xfr::Service>(
-      store, server::transfer_policy(config), xfr::TransferLimits{},
-      [](const std::string& text) { log(text); }, r.keys);
+  r.transfers = std::make_shared<xfr::Service>(store, server::transfer_policy(config),
+                                               xfr::TransferLimits{}, logging::sink(), r.keys);
   r.transfers->set_catalog(r.catalog);
   r.notifier = std::make_unique<xfr::Notifier>(server::replication_policy(config),
-                                               xfr::request_signers(r.keys),
-                                               [](const std::string& text) { log(text); });
+                                               xfr::request_signers(r.keys), logging::sink());
   xfr::Notifier* notifier = r.notifier.get();
   r.transfers->on_done = [notifier](const xfr::Transfer& t) {
     // The SOA alone went to a client that was current: it pulled nothing.
@@ -296,33 +313,120 @@ update::Writer update_writer(admin::CommitScheduler& scheduler, const std::atomi
   };
 }
 
-// Re-reads the config on SIGHUP: zone changes, the fcrdns resolvers, who may transfer and
-// update, whom each zone is replicated to apply at once; listen addresses, workers, store, admin
-// socket settings (path, mode, connection limit, idle timeout) and tsig-keys need a
-// restart. A bad config is refused and the running one stays.
-void reload(const std::string& path, zonestore::Store& store, admin::Handler& handler,
-            Replication& replication, update::Door& updates) {
-  try {
-    auto config = server::load_config(path);
-    log("reload: " + server::reconcile_zones(store, config, std::time(nullptr)));
-    handler.set_zone_defaults(config.zone_defaults);
-    handler.set_resolver(make_resolver(config));
-    replication.transfers->set_policy(server::transfer_policy(config));
-    updates.set_policy(server::update_policy(config));
-    if (config.tsig_keys != replication.key_config)
-      log("reload: tsig-keys changed; the running keys stay until rdnsd is restarted (the "
-          "query workers read them without a lock)");
-    if (server::catalog_zone(config) != replication.catalog)
-      log("reload: catalog.zone or the zone-defaults it takes its SOA from changed; the "
-          "running catalog stays until rdnsd is restarted (its secondaries apply now)");
-    replication.notifier->set_policy(server::replication_policy(config));
-    // The reconcile may have stepped serials outside the writer: tell every zone.
-    for (const auto& [apex, serial] : served_serials(store, replication.catalog_apex))
-      replication.notifier->changed(apex, serial);
-  } catch (const std::exception& e) {
-    log(std::string("reload refused, keeping the running configuration: ") + e.what());
-  }
+// The STATUS= line: the served zones and their records.
+std::string serving_status(const zonestore::Store& store) {
+  size_t zones = 0;
+  uint64_t records = 0;
+  for (const auto& z : store.zones())
+    if (z.served) ++zones, records += z.record_count;
+  return server::systemd::zones_status(zones, records);
 }
+
+// The daemon's side of `status` and `reload` (admin/ops/daemon_view.h), and SIGHUP's
+// reload. A reload applies at once: zone changes, the fcrdns resolvers, who may transfer
+// and update, whom each zone is replicated to, the log level and format; listen
+// addresses, workers, store, admin socket settings, tsig-keys and the catalog need a
+// restart (said in the outcome). A bad config is refused whole and the running one stays.
+class Control final : public admin::DaemonView {
+ public:
+  Control(std::string path, const conf::Config& config, zonestore::Store& store,
+          Replication& replication)
+      : path_(std::move(path)),
+        started_(config),
+        current_(config),
+        store_(store),
+        replication_(replication),
+        since_(std::time(nullptr)) {}
+  // The parts made after this one; before reload() is called.
+  void attach(admin::Handler& handler, update::Door& updates, unsigned workers) {
+    handler_ = &handler;
+    updates_ = &updates;
+    workers_ = workers;
+  }
+
+  admin::DaemonInfo info() const override {
+    admin::DaemonInfo d;
+    d.version = RDNSD_VERSION;
+    d.started = since_;
+    d.workers = workers_;
+    for (const auto& l : started_.server.listen) d.listeners.push_back(l.text);
+    d.config = started_.file;
+    d.admin_socket = started_.admin.socket;
+    return d;
+  }
+
+  admin::ReloadOutcome reload() override {
+    std::lock_guard lock(mutex_);
+    server::systemd::reloading();
+    admin::ReloadOutcome out;
+    try {
+      out.changes = apply(server::load_config(path_));
+      out.ok = true;
+      for (const auto& c : out.changes) log(Level::Notice, "reload: " + c);
+    } catch (const std::exception& e) {
+      out.error = e.what();
+      log(Level::Error, "reload refused, keeping the running configuration: " + out.error);
+    }
+    server::systemd::ready(serving_status(store_));
+    return out;
+  }
+
+ private:
+  // Applies `config`; one line per change. Throws (nothing applied) when the store
+  // refuses its zones.
+  std::vector<std::string> apply(const conf::Config& config) {
+    std::vector<std::string> changes;
+    try {
+      changes.push_back(server::reconcile_zones(store_, config, std::time(nullptr)));
+    } catch (const zonestore::StoreError& e) {
+      throw std::runtime_error(config.file + ": " + e.what());
+    }
+    logging::configure(config.log.level, config.log.format);
+    if (config.log.level != current_.log.level)
+      changes.push_back(std::string("log.level: ") + logging::level_name(current_.log.level) +
+                        " -> " + logging::level_name(config.log.level));
+    if (config.log.format != current_.log.format)
+      changes.push_back(std::string("log.format: ") +
+                        (config.log.format == logging::Format::Json ? "json" : "text"));
+    handler_->set_zone_defaults(config.zone_defaults);
+    handler_->set_resolver(make_resolver(config));
+    replication_.transfers->set_policy(server::transfer_policy(config));
+    updates_->set_policy(server::update_policy(config));
+    replication_.notifier->set_policy(server::replication_policy(config));
+    note_restart(config, changes);
+    // The reconcile may have stepped serials outside the writer: tell every zone.
+    for (const auto& [apex, serial] : served_serials(store_, replication_.catalog_apex))
+      replication_.notifier->changed(apex, serial);
+    current_ = config;
+    return changes;
+  }
+
+  // What differs from the settings rdnsd started with that only a restart applies.
+  void note_restart(const conf::Config& config, std::vector<std::string>& changes) const {
+    const auto stays = [&](const char* what) {
+      changes.push_back(std::string(what) +
+                        " changed; the running settings stay until rdnsd is restarted");
+    };
+    if (config.server != started_.server) stays("server");
+    if (config.store != started_.store) stays("store");
+    if (config.admin != started_.admin) stays("admin");
+    if (config.tsig_keys != replication_.key_config)
+      stays("tsig-keys");  // the query workers read them without a lock
+    if (server::catalog_zone(config) != replication_.catalog)
+      stays("catalog (or the zone-defaults its SOA comes from)");
+  }
+
+  const std::string path_;
+  const conf::Config started_;
+  conf::Config current_;
+  zonestore::Store& store_;
+  Replication& replication_;
+  const std::time_t since_;
+  admin::Handler* handler_ = nullptr;
+  update::Door* updates_ = nullptr;
+  unsigned workers_ = 0;
+  std::mutex mutex_;  // one reload at a time (SIGHUP and the admin op)
+};
 
 // The signals the main thread takes with sigwait; blocked in every thread (they inherit
 // the mask), so that none of them ends the process by its default action.
@@ -345,7 +449,7 @@ class RrlLog {
     const rrl::Stats now = workers_.rrl_stats();
     const std::time_t t = std::time(nullptr);
     if (now == logged_ || (!final && t - last_ < kEvery)) return;
-    log("rrl: limited=" + std::to_string(now.limited) + " slipped=" + std::to_string(now.slipped) +
+    log(Level::Notice, "rrl: limited=" + std::to_string(now.limited) + " slipped=" + std::to_string(now.slipped) +
         " dropped=" + std::to_string(now.dropped) + " since start (+" +
         std::to_string(now.limited - logged_.limited) + " limited since the last report)");
     logged_ = now;
@@ -359,10 +463,8 @@ class RrlLog {
 };
 
 // Until a signal to stop: SIGHUP reloads, SIGUSR1/SIGUSR2 are logged and ignored; every
-// second without a signal, `tick` runs.
-void wait_for_stop(const sigset_t& signals, const std::string& path, zonestore::Store& store,
-                   admin::Handler& handler, Replication& replication, update::Door& updates,
-                   RrlLog& rrl_log) {
+// second without a signal, the RRL counters may be logged.
+void wait_for_stop(const sigset_t& signals, Control& control, RrlLog& rrl_log) {
   const timespec second{1, 0};
   for (;;) {
     const int sig = sigtimedwait(&signals, nullptr, &second);
@@ -371,21 +473,23 @@ void wait_for_stop(const sigset_t& signals, const std::string& path, zonestore::
       continue;
     }
     if (sig == SIGHUP) {
-      reload(path, store, handler, replication, updates);
+      control.reload();
     } else if (sig == SIGUSR1 || sig == SIGUSR2) {
-      log(std::string("ignoring ") + strsignal(sig) + " (it has no job in rdnsd)");
+      log(Level::Notice, std::string("ignoring ") + strsignal(sig) + " (it has no job in rdnsd)");
     } else {
-      log(std::string("stopping on ") + strsignal(sig));
+      log(Level::Notice, std::string("stopping on ") + strsignal(sig));
+      server::systemd::stopping(std::string("stopping on ") + strsignal(sig));
       return;
     }
   }
 }
 
 void log_ready(const conf::Config& config, const server::Workers& workers) {
-  for (const std::string& note : workers.notes()) log(note);
+  for (const std::string& note : workers.notes()) log(Level::Info, note);
   std::string where;
   for (const auto& l : config.server.listen) where += " " + l.text;
-  log("ready: answering on" + where + " (udp+tcp), admin socket " + config.admin.socket);
+  log(Level::Notice,
+      "ready: answering on" + where + " (udp+tcp), admin socket " + config.admin.socket);
 }
 
 }  // namespace
@@ -397,54 +501,65 @@ int main(int argc, char** argv) {
   try {
     config = server::load_config(args.path);
   } catch (const conf::ConfigError& e) {
-    log(e.what());
+    if (args.check_only)
+      say(e.what());
+    else
+      log(Level::Error, e.what());
     return 2;
   }
   if (args.check_only) {
-    log(config.file + ": configuration is valid");
+    say(config.file + ": configuration is valid");
     return 0;
   }
+  logging::configure(config.log.level, config.log.format);
+  log(Level::Notice, std::string("starting rdnsd ") + RDNSD_VERSION + " (pid " +
+                         std::to_string(getpid()) + ", " + config.file + ")");
 
   const sigset_t signals = block_signals();
   server::ServerOptions query_options = server::server_options(config);
   if (std::string note = server::raise_file_limit(config, query_options.workers); !note.empty())
-    log(note);
+    log(Level::Warning, note);
   std::unique_ptr<zonestore::Store> store;
   if (int rc = open_store(config, query_options.workers, store)) return rc;
   Replication replication = make_replication(config, *store);
   query_options.transfers = replication.transfers;
   query_options.answer.keys = replication.keys;
   query_options.answer.catalog = replication.catalog;
+  auto control = std::make_shared<Control>(args.path, config, *store, replication);
   admin::HandlerOptions ho = handler_options(config);
   ho.replication = std::make_shared<NotifierView>(*replication.notifier);
   ho.catalog_zone = replication.catalog_apex;
+  ho.daemon = control;
   admin::Handler handler(*store, std::move(ho));
   admin::AdminServer admin(handler, config.admin.socket, config.admin.mode, admin_options(config));
   follow_commits(admin.scheduler(), *store, *replication.notifier, replication.catalog_apex);
   std::atomic<bool> writer_ready{false};
   auto updates = std::make_shared<update::Door>(
       *store, server::update_policy(config), replication.keys,
-      update_writer(admin.scheduler(), writer_ready), [](const std::string& text) { log(text); });
+      update_writer(admin.scheduler(), writer_ready), logging::sink());
   query_options.updates = updates;
   server::Workers workers(*store, query_options);
+  control->attach(handler, *updates, query_options.workers);
   try {
     replication.notifier->start(served_serials(*store, replication.catalog_apex));
     workers.start();
     admin.start();
     writer_ready = true;
   } catch (const std::exception& e) {
-    log(e.what());
+    log(Level::Error, e.what());
     workers.stop();
     replication.notifier->stop();
     return 1;
   }
   log_ready(config, workers);
+  server::systemd::ready(serving_status(*store));
   RrlLog rrl_log(workers);
-  wait_for_stop(signals, args.path, *store, handler, replication, *updates, rrl_log);
+  wait_for_stop(signals, *control, rrl_log);
   rrl_log.tick(true);
   writer_ready = false;
   admin.stop();
   replication.notifier->stop();
   workers.stop();
+  log(Level::Notice, "stopped");
   return 0;
 }

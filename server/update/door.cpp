@@ -131,8 +131,10 @@ void Door::handle(const uint8_t* msg, size_t len, const names::IpAddress& peer, 
 // Logs a failure, makes the answer (signed when the request was) and sends it.
 void Door::answer(Request& r, Outcome outcome) const {
   if (outcome.rcode != Rcode::NoError && log_)
-    log_("UPDATE of " + r.zone + " " + r.who + ": " + rcode_name(outcome.rcode) +
-         (outcome.reason.empty() ? "" : " (" + outcome.reason + ")"));
+    log_(logging::Level::Warning,
+         "UPDATE of " + r.zone + " " + r.who + ": " + rcode_name(outcome.rcode) +
+             (outcome.reason.empty() ? "" : " (" + outcome.reason + ")"),
+         {});
   uint8_t out[kAnswerRoom];
   size_t n = write_answer(r.message.data(), r.zone_end, outcome.rcode, out, sizeof out);
   if (n == 0) return;

@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "logging/log.h"
 #include "server/tsig/tsig.h"
 #include "server/update/plan.h"
 #include "zonestore/names/names.h"
@@ -70,7 +71,7 @@ using Send = std::function<void(const uint8_t* msg, size_t len)>;
 
 class Door : public std::enable_shared_from_this<Door> {
  public:
-  using Log = std::function<void(const std::string&)>;
+  using Log = logging::Sink;  // (level, message, fields)
   // `store` (for the served zones) must outlive the door; `writer` null: every UPDATE
   // that passes the checks is answered SERVFAIL.
   Door(const zonestore::Store& store, Policy policy, std::shared_ptr<const tsig::Keyring> keys,

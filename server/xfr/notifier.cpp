@@ -297,8 +297,10 @@ struct Notifier::Impl {
     } else if (p.notify_in_flight && t >= p.notify_deadline) {
       ++p.notify_attempts;
       if (p.notify_attempts == 3)
-        log("NOTIFY of " + z.apex + " serial " + std::to_string(z.serial) + " to " + p.cfg.text +
-            ": no answer yet, retrying with backoff");
+        log(logging::Level::Warning,
+            "NOTIFY of " + z.apex + " serial " + std::to_string(z.serial) + " to " + p.cfg.text +
+                ": no answer yet, retrying with backoff",
+            {});
       send(z, p, kOpNotify, p.notify_id, p.notify_signer);
       p.notify_deadline =
           t + std::min<Ms>(kAnswerWait << std::min(p.notify_attempts, 6), kNotifyMaxBackoff);

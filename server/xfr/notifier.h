@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "logging/log.h"
+
 namespace rdnsd::xfr {
 
 // Signs a request to a secondary and checks the answer's signature (TSIG, RFC 8945).
@@ -78,7 +80,7 @@ struct SecondaryState {
 
 class Notifier {
  public:
-  using Log = std::function<void(const std::string&)>;
+  using Log = logging::Sink;  // (level, message, fields)
   using Clock = std::function<std::time_t()>;
   Notifier(ReplicationPolicy policy, SignerFactory signers, Log log);
   ~Notifier();

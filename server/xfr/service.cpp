@@ -201,12 +201,15 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
     case tsig::Status::Ok:
       break;
     case tsig::Status::FormErr:
-      log_(std::string(what) + " from " + peer_text(peer) + ": malformed TSIG (FORMERR)");
+      log_(logging::Level::Warning,
+           std::string(what) + " from " + peer_text(peer) + ": malformed TSIG (FORMERR)", {});
       return error_answer(std::move(echo), kFormErr, "FORMERR", nullptr);
     default: {
       static const char* const why[] = {"", "", "", "BADKEY", "BADSIG", "BADTIME", "BADTRUNC"};
-      log_(std::string(what) + " from " + peer_text(peer) + " refused: TSIG " +
-           why[size_t(verified.status)] + " (NOTAUTH)");
+      log_(logging::Level::Warning,
+           std::string(what) + " from " + peer_text(peer) + " refused: TSIG " +
+               why[size_t(verified.status)] + " (NOTAUTH)",
+           {});
       return error_answer(std::move(echo), tsig::kRcodeNotAuth, "NOTAUTH",
                           error_signer(keys, verified));
     }
@@ -216,7 +219,9 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
     return is_signed ? stream_signer(keys, verified) : nullptr;
   };
   if (ixfr && !sections.has_soa) {
-    log_("IXFR from " + peer_text(peer) + " refused: no SOA in its authority section (FORMERR)");
+    log_(logging::Level::Warning,
+         "IXFR from " + peer_text(peer) + " refused: no SOA in its authority section (FORMERR)",
+         {});
     return error_answer(std::move(echo), kFormErr, "FORMERR", signer());
   }
   const std::string apex_key(q.key());
@@ -242,21 +247,27 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
       !zonestore::codec::decode_zone_wire({static_cast<const char*>(v.mv_data), v.mv_size}, zone) ||
       !zone.flags.served()) {
     drop();
-    log_(std::string(what) + " of " + apex + " from " + peer_text(peer) +
-         ": not a zone served here (NOTAUTH)");
+    log_(logging::Level::Warning,
+         std::string(what) + " of " + apex + " from " + peer_text(peer) +
+             ": not a zone served here (NOTAUTH)",
+         {});
     return error_answer(std::move(echo), kNotAuth, "NOTAUTH", signer());
   }
   if (!allowed(policy()->rules_for(apex), peer, key_name)) {
     drop();
-    log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
-         (key_name.empty() ? std::string() : " key " + key_name) + " refused: not allowed");
+    log_(logging::Level::Warning,
+         std::string(what) + " of " + apex + " to " + peer_text(peer) +
+             (key_name.empty() ? std::string() : " key " + key_name) + " refused: not allowed",
+         {});
     return error_answer(std::move(echo), kRefused, "REFUSED", signer());
   }
   if (active_.fetch_add(1) >= limits_.max_transfers) {
     active_.fetch_sub(1);
     drop();
-    log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
-         ": too many transfers at once (SERVFAIL)");
+    log_(logging::Level::Warning,
+         std::string(what) + " of " + apex + " to " + peer_text(peer) +
+             ": too many transfers at once (SERVFAIL)",
+         {});
     return error_answer(std::move(echo), kServFail, "SERVFAIL", signer());
   }
 
@@ -299,8 +310,10 @@ std::unique_ptr<Transfer> Service::start_catalog(const dns::CatalogZone& catalog
   const char* what = ixfr ? "IXFR" : "AXFR";
   const std::string apex = names::wire_to_text(catalog.apex_wire);
   if (!allowed(policy()->rules_for(apex), peer, key_name)) {
-    log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
-         (key_name.empty() ? std::string() : " key " + key_name) + " refused: not allowed");
+    log_(logging::Level::Warning,
+         std::string(what) + " of " + apex + " to " + peer_text(peer) +
+             (key_name.empty() ? std::string() : " key " + key_name) + " refused: not allowed",
+         {});
     return error_answer(std::move(echo), kRefused, "REFUSED", std::move(signer));
   }
   CatalogSnapshot snap;
@@ -312,14 +325,18 @@ std::unique_ptr<Transfer> Service::start_catalog(const dns::CatalogZone& catalog
     mdb_txn_abort(txn);
   }
   if (!read) {
-    log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
-         ": cannot read the catalog (SERVFAIL)");
+    log_(logging::Level::Warning,
+         std::string(what) + " of " + apex + " to " + peer_text(peer) +
+             ": cannot read the catalog (SERVFAIL)",
+         {});
     return error_answer(std::move(echo), kServFail, "SERVFAIL", std::move(signer));
   }
   if (active_.fetch_add(1) >= limits_.max_transfers) {
     active_.fetch_sub(1);
-    log_(std::string(what) + " of " + apex + " to " + peer_text(peer) +
-         ": too many transfers at once (SERVFAIL)");
+    log_(logging::Level::Warning,
+         std::string(what) + " of " + apex + " to " + peer_text(peer) +
+             ": too many transfers at once (SERVFAIL)",
+         {});
     return error_answer(std::move(echo), kServFail, "SERVFAIL", std::move(signer));
   }
   const uint32_t serial = snap.serial;
@@ -338,9 +355,11 @@ void Service::finished(const Transfer& t, bool complete) {
   if (t.zone.empty()) return;  // a refusal, logged when it was made
   const std::string kind = t.kind();
   if (kind == "SERVFAIL") return;
-  log_(kind + " of " + t.zone + " serial " + std::to_string(t.serial) + " to " + peer_text(t.peer) +
-       (complete ? ": " : ": broken off after ") + std::to_string(t.records()) + " records, " +
-       std::to_string(t.messages) + " messages, " + std::to_string(t.bytes) + " bytes");
+  log_(logging::Level::Info,
+       kind + " of " + t.zone + " serial " + std::to_string(t.serial) + " to " + peer_text(t.peer) +
+           (complete ? ": " : ": broken off after ") + std::to_string(t.records()) + " records, " +
+           std::to_string(t.messages) + " messages, " + std::to_string(t.bytes) + " bytes",
+       {});
   if (complete && on_done) on_done(t);
 }
 

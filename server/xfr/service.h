@@ -38,6 +38,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "logging/log.h"
 #include "server/dns/catalog.h"
 #include "server/tsig/tsig.h"
 #include "server/xfr/transfer.h"
@@ -68,7 +69,7 @@ struct TransferLimits {
 
 class Service {
  public:
-  using Log = std::function<void(const std::string&)>;
+  using Log = logging::Sink;  // (level, message, fields)
   Service(const zonestore::Store& store, TransferPolicy policy, TransferLimits limits, Log log,
           std::shared_ptr<const tsig::Keyring> keys = nullptr);
 

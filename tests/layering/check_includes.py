@@ -17,22 +17,24 @@ import sys
 # Library folder -> the folders it may include from (besides its own). The longest
 # matching folder decides which library a file belongs to.
 ALLOWED = {
+    "logging": [],
     "zonestore/names": [],
     "zonestore": ["zonestore/names"],
-    "conf": ["zonestore/names"],
+    "conf": ["zonestore/names", "logging"],
     "server/tsig": [],
     "server/dns": ["server/tsig"],
-    "server/xfr": ["server/dns", "server/tsig", "zonestore", "zonestore/names"],
-    "server/update": ["server/dns", "server/tsig", "zonestore", "zonestore/names"],
+    "server/xfr": ["logging", "server/dns", "server/tsig", "zonestore", "zonestore/names"],
+    "server/update": ["logging", "server/dns", "server/tsig", "zonestore", "zonestore/names"],
     "server/rrl": ["server/dns", "zonestore/names"],
-    "server/net": ["server/xfr", "server/update", "server/rrl", "server/tsig", "server/dns", "zonestore", "zonestore/names",
-                   "conf"],
-    "server/rdnsd": ["server/net", "server/rrl", "server/xfr", "server/update", "server/tsig", "server/dns", "zonestore",
+    "server/net": ["logging", "server/xfr", "server/update", "server/rrl", "server/tsig", "server/dns", "zonestore",
+                   "zonestore/names", "conf"],
+    "server/rdnsd": ["logging", "server/net", "server/rrl", "server/xfr", "server/update", "server/tsig", "server/dns",
+                     "zonestore",
                      "zonestore/names", "conf", "admin/socket", "admin/ops", "admin/protocol"],
     "admin/protocol": ["zonestore/names"],
     "admin/cli": ["admin/protocol", "zonestore/names"],
-    "admin/ops": ["admin/protocol", "zonestore", "zonestore/names", "conf"],
-    "admin/socket": ["admin/ops", "admin/protocol", "zonestore", "zonestore/names", "conf"],
+    "admin/ops": ["logging", "admin/protocol", "zonestore", "zonestore/names", "conf"],
+    "admin/socket": ["logging", "admin/ops", "admin/protocol", "zonestore", "zonestore/names", "conf"],
     "admin/rdnsctl": ["admin/cli", "admin/protocol", "zonestore/names"],
 }
 # Libraries whose <system> includes are checked too: standard headers (no folder in the

@@ -14,6 +14,8 @@
 #include <initializer_list>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -66,14 +68,32 @@ std::vector<char*> c_argv(const std::vector<std::string>& argv) {
   return out;
 }
 
-pid_t start(SpawnSetup& setup, const std::vector<std::string>& argv) {
+// This process's environment with `extra` ("NAME=VALUE") added, each replacing a
+// variable of its name.
+std::vector<std::string> environment(const std::vector<std::string>& extra) {
+  std::vector<std::string> out(extra);
+  for (char** e = environ; *e; ++e) {
+    const std::string_view var(*e);
+    const auto name = var.substr(0, var.find('=') + 1);
+    bool replaced = false;
+    for (const auto& x : extra) replaced = replaced || x.rfind(name, 0) == 0;
+    if (!replaced) out.emplace_back(var);
+  }
+  return out;
+}
+
+pid_t start(SpawnSetup& setup, const std::vector<std::string>& argv,
+            const std::vector<std::string>& env = {}) {
   if (argv.empty()) throw std::runtime_error("run: empty argv");
   auto args = c_argv(argv);
+  const auto vars = environment(env);
+  auto envp = c_argv(vars);
   pid_t pid = -1;
-  int rc =
-      argv[0].find('/') == std::string::npos
-          ? posix_spawnp(&pid, argv[0].c_str(), &setup.actions, &setup.attr, args.data(), environ)
-          : posix_spawn(&pid, argv[0].c_str(), &setup.actions, &setup.attr, args.data(), environ);
+  int rc = argv[0].find('/') == std::string::npos
+               ? posix_spawnp(&pid, argv[0].c_str(), &setup.actions, &setup.attr, args.data(),
+                              envp.data())
+               : posix_spawn(&pid, argv[0].c_str(), &setup.actions, &setup.attr, args.data(),
+                             envp.data());
   if (rc != 0) throw errno_error("cannot start " + argv[0], rc);
   return pid;
 }
@@ -221,7 +241,8 @@ Process& Process::operator=(Process&& other) noexcept {
 }
 
 Process Process::spawn(const std::vector<std::string>& argv, const std::string& stdout_path,
-                       const std::string& stderr_path, const std::string& cwd) {
+                       const std::string& stderr_path, const std::string& cwd,
+                       const std::vector<std::string>& env) {
   SpawnSetup setup;
   posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&setup.actions, 1, stdout_path.c_str(),
@@ -230,7 +251,7 @@ Process Process::spawn(const std::vector<std::string>& argv, const std::string& 
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   setup.chdir_to(cwd);
   Process p;
-  p.pid_ = start(setup, argv);
+  p.pid_ = start(setup, argv, env);
   return p;
 }
 

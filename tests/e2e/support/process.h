@@ -48,9 +48,11 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
-  // Throws std::runtime_error if the program cannot be started.
+  // Throws std::runtime_error if the program cannot be started. `env` ("NAME=VALUE")
+  // is added to this process's environment for the child.
   static Process spawn(const std::vector<std::string>& argv, const std::string& stdout_path,
-                       const std::string& stderr_path, const std::string& cwd = "");
+                       const std::string& stderr_path, const std::string& cwd = "",
+                       const std::vector<std::string>& env = {});
 
   pid_t pid() const { return pid_; }
   // True while the child has not exited (reaps it when it has).

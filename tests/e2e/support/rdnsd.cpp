@@ -209,8 +209,10 @@ std::vector<std::string> Rdnsd::command() const {
 
 void Rdnsd::start() {
   std::string cwd = options_.cwd.empty() ? dir_ : options_.cwd;
-  process_ = Process::spawn(command(), dir_ + "/stdout.log", dir_ + "/stderr.log", cwd);
-  wait_ready();
+  std::vector<std::string> env = options_.env;
+  for (auto& e : env) replace_all(e, "{DIR}", dir_);
+  process_ = Process::spawn(command(), dir_ + "/stdout.log", dir_ + "/stderr.log", cwd, env);
+  if (options_.wait) wait_ready();
 }
 
 void Rdnsd::wait_ready() {

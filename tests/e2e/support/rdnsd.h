@@ -38,6 +38,11 @@ struct RdnsdOptions {
   // Arguments instead of "-c CONFIG" ("{CONFIG}" and "{DIR}" are replaced).
   std::vector<std::string> args;
   std::string cwd;  // the daemon's working folder (default: the temporary folder)
+  // Added to the daemon's environment ("NAME=VALUE"; "{DIR}" is replaced).
+  std::vector<std::string> env;
+  // False: the constructor and start() return once the process runs, without waiting
+  // for it to answer (the test watches the start itself).
+  bool wait = true;
 };
 
 class Rdnsd {
@@ -89,11 +94,13 @@ class Rdnsd {
   std::string stderr_text() const { return read_file(dir_ + "/stderr.log"); }
   std::string stdout_text() const { return read_file(dir_ + "/stdout.log"); }
   std::string logs() const;
+  // Waits (at most 10 s) until the daemon answers a SOA query and its admin socket
+  // accepts; throws with its logs when it exits or does not.
+  void wait_ready();
 
  private:
   std::string render_config(const RdnsdOptions& o) const;
   std::vector<std::string> command() const;
-  void wait_ready();
 
   RdnsdOptions options_;
   std::string dir_;

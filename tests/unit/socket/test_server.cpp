@@ -159,8 +159,8 @@ std::string set_line(const std::string& ip, const std::string& name, const Json&
 struct LogLines {
   std::mutex mutex;
   std::vector<std::string> lines;
-  std::function<void(const std::string&)> sink() {
-    return [this](const std::string& line) {
+  logging::Sink sink() {
+    return [this](logging::Level, const std::string& line, const logging::Fields&) {
       std::lock_guard lock(mutex);
       lines.push_back(line);
     };

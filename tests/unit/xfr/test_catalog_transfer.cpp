@@ -73,7 +73,10 @@ xfr::TransferPolicy policy() {
 
 struct CatalogXfr : Fixture {
   std::vector<std::string> log;
-  xfr::Service service{*store, policy(), {}, [this](const std::string& l) { log.push_back(l); }};
+  xfr::Service service{
+      *store, policy(), {}, [this](logging::Level, const std::string& l, const logging::Fields&) {
+        log.push_back(l);
+      }};
   CatalogXfr() { service.set_catalog(catalog_zone()); }
   std::unique_ptr<xfr::Transfer> start(const std::vector<uint8_t>& req,
                                        const char* from = "127.0.0.2") {

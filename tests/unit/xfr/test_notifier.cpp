@@ -147,7 +147,8 @@ xfr::ReplicationPolicy policy_for(const FakeSecondary& s, std::chrono::seconds t
 
 TEST_CASE("NOTIFY at start: opcode NOTIFY, AA, the zone's SOA question") {
   FakeSecondary sec;
-  xfr::Notifier n(policy_for(sec), nullptr, [](const std::string&) {});
+  xfr::Notifier n(policy_for(sec), nullptr,
+                  [](logging::Level, const std::string&, const logging::Fields&) {});
   n.start({{kZone, 7}});
   auto g = sec.receive_op(4, 2000ms);
   REQUIRE(g);
@@ -160,7 +161,8 @@ TEST_CASE("NOTIFY at start: opcode NOTIFY, AA, the zone's SOA question") {
 
 TEST_CASE("status: pending until the secondary answers the new serial, then active") {
   FakeSecondary sec;
-  xfr::Notifier n(policy_for(sec), nullptr, [](const std::string&) {});
+  xfr::Notifier n(policy_for(sec), nullptr,
+                  [](logging::Level, const std::string&, const logging::Fields&) {});
   n.start({{kZone, 7}});
   const std::time_t now = std::time(nullptr);
   CHECK(n.status(kZone, 7, now, now) == xfr::Status::Pending);
@@ -186,7 +188,8 @@ TEST_CASE("status: pending until the secondary answers the new serial, then acti
 
 TEST_CASE("status: error once a secondary stays behind past the zone's status timeout") {
   FakeSecondary sec;
-  xfr::Notifier n(policy_for(sec, 1s), nullptr, [](const std::string&) {});
+  xfr::Notifier n(policy_for(sec, 1s), nullptr,
+                  [](logging::Level, const std::string&, const logging::Fields&) {});
   n.start({{kZone, 7}});
   const std::time_t t0 = std::time(nullptr);
   sec.serve(6, 300ms);
@@ -197,7 +200,8 @@ TEST_CASE("status: error once a secondary stays behind past the zone's status ti
 
 TEST_CASE("NOTIFY is coalesced: changes while one is in flight make one more after its answer") {
   FakeSecondary sec;
-  xfr::Notifier n(policy_for(sec), nullptr, [](const std::string&) {});
+  xfr::Notifier n(policy_for(sec), nullptr,
+                  [](logging::Level, const std::string&, const logging::Fields&) {});
   n.start({{kZone, 7}});
   auto first = sec.receive_op(4, 2000ms);
   REQUIRE(first);
@@ -217,7 +221,8 @@ TEST_CASE("NOTIFY is coalesced: changes while one is in flight make one more aft
 
 TEST_CASE("an unanswered NOTIFY is sent again after about a second, then with backoff") {
   FakeSecondary sec;
-  xfr::Notifier n(policy_for(sec), nullptr, [](const std::string&) {});
+  xfr::Notifier n(policy_for(sec), nullptr,
+                  [](logging::Level, const std::string&, const logging::Fields&) {});
   const auto t0 = std::chrono::steady_clock::now();
   n.start({{kZone, 7}});
   REQUIRE(sec.receive_op(4, 1000ms));
@@ -230,7 +235,7 @@ TEST_CASE("an unanswered NOTIFY is sent again after about a second, then with ba
 }
 
 TEST_CASE("a zone without secondaries is active at once") {
-  xfr::Notifier n({}, nullptr, [](const std::string&) {});
+  xfr::Notifier n({}, nullptr, [](logging::Level, const std::string&, const logging::Fields&) {});
   n.start({{kZone, 7}});
   const std::time_t now = std::time(nullptr);
   CHECK(n.status(kZone, 7, now, now) == xfr::Status::Active);
@@ -291,7 +296,8 @@ TEST_CASE("an SOA poll refused or truncated over UDP is asked over TCP") {
     CAPTURE(int(flags3));
     FakeSecondary sec;
     FakeTcpSide tcp(sec.port);
-    xfr::Notifier n(policy_for(sec), nullptr, [](const std::string&) {});
+    xfr::Notifier n(policy_for(sec), nullptr,
+                    [](logging::Level, const std::string&, const logging::Fields&) {});
     n.start({{kZone, 7}});
     // Over UDP: the NOTIFY is answered, every SOA query refused or truncated.
     auto until = std::chrono::steady_clock::now() + 600ms;

@@ -54,7 +54,10 @@ xfr::TransferPolicy open_to_loopback() {
 struct XfrFixture : Fixture {
   std::vector<std::string> log;
   xfr::Service service{
-      *store, open_to_loopback(), {}, [this](const std::string& l) { log.push_back(l); }};
+      *store,
+      open_to_loopback(),
+      {},
+      [this](logging::Level, const std::string& l, const logging::Fields&) { log.push_back(l); }};
   std::unique_ptr<xfr::Transfer> start(const std::vector<uint8_t>& req,
                                        const char* from = "127.0.0.1") {
     return service.start(req.data(), req.size(), ip(from));
@@ -247,7 +250,10 @@ TEST_CASE("EDNS: every message carries an OPT RR, with EXPIRE (RFC 7314) when as
 
 TEST_CASE("the limit of transfers at once: one more gets SERVFAIL, a finished one frees its slot") {
   Fixture base;
-  xfr::Service service{*base.store, open_to_loopback(), {2}, [](const std::string&) {}};
+  xfr::Service service{*base.store,
+                       open_to_loopback(),
+                       {2},
+                       [](logging::Level, const std::string&, const logging::Fields&) {}};
   auto req = transfer_request(kV4, LDNS_RR_TYPE_AXFR);
   auto a = service.start(req.data(), req.size(), ip("127.0.0.1"));
   auto b = service.start(req.data(), req.size(), ip("127.0.0.1"));
