@@ -159,6 +159,9 @@ struct ZoneConf {
   std::vector<std::string> ns;  // `ns`: host names, absolute, non-empty, no repeats
   SoaConf soa;                  // `soa`: field by field over zone-defaults.soa
   uint32_t ttl = 3600;          // `ttl`: default PTR TTL, 0..kMaxTtl
+  // `ns-ttl`: the apex NS RRset's TTL, 0..kMaxTtl; absent (here and in zone-defaults):
+  // the SOA TTL (soa.ttl).
+  std::optional<uint32_t> ns_ttl;
   serial::Policy serial_policy = serial::Policy::Increment;  // `serial-policy`
   uint64_t max_records = 0;                                  // `max-records`: 0 = no per-zone limit
   fcrdns::Mode fcrdns = fcrdns::Mode::Off;                   // `fcrdns`: off | warn | require
@@ -187,6 +190,7 @@ struct ZoneDefaults {
   std::vector<std::string> ns;
   SoaConf soa;
   uint32_t ttl = 3600;
+  std::optional<uint32_t> ns_ttl;  // `ns-ttl`
   serial::Policy serial_policy = serial::Policy::Increment;
   fcrdns::Mode fcrdns = fcrdns::Mode::Off;
   std::vector<SecondaryConf> secondaries;

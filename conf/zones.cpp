@@ -159,15 +159,18 @@ void zone_records(const Reader& r, const YAML::Node& node, const std::string& pa
 
 ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& path,
                     const ZoneDefaults& d, const KeyList& keys) {
-  r.check_map(node, path,
-              {"prefix", "ns", "soa", "ttl", "serial-policy", "max-records", "fcrdns", "records",
-               "secondaries", "allow-transfer", "allow-update", "journal", "status-timeout"});
+  r.check_map(
+      node, path,
+      {"prefix", "ns", "soa", "ttl", "ns-ttl", "serial-policy", "max-records", "fcrdns", "records",
+       "secondaries", "allow-transfer", "allow-update", "journal", "status-timeout"});
   ZoneConf z;
   z.line = line_of(node);
   zone_prefix(r, node, path, z);
   zone_names(r, node, path, d, z);
   z.ttl = d.ttl;
   if (auto v = child(node, "ttl")) z.ttl = ttl_value(r, *v, path + ".ttl");
+  z.ns_ttl = d.ns_ttl;
+  if (auto v = child(node, "ns-ttl")) z.ns_ttl = ttl_value(r, *v, path + ".ns-ttl");
   z.serial_policy = d.serial_policy;
   if (auto v = child(node, "serial-policy"))
     z.serial_policy = policy_value(r, *v, path + ".serial-policy");
@@ -190,12 +193,13 @@ ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& 
 ZoneDefaults parse_zone_defaults(const Reader& r, const YAML::Node& node, const KeyList& keys) {
   const std::string path = "zone-defaults";
   r.check_map(node, path,
-              {"ns", "soa", "ttl", "serial-policy", "fcrdns", "secondaries", "allow-transfer",
-               "allow-update", "journal", "status-timeout"});
+              {"ns", "soa", "ttl", "ns-ttl", "serial-policy", "fcrdns", "secondaries",
+               "allow-transfer", "allow-update", "journal", "status-timeout"});
   ZoneDefaults d;
   if (auto v = child(node, "ns")) d.ns = ns_list(r, *v, path + ".ns");
   if (auto v = child(node, "soa")) d.soa = soa_value(r, *v, path + ".soa", d.soa);
   if (auto v = child(node, "ttl")) d.ttl = ttl_value(r, *v, path + ".ttl");
+  if (auto v = child(node, "ns-ttl")) d.ns_ttl = ttl_value(r, *v, path + ".ns-ttl");
   if (auto v = child(node, "serial-policy"))
     d.serial_policy = policy_value(r, *v, path + ".serial-policy");
   if (auto v = child(node, "fcrdns")) d.fcrdns = fcrdns_value(r, *v, path + ".fcrdns");

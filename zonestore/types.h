@@ -42,7 +42,7 @@ struct SoaSettings {
   uint32_t retry = 600;
   uint32_t expire = 1209600;
   uint32_t minimum = 300;  // negative-caching TTL bound (RFC 2308)
-  uint32_t ttl = 3600;     // TTL of the SOA and NS records
+  uint32_t ttl = 3600;     // TTL of the SOA record (and of the NS RRset unless ns_ttl says)
   bool operator==(const SoaSettings&) const = default;
 };
 
@@ -62,6 +62,9 @@ struct ZoneSettings {
   // full) and at most this many bytes of them, dropping the oldest first.
   uint64_t journal_max_depth = 1000;
   uint64_t journal_max_size = 100ull << 20;
+  // The TTL of the apex's NS RRset; nullopt: the SOA's TTL (soa.ttl).
+  std::optional<uint32_t> ns_ttl;
+  uint32_t ns_ttl_or_soa() const { return ns_ttl.value_or(soa.ttl); }
   bool operator==(const ZoneSettings&) const = default;
 };
 

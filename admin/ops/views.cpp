@@ -63,6 +63,7 @@ Json zone_json(const zonestore::Zone& z) {
               {"ns", s.ns},
               {"soa", std::move(soa)},
               {"ttl", s.default_ttl},
+              {"ns_ttl", s.ns_ttl_or_soa()},
               {"serial_policy", serial::policy_name(s.policy)},
               {"max_records", limit_json(s.max_records)},
               {"fcrdns", fcrdns::mode_name(s.fcrdns)}};

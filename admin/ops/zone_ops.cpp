@@ -117,6 +117,7 @@ zonestore::ZoneSettings Handler::zone_settings(const ZoneAddRequest& r) const {
   s.soa.expire = r.expire.value_or(d.soa.expire);
   s.soa.minimum = r.minimum.value_or(d.soa.minimum);
   s.soa.ttl = r.soa_ttl.value_or(d.soa.ttl);
+  s.ns_ttl = r.ns_ttl ? r.ns_ttl : d.ns_ttl;
   s.default_ttl = r.ttl.value_or(d.ttl);
   s.policy = r.serial_policy.value_or(d.serial_policy);
   s.max_records = r.max_records.value_or(0);

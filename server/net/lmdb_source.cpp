@@ -97,6 +97,7 @@ dns::FindZone LmdbSource::find_zone(std::string_view qkey, dns::ZoneView& zone) 
   zone.apex_key_len = apex_key.size();
   zone.serial = w.serial;
   zone.soa_ttl = w.soa_ttl;
+  zone.ns_ttl = w.ns_ttl;
   zone.refresh = w.refresh;
   zone.retry = w.retry;
   zone.expire = w.expire;

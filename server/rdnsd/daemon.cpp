@@ -21,6 +21,7 @@ zonestore::ZoneSettings zone_settings(const conf::ZoneConf& z) {
   s.journal_max_depth = z.journal.max_depth;
   s.journal_max_size = z.journal.max_size;
   s.default_ttl = z.ttl;
+  s.ns_ttl = z.ns_ttl;
   s.policy = z.serial_policy;
   s.max_records = z.max_records;
   s.fcrdns = z.fcrdns;

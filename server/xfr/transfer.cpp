@@ -164,7 +164,7 @@ class ZonePump : public Pump {
       std::string_view name = block.substr(at + 1, len);
       at += 1 + len;
       if (i < ns_done_) continue;
-      if (!w.put_rr(s_.apex_wire, kTypeNs, zone_.soa_ttl, {name}, {})) return false;
+      if (!w.put_rr(s_.apex_wire, kTypeNs, zone_.ns_ttl, {name}, {})) return false;
       ++ns_done_;
       ++sent_;
     }

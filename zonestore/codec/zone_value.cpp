@@ -55,6 +55,12 @@ bool decode_zone_wire(std::string_view v, ZoneWire& w) noexcept {
   if (p > rest.size()) return false;
   w.ns_block = rest.substr(0, p);
   w.trailer = rest.substr(p);
+  w.ns_ttl = w.soa_ttl;
+  if (w.trailer.size() == kZoneTrailer + kZoneNsTtlSize) {
+    const uint32_t ns_ttl = uint32_t(get_be(w.trailer, kZoneTrailer, 4));
+    if (ns_ttl != kZoneNoNsTtl) w.ns_ttl = ns_ttl;
+    return true;
+  }
   return w.trailer.empty() || w.trailer.size() == kZoneTrailer;
 }
 
@@ -78,6 +84,7 @@ std::string encode_zone(const Zone& z) {
   for (const auto& ns : s.ns) put_name(out, ns);
   put_be(out, s.journal_max_depth, 8);
   put_be(out, s.journal_max_size, 8);
+  put_be(out, s.ns_ttl.value_or(kZoneNoNsTtl), 4);
   return out;
 }
 
@@ -114,6 +121,9 @@ Zone decode_zone(std::string_view apex_key, std::string_view value) {
     s.journal_max_depth = get_be(w.trailer, 0, 8);
     s.journal_max_size = get_be(w.trailer, 8, 8);
   }
+  if (w.trailer.size() == kZoneTrailer + kZoneNsTtlSize &&
+      get_be(w.trailer, kZoneTrailer, 4) != kZoneNoNsTtl)
+    s.ns_ttl = uint32_t(get_be(w.trailer, kZoneTrailer, 4));
   return z;
 }
 
