@@ -49,6 +49,14 @@ struct SoaSettings {
 // What a zone is made from: the config file or an admin zone-add.
 enum class ZoneOrigin : uint8_t { Config = 0, Admin = 1 };
 
+// Default PTR names for the zone's addresses without a record (zonestore/names/synth.h).
+struct SynthSettings {
+  std::string tmpl;  // "ip-{dashed}.dyn.example.net."
+  uint32_t ttl = 300;
+  bool in_transfer = false;  // IPv4 zones: the synthesized PTRs in AXFR too
+  bool operator==(const SynthSettings&) const = default;
+};
+
 // Settings of a zone, as given by the config or zone-add.
 struct ZoneSettings {
   names::Prefix prefix;
@@ -65,6 +73,7 @@ struct ZoneSettings {
   // The TTL of the apex's NS RRset; nullopt: the SOA's TTL (soa.ttl).
   std::optional<uint32_t> ns_ttl;
   uint32_t ns_ttl_or_soa() const { return ns_ttl.value_or(soa.ttl); }
+  std::optional<SynthSettings> synth;  // nullopt: addresses without a record are NXDOMAIN
   bool operator==(const ZoneSettings&) const = default;
 };
 
