@@ -108,6 +108,16 @@ struct TransferAclConf {
 // given (`key`: it was signed with that key).
 using UpdateAclConf = TransferAclConf;
 
+// `synthesize:` of a zone: default PTR names for its addresses without a record
+// (zonestore/names/synth.h).
+struct SynthConf {
+  std::string tmpl;          // `template`: "ip-{dashed}.dyn.example.net."
+  uint32_t ttl = 300;        // `ttl`: 0..kMaxTtl
+  bool in_transfer = false;  // `in-transfer`: IPv4 zones of /16 or longer only
+
+  bool operator==(const SynthConf&) const = default;
+};
+
 // `journal:` of a zone: how much change history IXFR can answer from. The older entries
 // go when either bound is passed.
 struct JournalConf {
@@ -160,6 +170,11 @@ struct ZoneConf {
   std::vector<std::string> ns;  // `ns`: host names, absolute, non-empty, no repeats
   SoaConf soa;                  // `soa`: field by field over zone-defaults.soa
   uint32_t ttl = 3600;          // `ttl`: default PTR TTL, 0..kMaxTtl
+  // `ns-ttl`: the apex NS RRset's TTL, 0..kMaxTtl; absent (here and in zone-defaults):
+  // the SOA TTL (soa.ttl).
+  std::optional<uint32_t> ns_ttl;
+  // `synthesize`: replaces zone-defaults' as a whole; `synthesize: false` switches it off.
+  std::optional<SynthConf> synthesize;
   serial::Policy serial_policy = serial::Policy::Increment;  // `serial-policy`
   uint64_t max_records = 0;                                  // `max-records`: 0 = no per-zone limit
   fcrdns::Mode fcrdns = fcrdns::Mode::Off;                   // `fcrdns`: off | warn | require
@@ -188,6 +203,9 @@ struct ZoneDefaults {
   std::vector<std::string> ns;
   SoaConf soa;
   uint32_t ttl = 3600;
+  std::optional<uint32_t> ns_ttl;       // `ns-ttl`
+  std::optional<SynthConf> synthesize;  // `synthesize`
+  int synthesize_line = 0;
   serial::Policy serial_policy = serial::Policy::Increment;
   fcrdns::Mode fcrdns = fcrdns::Mode::Off;
   std::vector<SecondaryConf> secondaries;

@@ -39,8 +39,7 @@ std::string cookie_secret(const Reader& r, const YAML::Node& node, const std::st
 }  // namespace
 
 RrlConf parse_rrl(const Reader& r, const YAML::Node& node) {
-  r.check_map(node, "server.rrl",
-              {"rate", "slip", "ipv4-prefix", "ipv6-prefix", "window", "table-size", "whitelist"});
+  r.check_map(node, "server.rrl", Section::Rrl);
   RrlConf c;
   if (auto v = child(node, "rate")) c.rate = uint32_t(r.integer(*v, "server.rrl.rate", 0, 1000000));
   if (auto v = child(node, "slip")) c.slip = uint32_t(r.integer(*v, "server.rrl.slip", 0, 10));

@@ -26,6 +26,8 @@ enum class Section {
   Record,
   Zone,
   ZoneDefaults,
+  Rrl,         // server.rrl
+  Synthesize,  // a zone's or zone-defaults' synthesize
 };
 
 // The keys a map of `section` may hold, in the order the documentation lists them.

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "conf/sections.h"
+#include "zonestore/names/synth.h"
 
 namespace rdnsd::conf::detail {
 namespace {
@@ -157,6 +158,53 @@ void zone_records(const Reader& r, const YAML::Node& node, const std::string& pa
                      " records, more than the zone's max-records " + std::to_string(z.max_records));
 }
 
+// `synthesize:` a map, or false (off). The template's placeholders are checked here for
+// both families; zone_synthesize checks it against the zone's.
+std::optional<SynthConf> synth_value(const Reader& r, const YAML::Node& node,
+                                     const std::string& path) {
+  if (auto b = r.boolean(node)) {
+    if (*b) r.fail(node, path + " must be a map (template, ttl, in-transfer) or false");
+    return std::nullopt;
+  }
+  r.check_map(node, path, Section::Synthesize);
+  SynthConf s;
+  auto t = child(node, "template");
+  if (!t) r.fail(node, path + " has no template");
+  s.tmpl = r.string(*t, path + ".template");
+  std::string why = names::check_synth_template(s.tmpl, 4);
+  if (!why.empty() && s.tmpl.find('{') != std::string::npos &&
+      names::check_synth_template(s.tmpl, 6).empty())
+    why.clear();  // an IPv6-only template ({1}..{4} are IPv4's): checked per zone
+  if (!why.empty()) r.fail(*t, path + ".template '" + s.tmpl + "': " + why);
+  if (auto v = child(node, "ttl")) s.ttl = ttl_value(r, *v, path + ".ttl");
+  if (auto v = child(node, "in-transfer")) {
+    auto b = r.boolean(*v);
+    if (!b) r.fail(*v, path + ".in-transfer must be true or false");
+    s.in_transfer = *b;
+  }
+  return s;
+}
+
+// The zone's own `synthesize`, or zone-defaults', checked against the zone's family.
+void zone_synthesize(const Reader& r, const YAML::Node& node, const std::string& path,
+                     const ZoneDefaults& d, ZoneConf& z) {
+  z.synthesize = d.synthesize;
+  int line = d.synthesize_line;
+  std::string where = "zone-defaults.synthesize";
+  if (auto v = child(node, "synthesize")) {
+    z.synthesize = synth_value(r, *v, path + ".synthesize");
+    line = line_of(*v);
+    where = path + ".synthesize";
+  }
+  if (!z.synthesize) return;
+  const std::string why = names::check_synth_template(z.synthesize->tmpl, z.prefix.addr.family);
+  if (!why.empty()) r.fail(line, "zone " + z.prefix_text + ": " + where + ".template: " + why);
+  if (z.synthesize->in_transfer && (z.prefix.addr.family != 4 || z.prefix.length < 16))
+    r.fail(line, "zone " + z.prefix_text + ": " + where +
+                     ".in-transfer needs an IPv4 zone of /16 or longer (an IPv6 zone would "
+                     "hold 2^72 names and more; its secondaries must synthesize themselves)");
+}
+
 ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& path,
                     const ZoneDefaults& d, const KeyList& keys) {
   r.check_map(node, path, Section::Zone);
@@ -166,6 +214,9 @@ ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& 
   zone_names(r, node, path, d, z);
   z.ttl = d.ttl;
   if (auto v = child(node, "ttl")) z.ttl = ttl_value(r, *v, path + ".ttl");
+  z.ns_ttl = d.ns_ttl;
+  if (auto v = child(node, "ns-ttl")) z.ns_ttl = ttl_value(r, *v, path + ".ns-ttl");
+  zone_synthesize(r, node, path, d, z);
   z.serial_policy = d.serial_policy;
   if (auto v = child(node, "serial-policy"))
     z.serial_policy = policy_value(r, *v, path + ".serial-policy");
@@ -192,6 +243,11 @@ ZoneDefaults parse_zone_defaults(const Reader& r, const YAML::Node& node, const 
   if (auto v = child(node, "ns")) d.ns = ns_list(r, *v, path + ".ns");
   if (auto v = child(node, "soa")) d.soa = soa_value(r, *v, path + ".soa", d.soa);
   if (auto v = child(node, "ttl")) d.ttl = ttl_value(r, *v, path + ".ttl");
+  if (auto v = child(node, "ns-ttl")) d.ns_ttl = ttl_value(r, *v, path + ".ns-ttl");
+  if (auto v = child(node, "synthesize")) {
+    d.synthesize = synth_value(r, *v, path + ".synthesize");
+    d.synthesize_line = line_of(*v);
+  }
   if (auto v = child(node, "serial-policy"))
     d.serial_policy = policy_value(r, *v, path + ".serial-policy");
   if (auto v = child(node, "fcrdns")) d.fcrdns = fcrdns_value(r, *v, path + ".fcrdns");

@@ -42,12 +42,20 @@ struct SoaSettings {
   uint32_t retry = 600;
   uint32_t expire = 1209600;
   uint32_t minimum = 300;  // negative-caching TTL bound (RFC 2308)
-  uint32_t ttl = 3600;     // TTL of the SOA and NS records
+  uint32_t ttl = 3600;     // TTL of the SOA record (and of the NS RRset unless ns_ttl says)
   bool operator==(const SoaSettings&) const = default;
 };
 
 // What a zone is made from: the config file or an admin zone-add.
 enum class ZoneOrigin : uint8_t { Config = 0, Admin = 1 };
+
+// Default PTR names for the zone's addresses without a record (zonestore/names/synth.h).
+struct SynthSettings {
+  std::string tmpl;  // "ip-{dashed}.dyn.example.net."
+  uint32_t ttl = 300;
+  bool in_transfer = false;  // IPv4 zones: the synthesized PTRs in AXFR too
+  bool operator==(const SynthSettings&) const = default;
+};
 
 // Settings of a zone, as given by the config or zone-add.
 struct ZoneSettings {
@@ -62,6 +70,10 @@ struct ZoneSettings {
   // full) and at most this many bytes of them, dropping the oldest first.
   uint64_t journal_max_depth = 1000;
   uint64_t journal_max_size = 100ull << 20;
+  // The TTL of the apex's NS RRset; nullopt: the SOA's TTL (soa.ttl).
+  std::optional<uint32_t> ns_ttl;
+  uint32_t ns_ttl_or_soa() const { return ns_ttl.value_or(soa.ttl); }
+  std::optional<SynthSettings> synth;  // nullopt: addresses without a record are NXDOMAIN
   bool operator==(const ZoneSettings&) const = default;
 };
 

@@ -222,7 +222,8 @@ void WriteTxn::step_zone(const std::string& apex_key, const Zone& before, Zone& 
   txn_.put(t_.zones, apex_key, value);
   // Compared as stored: "ns1.example.net" in the config is the stored "ns1.example.net.".
   const ZoneSettings stored = codec::decode_zone(apex_key, value).settings;
-  if (!(stored.soa == before.settings.soa) || stored.ns != before.settings.ns) {
+  if (!(stored.soa == before.settings.soa) || stored.ns != before.settings.ns ||
+      stored.ns_ttl != before.settings.ns_ttl) {
     clear_journal(apex_key);
     return;
   }

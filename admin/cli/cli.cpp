@@ -60,11 +60,12 @@ const std::vector<Command>& commands() {
         {"--expire", "expire", Kind::Int, "N"},
         {"--minimum", "minimum", Kind::Int, "N"},
         {"--soa-ttl", "soa_ttl", Kind::Int, "N"},
+        {"--ns-ttl", "ns_ttl", Kind::Int, "N"},
         {"--fcrdns", "fcrdns", Kind::Text, "MODE"}},
        "zone-add PREFIX [--ns NAME]... [--mname NAME] [--rname NAME] [--ttl N]\n"
        "                [--serial-policy increment|unixtime|dateserial] [--max-records N]\n"
        "                [--refresh N] [--retry N] [--expire N] [--minimum N] [--soa-ttl N]\n"
-       "                [--fcrdns off|warn|require]",
+       "                [--ns-ttl N] [--fcrdns off|warn|require]",
        "add the zone(s) of a prefix; missing values come from the config's zone-defaults"},
       {"zone-remove",
        {"zone"},

@@ -81,7 +81,7 @@ void print_zone(const Json& z, std::ostream& out) {
     return;
   }
   for (const char* key : {"zone", "prefix", "serial", "served", "origin", "records", "max_records",
-                          "ttl", "serial_policy", "fcrdns"})
+                          "ttl", "ns_ttl", "serial_policy", "fcrdns"})
     pairs.emplace_back(key, field(z, key));
   if (z.contains("status")) pairs.emplace_back("status", field(z, "status"));
   std::string ns;

@@ -6,6 +6,7 @@
 
 #include "admin/ops/audit.h"
 #include "admin/ops/views.h"
+#include "zonestore/names/synth.h"
 
 namespace rdnsd::admin {
 
@@ -227,11 +228,28 @@ Json Handler::unset_answer(const UnsetRequest& r, const zonestore::WriteResult& 
   return out;
 }
 
+namespace {
+
+// "; it is answered with the synthesized PTR NAME (TTL N)" for an address without a
+// record in a zone that synthesizes, else "".
+std::string synthesized_note(const zonestore::Store& store, const std::string& ip) {
+  const auto zone = store.zone_for_address(ip);
+  const auto addr = names::parse_ip(ip);
+  if (!zone || !zone->served || !zone->settings.synth || !addr) return "";
+  const std::string name = names::synth_text(zone->settings.synth->tmpl, *addr);
+  if (name.empty()) return "";
+  return "; it is answered with the synthesized PTR " + name + " (TTL " +
+         std::to_string(zone->settings.synth->ttl) + ")";
+}
+
+}  // namespace
+
 Json Handler::show(const ShowRequest& r) {
   std::optional<zonestore::Record> record;
   if (r.ip) {
     record = store_.get(*r.ip);
-    if (!record) throw StoreError(code::kNotFound, "no record for " + *r.ip);
+    if (!record)
+      throw StoreError(code::kNotFound, "no record for " + *r.ip + synthesized_note(store_, *r.ip));
   } else {
     record = store_.get_by_id(*r.id);
     if (!record) throw StoreError(code::kNotFound, "no record with id " + *r.id);

@@ -8,6 +8,13 @@
 #include "admin/ops/handler.h"
 #include "admin/ops/master_file.h"
 #include "admin/ops/views.h"
+#include "zonestore/codec/dhcid_value.h"
+
+// Last: ldns may define bool/true/false as macros.
+#include <ldns/ldns.h>
+#undef bool
+#undef true
+#undef false
 
 namespace rdnsd::admin {
 
@@ -116,6 +123,53 @@ std::vector<std::string> confirm_forward(const zonestore::Store& store, Candidat
   return warnings;
 }
 
+// The octets of a DHCID's base64 RDATA text (RFC 4701 3.4), decoded by ldns; nullopt
+// when it is no base64 or its length is outside what the store keeps.
+std::optional<std::string> dhcid_rdata(const std::string& text) {
+  ldns_rdf* rdf = nullptr;
+  if (ldns_str2rdf_b64(&rdf, text.c_str()) != LDNS_STATUS_OK || rdf == nullptr) return std::nullopt;
+  std::string out(reinterpret_cast<const char*>(ldns_rdf_data(rdf)), ldns_rdf_size(rdf));
+  ldns_rdf_deep_free(rdf);
+  if (out.size() < zonestore::codec::kMinDhcidRdata ||
+      out.size() > zonestore::codec::kMaxDhcidRdata)
+    return std::nullopt;
+  return out;
+}
+
+// The DHCID records of an import, each given to the set op of its address's PTR (a DHCID
+// goes with its PTR, docs/UPDATE.md); a DHCID with no PTR in the file, a second one for
+// an address, or one that does not decode is skipped.
+void attach_dhcids(const std::vector<ImportRecord>& records, const std::vector<size_t>& dhcids,
+                   Candidates& c, std::vector<Skip>& skips) {
+  std::map<std::string, size_t> op_of;  // address -> op index
+  for (size_t k = 0; k < c.ops.size(); ++k) op_of[c.ops[k].set.address] = k;
+  std::map<std::string, size_t> seen;
+  for (size_t i : dhcids) {
+    const ImportRecord& r = records[i];
+    auto addr = names::address_from_reverse(r.name);
+    auto op = addr ? op_of.find(names::format_ip(*addr)) : op_of.end();
+    if (op == op_of.end()) {
+      skips.push_back({i, "dhcid_without_ptr",
+                       r.name + " has no PTR record in this import: a DHCID is kept only "
+                                "beside its address's PTR"});
+      continue;
+    }
+    auto rdata = dhcid_rdata(r.data);
+    if (!rdata || r.ttl < 0 || r.ttl > int64_t(limits::kMaxTtl)) {
+      skips.push_back({i, "bad_dhcid",
+                       "the DHCID of " + r.name +
+                           " is not base64 of 3..1024 octets with a TTL of "
+                           "0..2147483647"});
+      continue;
+    }
+    if (!seen.emplace(op->first, i).second) {
+      skips.push_back({i, "duplicate", "another DHCID record for " + op->first + " comes first"});
+      continue;
+    }
+    c.ops[op->second].set.dhcid = zonestore::Dhcid{uint32_t(r.ttl), *rdata};
+  }
+}
+
 Json skip_json(const Skip& s, const ImportRecord& r) {
   Json out = {{"index", s.index}};
   if (r.line) out["line"] = *r.line;
@@ -136,8 +190,13 @@ Json Handler::import(const ImportRequest& r, const Peer& peer) {
   std::vector<Skip> skips;
   Candidates c;
   std::map<std::string, size_t> seen;
+  std::vector<size_t> dhcids;
   for (size_t i = 0; i < r.records.size(); ++i) {
     const ImportRecord& rec = r.records[i];
+    if (equal_nocase(rec.cls, "IN") && equal_nocase(rec.type, "DHCID")) {
+      dhcids.push_back(i);
+      continue;
+    }
     auto addr = import_address(rec, i, seen, skips);
     if (!addr) continue;
     zonestore::Op op;
@@ -148,6 +207,7 @@ Json Handler::import(const ImportRequest& r, const Peer& peer) {
     c.ops.push_back(std::move(op));
     c.record_of.push_back(i);
   }
+  attach_dhcids(r.records, dhcids, c, skips);
   std::vector<std::string> warnings = confirm_forward(
       store_, c, [this](const auto& names) { return resolve(names); }, skips, r.records);
   zonestore::WriteResult w;

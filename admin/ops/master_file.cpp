@@ -25,7 +25,7 @@ std::string soa_line(const zonestore::Zone& zone) {
 }
 
 std::string ns_line(const zonestore::Zone& zone, const std::string& ns) {
-  return rr(zone.apex, zone.settings.soa.ttl, "NS") + ns;
+  return rr(zone.apex, zone.settings.ns_ttl_or_soa(), "NS") + ns;
 }
 
 std::string ptr_line(const zonestore::Record& record) {

@@ -12,7 +12,8 @@ namespace rdnsd::admin::master_file {
 // "; zone 2.0.192.in-addr.arpa. (192.0.2.0/24), 3 records"
 std::string header_line(const zonestore::Zone& zone);
 // "2.0.192.in-addr.arpa.\t3600\tIN\tSOA\tns1.example.net. hostmaster.example.net. 7 3600 600
-// 1209600 300" (one line): the SOA and NS records take the zone's SOA TTL.
+// 1209600 300" (one line): the SOA takes the zone's SOA TTL, the NS records its NS TTL
+// (ns-ttl, by default the SOA TTL).
 std::string soa_line(const zonestore::Zone& zone);
 std::string ns_line(const zonestore::Zone& zone, const std::string& ns);
 // "2.2.0.192.in-addr.arpa.\t3600\tIN\tPTR\tmail.example.com."

@@ -66,6 +66,11 @@ Json zone_json(const zonestore::Zone& z) {
               {"ns", s.ns},
               {"soa", std::move(soa)},
               {"ttl", s.default_ttl},
+              {"ns_ttl", s.ns_ttl_or_soa()},
+              {"synthesize", s.synth ? Json{{"template", s.synth->tmpl},
+                                            {"ttl", s.synth->ttl},
+                                            {"in_transfer", s.synth->in_transfer}}
+                                     : Json(nullptr)},
               {"serial_policy", serial::policy_name(s.policy)},
               {"max_records", limit_json(s.max_records)},
               {"fcrdns", fcrdns::mode_name(s.fcrdns)}};

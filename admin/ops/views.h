@@ -20,7 +20,7 @@ std::string base64(std::string_view bytes);
 //  "created_by","modified_by","status"}, and "dhcid": {"ttl","rdata" (base64)} when the
 // address has a DHCID
 Json record_json(const zonestore::Record& record);
-// {"zone","prefix","serial","served","origin","records","ns","soa":{...},"ttl",
+// {"zone","prefix","serial","served","origin","records","ns","soa":{...},"ttl","ns_ttl",
 //  "serial_policy","max_records","fcrdns"}
 Json zone_json(const zonestore::Zone& zone);
 // [{"zone","serial"}, ...]

@@ -5,6 +5,7 @@
 
 #include "admin/ops/handler.h"
 #include "admin/ops/views.h"
+#include "zonestore/names/synth.h"
 
 namespace rdnsd::admin {
 
@@ -107,6 +108,10 @@ zonestore::ZoneSettings Handler::zone_settings(const ZoneAddRequest& r) const {
   s.soa.expire = r.expire.value_or(d.soa.expire);
   s.soa.minimum = r.minimum.value_or(d.soa.minimum);
   s.soa.ttl = r.soa_ttl.value_or(d.soa.ttl);
+  s.ns_ttl = r.ns_ttl ? r.ns_ttl : d.ns_ttl;
+  if (d.synthesize)
+    s.synth =
+        zonestore::SynthSettings{d.synthesize->tmpl, d.synthesize->ttl, d.synthesize->in_transfer};
   s.default_ttl = r.ttl.value_or(d.ttl);
   s.policy = r.serial_policy.value_or(d.serial_policy);
   s.max_records = r.max_records.value_or(0);
@@ -166,7 +171,15 @@ Json Handler::zone_add(const ZoneAddRequest& r) {
       throw StoreError(code::kConflict, names::format_prefix(*prefix) + " overlaps zone " + z.apex +
                                             " (" + names::format_prefix(z.settings.prefix) + ")");
   std::vector<zonestore::ZoneSettings> all(parts.size(), settings);
-  for (size_t i = 0; i < parts.size(); ++i) all[i].prefix = parts[i];
+  for (size_t i = 0; i < parts.size(); ++i) {
+    all[i].prefix = parts[i];
+    // zone-defaults' synthesis where its template suits the zone's family (one with IPv4
+    // octets is left out of an IPv6 zone), in transfers only for IPv4 zones of /16 on.
+    auto& synth = all[i].synth;
+    if (synth && !names::check_synth_template(synth->tmpl, parts[i].addr.family).empty())
+      synth.reset();
+    if (synth && (parts[i].addr.family != 4 || parts[i].length < 16)) synth->in_transfer = false;
+  }
   std::vector<zonestore::Zone> added = store_.add_zones(all, options_.clock());
   zones_changed();
   Json list = Json::array();

@@ -198,8 +198,8 @@ std::vector<std::string> parse_ns(const Fields& f) {
 }
 
 RequestBody parse_zone_add(const Fields& f) {
-  f.allow({"prefix", "ns", "mname", "rname", "ttl", "soa_ttl", "refresh", "retry", "expire",
-           "minimum", "serial_policy", "max_records", "fcrdns"},
+  f.allow({"prefix", "ns", "mname", "rname", "ttl", "soa_ttl", "ns_ttl", "refresh", "retry",
+           "expire", "minimum", "serial_policy", "max_records", "fcrdns"},
           true);
   ZoneAddRequest r;
   r.prefix = f.required_text("prefix");
@@ -208,6 +208,7 @@ RequestBody parse_zone_add(const Fields& f) {
   r.rname = f.text("rname", kMaxText);
   r.ttl = f.ttl("ttl");
   r.soa_ttl = f.ttl("soa_ttl");
+  r.ns_ttl = f.ttl("ns_ttl");
   r.refresh = f.ttl("refresh");
   r.retry = f.ttl("retry");
   r.expire = f.ttl("expire");

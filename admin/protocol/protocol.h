@@ -110,6 +110,7 @@ struct ZoneAddRequest {
   std::optional<std::string> mname, rname;
   std::optional<uint32_t> ttl;  // default PTR TTL of the zone
   std::optional<uint32_t> soa_ttl, refresh, retry, expire, minimum;
+  std::optional<uint32_t> ns_ttl;  // the NS RRset's TTL; absent: zone-defaults' ns-ttl
   std::optional<serial::Policy> serial_policy;
   std::optional<uint64_t> max_records;  // 0: no limit
   std::optional<fcrdns::Mode> fcrdns;

@@ -304,6 +304,7 @@ void Answerer::answer_catalog(Transport transport) noexcept {
   zone_.apex_key_len = c.apex_key.size();
   zone_.serial = serial;
   zone_.soa_ttl = c.ttl;
+  zone_.ns_ttl = c.ttl;
   zone_.refresh = c.refresh;
   zone_.retry = c.retry;
   zone_.expire = c.expire;
@@ -416,7 +417,7 @@ void Answerer::put_ns_set() noexcept {
       return;
     }
     const std::string_view name = zone_.ns_block.substr(pos + 1, block[pos]);
-    response_.rr_begin(MessageWriter::kQnameOffset, rrtype::kNs, rrclass::kIn, zone_.soa_ttl);
+    response_.rr_begin(MessageWriter::kQnameOffset, rrtype::kNs, rrclass::kIn, zone_.ns_ttl);
     response_.rr_name(name);
     response_.rr_end(Section::Answer);
     pos += 1 + name.size();

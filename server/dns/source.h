@@ -13,6 +13,7 @@ struct ZoneView {
   size_t apex_key_len = 0;  // length of the apex's key (names.h): a prefix of the qname's
   uint32_t serial = 0;
   uint32_t soa_ttl = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
+  uint32_t ns_ttl = 0;            // the NS RRset's TTL (the SOA TTL unless the zone sets its own)
   std::string_view mname, rname;  // wire
   uint8_t ns_count = 0;
   std::string_view ns_block;  // ns_count x (1 byte length L, L bytes of wire name)

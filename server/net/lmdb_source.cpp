@@ -9,6 +9,7 @@
 #include "zonestore/codec/ptr_value.h"
 #include "zonestore/codec/zone_value.h"
 #include "zonestore/names/catalog.h"
+#include "zonestore/names/synth.h"
 
 namespace rdnsd::server {
 
@@ -80,15 +81,41 @@ void LmdbSource::remember(std::string_view apex_key, dns::FindZone result,
   cache_.zone.rname = copy(zone.rname);
   cache_.zone.ns_block = copy(zone.ns_block);
   cache_.result = result;
+  remember_synth();
   cache_.txn_id = txn_id_;
+}
+
+void LmdbSource::remember_synth() noexcept {
+  cache_.synth_len = std::min(synth_.size(), sizeof cache_.synth);
+  std::memcpy(cache_.synth, synth_.data(), cache_.synth_len);
+  cache_.synth_ttl = synth_ttl_;
+  if (synth_.size() > sizeof cache_.synth) cache_.txn_id = 0;  // never: templates are short
+}
+
+// A full address without a record in a zone that synthesizes: its default name.
+dns::FindNode LmdbSource::synthesized(const names::AddressKey& a, dns::PtrView& ptr,
+                                      bool& has_ptr) noexcept {
+  if (synth_.empty()) return dns::FindNode::NxDomain;
+  names::IpAddress addr;
+  addr.family = a.bytes[0];
+  std::memcpy(addr.bytes.data(), a.bytes + 1, size_t(a.size) - 1);
+  const size_t n = names::synth_wire(synth_, addr, synth_name_, sizeof synth_name_);
+  if (n == 0) return dns::FindNode::NxDomain;
+  ptr.ttl = synth_ttl_;
+  ptr.target = std::string_view(synth_name_, n);
+  has_ptr = true;
+  return dns::FindNode::Exists;
 }
 
 dns::FindZone LmdbSource::find_zone(std::string_view qkey, dns::ZoneView& zone) noexcept {
   dns::FindZone result;
   if (active_ && cached(qkey, zone, result)) {
     apex_key_len_ = cache_.apex_len;
+    synth_ = std::string_view(cache_.synth, cache_.synth_len);
+    synth_ttl_ = cache_.synth_ttl;
     return result;
   }
+  synth_ = {};
   std::string_view apex_key, value;
   zonestore::codec::ZoneWire w;
   if (!active_ || !zonestore::find_zone_for_key(zones_, qkey, apex_key, value) ||
@@ -97,6 +124,7 @@ dns::FindZone LmdbSource::find_zone(std::string_view qkey, dns::ZoneView& zone) 
   zone.apex_key_len = apex_key.size();
   zone.serial = w.serial;
   zone.soa_ttl = w.soa_ttl;
+  zone.ns_ttl = w.ns_ttl;
   zone.refresh = w.refresh;
   zone.retry = w.retry;
   zone.expire = w.expire;
@@ -107,6 +135,8 @@ dns::FindZone LmdbSource::find_zone(std::string_view qkey, dns::ZoneView& zone) 
   zone.ns_block = w.ns_block;
   apex_key_len_ = apex_key.size();
   result = w.flags.served() ? dns::FindZone::Found : dns::FindZone::NotServed;
+  synth_ = w.synth_template;
+  synth_ttl_ = w.synth_ttl;
   remember(apex_key, result, zone);
   return result;
 }
@@ -129,7 +159,7 @@ dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,
       value = view(v);
     }
     zonestore::codec::PtrValue record;
-    if (!zonestore::codec::decode_ptr_value(value, record)) return dns::FindNode::NxDomain;
+    if (!zonestore::codec::decode_ptr_value(value, record)) return synthesized(a, ptr, has_ptr);
     ptr.ttl = record.ttl;
     ptr.target = record.target;
     has_ptr = true;
@@ -138,7 +168,9 @@ dns::FindNode LmdbSource::find_node(std::string_view qkey, dns::PtrView& ptr,
   // A shorter name: any record below it makes it an empty non-terminal (RFC 8020).
   if (mdb_cursor_get(ptr_, &k, &v, MDB_SET_RANGE) == 0 && names::address_key_covers(a, view(k)))
     return dns::FindNode::EmptyNonTerminal;
-  return dns::FindNode::NxDomain;
+  // In a zone that synthesizes, every address has a name: every address prefix is an
+  // empty non-terminal (RFC 8020), as knotd's mod-synthrecord answers it.
+  return synth_.empty() ? dns::FindNode::NxDomain : dns::FindNode::EmptyNonTerminal;
 }
 
 bool LmdbSource::find_dhcid(std::string_view qkey, uint32_t& ttl,

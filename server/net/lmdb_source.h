@@ -59,6 +59,13 @@ class LmdbSource final : public dns::RecordSource {
   const zonestore::PtrWalker::Lookup* hint_ = nullptr;  // the result use() chose
   char member_[255];  // the apex (wire) catalog_member() found last
 
+  // The synthesis of the zone found last (names/synth.h): its template (empty: none,
+  // pointing into the snapshot or the cache) and TTL, and the name made last.
+  std::string_view synth_;
+  uint32_t synth_ttl_ = 0;
+  char synth_name_[255];
+  dns::FindNode synthesized(const names::AddressKey& a, dns::PtrView& ptr, bool& has_ptr) noexcept;
+
   // The zone found last, copied out of the map, valid while the snapshot's transaction
   // id is the same (no commit since): most queries of a batch hit the same few zones,
   // and this saves their two cursor operations.
@@ -69,10 +76,14 @@ class LmdbSource final : public dns::RecordSource {
     size_t apex_len = 0;
     char apex[256];
     char names[2048];  // mname, rname and the NS block
+    char synth[255];   // the synthesis template
+    size_t synth_len = 0;
+    uint32_t synth_ttl = 0;
   } cache_;
   bool cached(std::string_view qkey, dns::ZoneView& zone, dns::FindZone& result) const noexcept;
   void remember(std::string_view apex_key, dns::FindZone result,
                 const dns::ZoneView& zone) noexcept;
+  void remember_synth() noexcept;
 };
 
 }  // namespace rdnsd::server

@@ -23,6 +23,10 @@ zonestore::ZoneSettings zone_settings(const conf::ZoneConf& z) {
   s.journal_max_depth = z.journal.max_depth;
   s.journal_max_size = z.journal.max_size;
   s.default_ttl = z.ttl;
+  s.ns_ttl = z.ns_ttl;
+  if (z.synthesize)
+    s.synth =
+        zonestore::SynthSettings{z.synthesize->tmpl, z.synthesize->ttl, z.synthesize->in_transfer};
   s.policy = z.serial_policy;
   s.max_records = z.max_records;
   s.fcrdns = z.fcrdns;

@@ -281,10 +281,17 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
   snap.family = z.settings.prefix.addr.family;
   snap.prefix_length = z.settings.prefix.length;
   snap.prefix_start = zonestore::codec::meta_key(z.settings.prefix.addr);
+  if (z.settings.synth && z.settings.synth->in_transfer && snap.family == 4 &&
+      snap.prefix_length >= 16) {
+    snap.synth_template = z.settings.synth->tmpl;
+    snap.synth_ttl = z.settings.synth->ttl;
+  }
 
   std::unique_ptr<Transfer> t;
   std::optional<zonestore::JournalDiff> diff;
-  if (ixfr && serial::less(sections.serial, zone.serial))
+  // A zone with synthesized PTRs in its transfers answers IXFR AXFR-style: its journal
+  // has the records, not the synthesized names they hide or uncover.
+  if (ixfr && serial::less(sections.serial, zone.serial) && snap.synth_template.empty())
     diff = zonestore::journal_diff(txn, store_.journal_dbi(), apex_key, sections.serial);
   if (ixfr && !serial::less(sections.serial, zone.serial)) {
     t = soa_answer(std::move(snap), std::move(echo), signer());

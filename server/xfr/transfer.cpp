@@ -6,6 +6,7 @@
 #include "zonestore/codec/dhcid_value.h"
 #include "zonestore/codec/ptr_value.h"
 #include "zonestore/names/catalog.h"
+#include "zonestore/names/synth.h"
 
 namespace rdnsd::xfr {
 namespace {
@@ -164,7 +165,7 @@ class ZonePump : public Pump {
       std::string_view name = block.substr(at + 1, len);
       at += 1 + len;
       if (i < ns_done_) continue;
-      if (!w.put_rr(s_.apex_wire, kTypeNs, zone_.soa_ttl, {name}, {})) return false;
+      if (!w.put_rr(s_.apex_wire, kTypeNs, zone_.ns_ttl, {name}, {})) return false;
       ++ns_done_;
       ++sent_;
     }
@@ -208,7 +209,7 @@ class FullTransfer final : public ZonePump {
           step_ = Step::Records;
           break;
         case Step::Records:
-          if (!put_records(w)) return false;
+          if (!(s_.synth_template.empty() ? put_records(w) : put_every_address(w))) return false;
           step_ = Step::LastSoa;
           break;
         case Step::LastSoa:
@@ -248,6 +249,51 @@ class FullTransfer final : public ZonePump {
     }
     return true;
   }
+  // An IPv4 zone whose synthesized PTRs go in its transfers: every address of the prefix
+  // in order (at most 65,536: a /16), the stored record where there is one, else the
+  // synthesized PTR; false when the message filled (resumed at the same address).
+  bool put_every_address(XfrWriter& w) {
+    const uint32_t first = uint32_t(zonestore::codec::get_be32(s_.prefix_start, 1));
+    const uint64_t count = uint64_t(1) << (32 - s_.prefix_length);
+    MDB_val k, v;
+    if (cursor_ == nullptr) {
+      if (mdb_cursor_open(s_.txn, s_.ptr, &cursor_) != 0) return true;
+      k = {s_.prefix_start.size(), s_.prefix_start.data()};
+      stored_ = mdb_cursor_get(cursor_, &k, &v, MDB_SET_RANGE) == 0;
+      seek_dhcid();
+    }
+    for (; next_ < count; ++next_) {
+      const uint32_t a = first + uint32_t(next_);
+      const char key[5] = {4, char(a >> 24), char(a >> 16), char(a >> 8), char(a)};
+      const std::string_view key_view(key, sizeof key);
+      owner_ = owner_of_key(key_view);
+      zonestore::codec::PtrValue pv;
+      if (stored_ && mdb_cursor_get(cursor_, &k, &v, MDB_GET_CURRENT) == 0 &&
+          std::string_view(static_cast<const char*>(k.mv_data), k.mv_size) == key_view &&
+          zonestore::codec::decode_ptr_value({static_cast<const char*>(v.mv_data), v.mv_size},
+                                             pv)) {
+        if (!ptr_sent_) {
+          if (!w.put_rr(owner_, kTypePtr, pv.ttl, {pv.target}, {})) return false;
+          ++sent_;
+          ptr_sent_ = true;
+        }
+        if (!put_dhcid(w, key_view)) return false;
+        ptr_sent_ = false;
+        stored_ = mdb_cursor_get(cursor_, &k, &v, MDB_NEXT) == 0;
+        continue;
+      }
+      names::IpAddress addr;
+      addr.family = 4;
+      std::memcpy(addr.bytes.data(), key + 1, 4);
+      char name[names::kMaxWireName];
+      const size_t n = names::synth_wire(s_.synth_template, addr, name, sizeof name);
+      if (n == 0) continue;
+      if (!w.put_rr(owner_, kTypePtr, s_.synth_ttl, {std::string_view(name, n)}, {})) return false;
+      ++sent_;
+    }
+    return true;
+  }
+
   // The DHCID keys are a subset of the PTR keys, so one cursor walks beside the PTRs:
   // at each record it is at the first DHCID key not below the record's.
   void seek_dhcid() {
@@ -301,6 +347,8 @@ class FullTransfer final : public ZonePump {
   Step step_ = Step::Soa;
   std::string owner_;
   bool ptr_sent_ = false;  // the current record's PTR is out, its DHCID may not be
+  bool stored_ = false;    // put_every_address: the cursor is at a stored record
+  uint64_t next_ = 0;      // put_every_address: the next address, from the prefix's first
   bool has_dhcid_ = false;
   std::string dhcid_key_;
   zonestore::codec::DhcidValue dhcid_at_;

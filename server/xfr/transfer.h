@@ -86,6 +86,10 @@ struct Snapshot {
   uint8_t family = 0;
   std::string prefix_start;  // the record key of the prefix's first address
   unsigned prefix_length = 0;
+  // An IPv4 zone of /16 or longer whose synthesized PTRs go in transfers
+  // (synthesize.in-transfer): the template (empty: none) and TTL.
+  std::string synth_template;
+  uint32_t synth_ttl = 0;
 };
 // The whole zone: SOA, NS, every record in address order (an address's PTR, then its
 // DHCID), SOA. `kind` names it.

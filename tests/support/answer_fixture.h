@@ -71,6 +71,7 @@ struct TestZone {
   bool served = true;
   uint32_t serial = 2024010101, soa_ttl = 3600, refresh = 7200, retry = 3600, expire = 1209600,
            minimum = 300;
+  uint32_t ns_ttl = 0;  // 0: the SOA TTL
   std::string mname = "ns1.example.net.", rname = "hostmaster.example.net.";
   std::vector<std::string> ns = {"ns1.example.net.", "ns2.example.net."};
   // Derived by TestSource::add_zone.
@@ -139,6 +140,7 @@ class TestSource : public RecordSource {
       view.apex_key_len = z.key.size();
       view.serial = z.serial;
       view.soa_ttl = z.soa_ttl;
+      view.ns_ttl = z.ns_ttl ? z.ns_ttl : z.soa_ttl;
       view.refresh = z.refresh;
       view.retry = z.retry;
       view.expire = z.expire;

@@ -55,7 +55,25 @@ bool decode_zone_wire(std::string_view v, ZoneWire& w) noexcept {
   if (p > rest.size()) return false;
   w.ns_block = rest.substr(0, p);
   w.trailer = rest.substr(p);
-  return w.trailer.empty() || w.trailer.size() == kZoneTrailer;
+  w.ns_ttl = w.soa_ttl;
+  w.synth_template = {};
+  w.synth_ttl = 0;
+  w.synth_in_transfer = false;
+  if (w.trailer.empty() || w.trailer.size() == kZoneTrailer) return true;
+  if (w.trailer.size() < kZoneTrailer + kZoneNsTtlSize) return false;
+  const uint32_t ns_ttl = uint32_t(get_be(w.trailer, kZoneTrailer, 4));
+  if (ns_ttl != kZoneNoNsTtl) w.ns_ttl = ns_ttl;
+  std::string_view synth = w.trailer.substr(kZoneTrailer + kZoneNsTtlSize);
+  if (synth.empty()) return true;
+  if (synth.size() < kZoneSynthFixed || synth.size() != kZoneSynthFixed + uint8_t(synth[5]))
+    return false;
+  const uint8_t flags = uint8_t(synth[0]);
+  if (flags & kZoneSynthOn) {
+    w.synth_template = synth.substr(kZoneSynthFixed);
+    w.synth_ttl = uint32_t(get_be(synth, 1, 4));
+    w.synth_in_transfer = flags & kZoneSynthInTransfer;
+  }
+  return true;
 }
 
 std::string encode_zone(const Zone& z) {
@@ -78,6 +96,13 @@ std::string encode_zone(const Zone& z) {
   for (const auto& ns : s.ns) put_name(out, ns);
   put_be(out, s.journal_max_depth, 8);
   put_be(out, s.journal_max_size, 8);
+  put_be(out, s.ns_ttl.value_or(kZoneNoNsTtl), 4);
+  const std::string_view tmpl = s.synth ? std::string_view(s.synth->tmpl) : std::string_view();
+  if (tmpl.size() > 255) throw StoreError("bad_request", "the synthesize template is too long");
+  out += char(s.synth ? kZoneSynthOn | (s.synth->in_transfer ? kZoneSynthInTransfer : 0) : 0);
+  put_be(out, s.synth ? s.synth->ttl : 0, 4);
+  out += char(tmpl.size());
+  out += tmpl;
   return out;
 }
 
@@ -114,6 +139,11 @@ Zone decode_zone(std::string_view apex_key, std::string_view value) {
     s.journal_max_depth = get_be(w.trailer, 0, 8);
     s.journal_max_size = get_be(w.trailer, 8, 8);
   }
+  if (w.trailer.size() >= kZoneTrailer + kZoneNsTtlSize &&
+      get_be(w.trailer, kZoneTrailer, 4) != kZoneNoNsTtl)
+    s.ns_ttl = uint32_t(get_be(w.trailer, kZoneTrailer, 4));
+  if (!w.synth_template.empty())
+    s.synth = SynthSettings{std::string(w.synth_template), w.synth_ttl, w.synth_in_transfer};
   return z;
 }
 

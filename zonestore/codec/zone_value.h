@@ -4,7 +4,7 @@
 // key = apex key (zonestore/codec/keys.h); value (all integers big-endian):
 //   off size field
 //   0   4    serial
-//   4   4    SOA TTL (also the NS TTL)
+//   4   4    SOA TTL (also the NS TTL, unless the NS TTL below is set)
 //   8   4    refresh
 //   12  4    retry
 //   16  4    expire
@@ -23,8 +23,14 @@
 //   ..  1    NS count N, then N x (1 length L, L bytes of wire name)
 //   ..  8    journal max depth (entries; 0: no journal)
 //   ..  8    journal max size (bytes)
+//   ..  4    NS TTL; 0xFFFFFFFF: none, the NS RRset takes the SOA TTL
+//   ..  1    synthesis flags: bit 0 on, bit 1 in transfers (ZoneSettings::synth)
+//   ..  4    synthesized PTR TTL
+//   ..  1    template length T (0..kMaxSynthTemplate), then T bytes of template text
 // The two journal limits are absent in a schema 2 value, which reads with their defaults
-// (ZoneSettings); a value ends after the NS names or after both limits, nowhere else.
+// (ZoneSettings), and the NS TTL and synthesis in a value written before they existed,
+// which read as none; a value ends after the NS names, after both limits, after the NS
+// TTL or after the template, nowhere else.
 //
 // The zone's serial lives here, so a record change and its serial step are in one
 // transaction by construction.
@@ -44,8 +50,12 @@ inline constexpr size_t kZoneSerialAt = 0, kZoneSoaTtlAt = 4, kZoneRefreshAt = 8
                         kZoneFlagsAt = 28, kZonePolicyAt = 29, kZoneFamilyAt = 30,
                         kZoneLengthAt = 31, kZonePrefixAt = 32, kZoneMaxRecordsAt = 48,
                         kZoneRecordCountAt = 56;
-inline constexpr size_t kZoneFixed = 64;    // then the names
-inline constexpr size_t kZoneTrailer = 16;  // the journal limits after the names
+inline constexpr size_t kZoneFixed = 64;     // then the names
+inline constexpr size_t kZoneTrailer = 16;   // the journal limits after the names
+inline constexpr size_t kZoneNsTtlSize = 4;  // then the NS TTL
+inline constexpr uint32_t kZoneNoNsTtl = 0xFFFFFFFFu;
+inline constexpr size_t kZoneSynthFixed = 6;  // flags, TTL, template length
+inline constexpr uint8_t kZoneSynthOn = 1, kZoneSynthInTransfer = 2;
 
 // Byte 28 of a zone value, with a name for each bit.
 class ZoneFlags {
@@ -78,11 +88,17 @@ class ZoneFlags {
 // What the answer path reads of a zone value, as views into it (no allocation).
 struct ZoneWire {
   uint32_t serial, soa_ttl, refresh, retry, expire, minimum, default_ttl;
+  uint32_t ns_ttl;  // the NS RRset's TTL: the stored NS TTL, or the SOA TTL when none
+  // Synthesis (names/synth.h): the template (empty: none), its TTL, in transfers or not.
+  std::string_view synth_template;
+  uint32_t synth_ttl;
+  bool synth_in_transfer;
   ZoneFlags flags;
   std::string_view mname, rname;  // wire names, pointing into the value
   std::string_view ns_block;      // N x (len, wire) after the NS count byte
   uint8_t ns_count;
-  std::string_view trailer;  // after the NS names: empty, or the kZoneTrailer bytes of limits
+  // After the NS names: empty, the kZoneTrailer bytes of limits, or those and the NS TTL.
+  std::string_view trailer;
 };
 // Decodes a zone value without allocating; false if it is malformed (too short, a name
 // running past the end, anything after the NS names but the journal limits).

@@ -478,8 +478,9 @@ TEST_CASE("errors in zone-defaults") {
   check_error(kHead + "zone-defaults:\n  serial-policy: daily\n", 8,
               "zone-defaults.serial-policy must be increment, unixtime or dateserial");
   check_error(kHead + "zone-defaults:\n  max-records: 5\n", 8,
-              "unknown key 'max-records' in zone-defaults (expected ns, soa, ttl, serial-policy, "
-              "fcrdns, secondaries, allow-transfer, allow-update, journal, status-timeout)");
+              "unknown key 'max-records' in zone-defaults (expected ns, soa, ttl, ns-ttl, "
+              "serial-policy, fcrdns, secondaries, allow-transfer, allow-update, journal, "
+              "status-timeout, synthesize)");
 }
 
 TEST_CASE("zones take what they do not set from zone-defaults, field by field") {

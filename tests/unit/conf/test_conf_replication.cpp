@@ -510,9 +510,9 @@ TEST_CASE("errors in journal and status-timeout") {
   check_error(z + "    journal: { max-depth: 1, max-depth: 2 }\n", 10,
               "key 'max-depth' appears twice in zones[0].journal");
   check_error(z + "    replicas: []\n", 10,
-              "unknown key 'replicas' in zones[0] (expected prefix, ns, soa, ttl, serial-policy, "
-              "max-records, fcrdns, records, secondaries, allow-transfer, allow-update, journal, "
-              "status-timeout)");
+              "unknown key 'replicas' in zones[0] (expected prefix, ns, soa, ttl, ns-ttl, "
+              "serial-policy, max-records, fcrdns, records, secondaries, allow-transfer, "
+              "allow-update, journal, status-timeout, synthesize)");
 }
 
 TEST_CASE("catalog: its zone and secondaries") {

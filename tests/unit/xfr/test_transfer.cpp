@@ -373,3 +373,37 @@ TEST_CASE("AXFR sends each address's DHCID right after its PTR, across message b
   CHECK(dhcids == 1500);
   CHECK(t->records() == a.rrs.size());
 }
+
+TEST_CASE("synthesize.in-transfer: AXFR has every address, the stored records winning") {
+  XfrFixture f;
+  ZoneSettings v4 = zone_settings("192.0.2.0/24");
+  v4.synth = SynthSettings{"ip-{dashed}.dyn.example.net.", 300, true};
+  f.store->reconcile({v4, zone_settings("2001:db8::/32")}, {}, T0 + 1);
+  SetOp with_dhcid = set_op("192.0.2.10", "www.example.net.", 600);
+  with_dhcid.dhcid = Dhcid{60, "\1\2\3"};
+  f.store->set(with_dhcid, T0 + 2);
+  f.store->set(set_op("192.0.2.255", "last.example.net.", 600), T0 + 2);
+  auto t = f.start(transfer_request(kV4, LDNS_RR_TYPE_AXFR));
+  Answer a;
+  drain(*t, a);
+  REQUIRE(a.rrs.size() == 2 + 2 + 256 + 1);  // SOA, NS x2, 256 PTRs, the DHCID, SOA
+  CHECK(a.rrs[3] == "0.2.0.192.in-addr.arpa.\t300\tIN\tPTR\tip-192-0-2-0.dyn.example.net.");
+  CHECK(a.rrs[3 + 9] == "9.2.0.192.in-addr.arpa.\t300\tIN\tPTR\tip-192-0-2-9.dyn.example.net.");
+  CHECK(a.rrs[3 + 10] == "10.2.0.192.in-addr.arpa.\t600\tIN\tPTR\twww.example.net.");
+  CHECK(a.rrs[3 + 11].rfind("10.2.0.192.in-addr.arpa.\t60\tIN\tDHCID\t", 0) == 0);
+  CHECK(a.rrs[3 + 12] == "11.2.0.192.in-addr.arpa.\t300\tIN\tPTR\tip-192-0-2-11.dyn.example.net.");
+  CHECK(a.rrs[a.rrs.size() - 2] == "255.2.0.192.in-addr.arpa.\t600\tIN\tPTR\tlast.example.net.");
+  // IXFR from an older serial: the whole zone, AXFR-style (the journal has no synthesis).
+  const uint32_t old = serial_of(*f.store, kV4) - 1;
+  auto i = f.start(transfer_request(kV4, LDNS_RR_TYPE_IXFR, old));
+  CHECK(std::string(i->kind()) == "IXFR (AXFR-style)");
+  Answer b;
+  drain(*i, b);
+  CHECK(b.rrs == a.rrs);
+  // The IPv6 zone's transfers have its records only.
+  f.store->set(set_op("2001:db8::1", "v6.example.net."), T0 + 3);
+  auto t6 = f.start(transfer_request(kV6, LDNS_RR_TYPE_AXFR));
+  Answer c;
+  drain(*t6, c);
+  CHECK(c.rrs.size() == 2 + 2 + 1);
+}

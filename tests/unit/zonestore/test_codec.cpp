@@ -111,11 +111,16 @@ TEST_CASE("the zone flags have names: served, origin admin, FCrDNS mode") {
 
 TEST_CASE("a truncated or overlong zone value is refused") {
   const std::string value = codec::encode_zone(sample_zone());
-  const size_t v2_size = value.size() - codec::kZoneTrailer;  // a schema 2 value: no limits
+  // A schema 2 value (no limits), one from before the NS TTL and one from before the
+  // synthesis are shorter, and good.
+  const size_t ns_size = value.size() - codec::kZoneSynthFixed;
+  const size_t v3_size = ns_size - codec::kZoneNsTtlSize;
+  const size_t v2_size = v3_size - codec::kZoneTrailer;
   codec::ZoneWire w;
   for (size_t n = 0; n < value.size(); ++n) {
     CAPTURE(n);
-    CHECK(codec::decode_zone_wire(std::string_view(value).substr(0, n), w) == (n == v2_size));
+    CHECK(codec::decode_zone_wire(std::string_view(value).substr(0, n), w) ==
+          (n == v2_size || n == v3_size || n == ns_size));
   }
   CHECK_FALSE(codec::decode_zone_wire(value + "x", w));
   CHECK(error_code([&] { codec::decode_zone(key_of(kV4), value.substr(0, 40)); }) == "internal");
@@ -130,7 +135,7 @@ TEST_CASE(
   const std::string value = codec::encode_zone(z);
   codec::ZoneWire w;
   REQUIRE(codec::decode_zone_wire(value, w));
-  CHECK(w.trailer.size() == codec::kZoneTrailer);
+  CHECK(w.trailer.size() == codec::kZoneTrailer + codec::kZoneNsTtlSize + codec::kZoneSynthFixed);
   CHECK(w.trailer.data() == w.ns_block.data() + w.ns_block.size());
   CHECK(codec::get_be(w.trailer, 0, 8) == 7);
   CHECK(codec::get_be(w.trailer, 8, 8) == (1ull << 40) + 3);
@@ -138,7 +143,8 @@ TEST_CASE(
   CHECK(back.settings == z.settings);
 
   // The same zone as schema 2 stored it: the names end the value.
-  const std::string v2 = value.substr(0, value.size() - codec::kZoneTrailer);
+  const std::string v2 = value.substr(
+      0, value.size() - codec::kZoneTrailer - codec::kZoneNsTtlSize - codec::kZoneSynthFixed);
   REQUIRE(codec::decode_zone_wire(v2, w));
   CHECK(w.trailer.empty());
   CHECK(w.ns_count == 2);
@@ -426,4 +432,55 @@ TEST_CASE("compare_address_keys orders keys exactly as LMDB's default compare") 
     REQUIRE(sign(compare_address_keys(&x, &y)) == reference(a, b));
     REQUIRE(sign(compare_address_keys(&y, &x)) == reference(b, a));
   }
+}
+
+TEST_CASE("the zone value keeps the NS TTL after the journal limits, without one the SOA TTL") {
+  Zone z = sample_zone();
+  z.settings.soa.ttl = 900;
+  codec::ZoneWire w;
+  std::string value = codec::encode_zone(z);
+  REQUIRE(codec::decode_zone_wire(value, w));
+  CHECK(w.ns_ttl == 900);
+  CHECK(codec::get_be(value, value.size() - codec::kZoneSynthFixed - 4, 4) == codec::kZoneNoNsTtl);
+  CHECK_FALSE(codec::decode_zone(key_of(kV4), value).settings.ns_ttl);
+  z.settings.ns_ttl = 86400;
+  value = codec::encode_zone(z);
+  REQUIRE(codec::decode_zone_wire(value, w));
+  CHECK(w.ns_ttl == 86400);
+  CHECK(w.soa_ttl == 900);
+  Zone back = codec::decode_zone(key_of(kV4), value);
+  CHECK(back.settings == z.settings);
+  CHECK(back.settings.ns_ttl_or_soa() == 86400);
+  // A value written before the NS TTL existed: the SOA TTL, no setting.
+  const std::string old =
+      value.substr(0, value.size() - codec::kZoneSynthFixed - codec::kZoneNsTtlSize);
+  REQUIRE(codec::decode_zone_wire(old, w));
+  CHECK(w.ns_ttl == 900);
+  CHECK_FALSE(codec::decode_zone(key_of(kV4), old).settings.ns_ttl);
+  z.settings.ns_ttl = 0;  // a TTL of 0 is a TTL, not "none"
+  REQUIRE(codec::decode_zone_wire(codec::encode_zone(z), w));
+  CHECK(w.ns_ttl == 0);
+}
+
+TEST_CASE("the zone value keeps the synthesis after the NS TTL, or none") {
+  Zone z = sample_zone();
+  codec::ZoneWire w;
+  REQUIRE(codec::decode_zone_wire(codec::encode_zone(z), w));
+  CHECK(w.synth_template.empty());
+  CHECK_FALSE(codec::decode_zone(key_of(kV4), codec::encode_zone(z)).settings.synth);
+  z.settings.synth = SynthSettings{"ip-{dashed}.dyn.example.net.", 300, true};
+  const std::string value = codec::encode_zone(z);
+  REQUIRE(codec::decode_zone_wire(value, w));
+  CHECK(w.synth_template == "ip-{dashed}.dyn.example.net.");
+  CHECK(w.synth_ttl == 300);
+  CHECK(w.synth_in_transfer);
+  CHECK(codec::decode_zone(key_of(kV4), value).settings == z.settings);
+  // A template length that does not match the bytes there are is refused.
+  for (size_t cut = 1; cut <= z.settings.synth->tmpl.size() + 1; ++cut)
+    CHECK_FALSE(codec::decode_zone_wire(std::string_view(value).substr(0, value.size() - cut), w));
+  CHECK_FALSE(codec::decode_zone_wire(value + "x", w));
+  // Settings that differ only in the synthesis are different settings.
+  Zone other = z;
+  other.settings.synth->ttl = 60;
+  CHECK_FALSE(other.settings == z.settings);
 }

@@ -153,7 +153,9 @@ TEST_CASE("open migrates a schema 2 store: an empty journal, old zone and meta v
     REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
     REQUIRE(mdb_set_compare(txn, meta, compare_address_keys) == 0);
     REQUIRE(mdb_dbi_open(txn, "info", 0, &info) == 0);
-    for (auto [dbi, cut] : {std::pair{zones, codec::kZoneTrailer}, std::pair{meta, size_t(4)}}) {
+    for (auto [dbi, cut] :
+         {std::pair{zones, codec::kZoneTrailer + codec::kZoneNsTtlSize + codec::kZoneSynthFixed},
+          std::pair{meta, size_t(4)}}) {
       MDB_cursor* cur = nullptr;
       REQUIRE(mdb_cursor_open(txn, dbi, &cur) == 0);
       MDB_val k, v;
