@@ -1,10 +1,13 @@
 // libFuzzer target for the answer core. Input: one control byte, then the query.
 //   control bit 0: TCP (else UDP); bit 1: a 512-byte output buffer; bit 2: NSID and the
 //   CHAOS names switched off; bit 3: no TSIG keys (else one, "k-sha256.", hmac-sha256,
-//   secret "0123456789abcdef0123456789abcdef", on a clock stopped at 1796407782).
+//   secret "0123456789abcdef0123456789abcdef", on a clock stopped at 1796407782); bit 4:
+//   the client is 198.51.100.100 (else unknown), for DNS Cookies.
 // Every answer must fit its buffer and limit, echo the ID with QR set, and parse with
 // ldns; a question the core parses must have the lookup key the store would make of it
-// (names::wire_to_key); anything else aborts.
+// (names::wire_to_key); what the rate limiter reads of an answer (outcome) must be a
+// part of that key, and the slipped form of a UDP answer (slip) a parsable answer no
+// longer than the answer; anything else aborts.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -65,9 +68,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string wire(reinterpret_cast<const char*>(query.data()) + kHeaderSize, parsed.qname_len);
     check(parsed.key() == rdnsd::names::wire_to_key(wire));
   }
+  static const uint8_t kClient[4] = {198, 51, 100, 100};
+  const ClientIp client = (control & 16) ? ClientIp{kClient, 4} : ClientIp{};
   const size_t n =
-      world.answerer.answer(query.data(), query.size(), world.out.data(), cap, transport);
+      world.answerer.answer(query.data(), query.size(), world.out.data(), cap, transport, client);
   if (n == 0) return 0;
+  const Answerer::Outcome outcome = world.answerer.outcome();
+  check(outcome.name.size() <= parsed.key_len || parsed.qname_len == 0);
   check(n >= 12 && n <= cap);
   check(transport == Transport::Tcp || n <= world.config.udp_payload);
   check(world.out[0] == query[0] && world.out[1] == query[1] && (world.out[2] & 0x80));
@@ -75,5 +82,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(ldns_wire2pkt(&pkt, world.out.data(), n) == LDNS_STATUS_OK);
   check(ldns_pkt_qdcount(pkt) <= 1);
   ldns_pkt_free(pkt);
+  if (transport == Transport::Udp) {
+    const size_t slipped = world.answerer.slip();
+    if (slipped == 0) return 0;
+    check(slipped >= 12 && slipped <= n);
+    check(ldns_wire2pkt(&pkt, world.out.data(), slipped) == LDNS_STATUS_OK);
+    check(ldns_pkt_ancount(pkt) == 0 && ldns_pkt_nscount(pkt) == 0);
+    ldns_pkt_free(pkt);
+  }
   return 0;
 }

@@ -84,8 +84,9 @@ class Answerer {
                 Transport transport, ClientIp client = {}) noexcept;
 
   // The last answer, for the rate limiter: valid after answer() returned non-zero, until
-  // the next call. `name` is a lookup key (the question's for Normal, the zone's apex for
-  // NxDomain and NoData, empty for Error) in this Answerer's own buffer.
+  // the next call, while its `out` buffer lives (slip() too rewrites it there). `name` is a lookup
+  // key (the question's for Normal, the zone's apex for NxDomain and NoData, empty for Error) in
+  // this Answerer's own buffer.
   struct Outcome {
     AnswerKind kind;
     std::string_view name;

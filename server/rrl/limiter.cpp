@@ -78,7 +78,7 @@ uint64_t Limiter::key_of(dns::ClientIp client, dns::AnswerKind kind, std::string
   in[n++] = uint8_t(qtype >> 8);
   in[n++] = uint8_t(qtype);
   const size_t name_len = std::min<size_t>(name.size(), 255);
-  std::memcpy(in + n, name.data(), name_len);
+  if (name_len != 0) std::memcpy(in + n, name.data(), name_len);
   return dns::siphash24(seed_, in, n + name_len) | 1;
 }
 

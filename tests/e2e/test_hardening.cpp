@@ -184,6 +184,10 @@ TEST_CASE("a UDP flood from one /24 is limited, another /24 and TCP are not, the
     other_full += count(other.collect(Millis(150))).full;
   }
   CHECK(other_full == 5);
+  // So does a client over IPv6.
+  SourcedUdp v6("::1", d.port());
+  for (int i = 0; i < 5; ++i) v6.send(ptr_query(uint16_t(2500 + i)));
+  CHECK(count(v6.collect(Millis(300))).full == 5);
   // TCP from the flooding address is never limited.
   w::TcpClient tcp(d.port());
   int tcp_full = 0;
