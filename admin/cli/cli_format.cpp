@@ -220,6 +220,8 @@ void print_answer(const std::string& command, const Json& a, std::ostream& out) 
     print_batch(a, out);
   } else if (command == "import") {
     print_import(a, out);
+  } else if (command == "backup") {
+    out << "backup written to " << field(a, "path") << " (" << field(a, "bytes") << " bytes)\n";
   } else if (command == "check") {
     a.contains("records") ? print_zone_check(a, out) : print_check(a, out);
   } else {

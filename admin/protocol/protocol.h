@@ -59,6 +59,8 @@ inline constexpr const char* kConflict = "conflict";
 inline constexpr const char* kQuotaExceeded = "quota_exceeded";
 inline constexpr const char* kFcrdnsFailed = "fcrdns_failed";
 inline constexpr const char* kInternal = "internal";
+// The store's map is full at store.map-size-max (or could not grow now): nothing changed.
+inline constexpr const char* kStoreFull = "store_full";
 // Not an answer to a request: the line a connection over admin.max-connections gets
 // before it is closed.
 inline constexpr const char* kBusy = "busy";
@@ -138,6 +140,9 @@ struct ImportRequest {
 struct ExportRequest {
   std::string zone;  // apex or prefix
 };
+struct BackupRequest {
+  std::string path;  // absolute, on the server's machine; must not exist
+};
 struct CheckRequest {               // exactly one of the two
   std::optional<std::string> ip;    // one record
   std::optional<std::string> zone;  // every record of a zone (apex or prefix)
@@ -175,7 +180,7 @@ struct UpdateRequest {
 using RequestBody =
     std::variant<SetRequest, UnsetRequest, ShowRequest, ListRequest, ZonesRequest, ZoneShowRequest,
                  ZoneAddRequest, ZoneRemoveRequest, BatchRequest, QuotaRequest, CheckRequest,
-                 ImportRequest, ExportRequest, UpdateRequest>;
+                 ImportRequest, ExportRequest, UpdateRequest, BackupRequest>;
 
 // The result of parsing one line. `tag` is set whenever the line was a JSON object with
 // a "tag", even if the rest of it was refused, so that the error answer echoes it too.

@@ -4,6 +4,7 @@
 
 #include "zonestore/codec/bytes.h"
 #include "zonestore/codec/ptr_value.h"
+#include "zonestore/env.h"
 #include "zonestore/names/catalog.h"
 
 namespace rdnsd::xfr {
@@ -125,7 +126,7 @@ class ZonePump : public Pump {
       : Pump(std::move(echo), std::move(signer)), s_(std::move(s)) {}
   ~ZonePump() override {
     if (cursor_) mdb_cursor_close(cursor_);
-    if (s_.txn) mdb_txn_abort(s_.txn);
+    zonestore::end_snapshot(s_.txn);  // it passed the reader gate (zonestore/env.h)
   }
   // Reads the zone header; false if the zone is gone or damaged.
   bool load() {
