@@ -192,6 +192,11 @@ StoreConf parse_store(const Reader& r, const YAML::Node& node, const std::string
   s.path = detail::resolve_path(base_dir, r.string(*path, "store.path"));
   if (auto v = child(node, "map-size"))
     s.map_size = r.size(*v, "store.map-size", 1ull << 20, 1ull << 46);
+  if (auto v = child(node, "map-size-max")) {
+    s.map_size_max = r.size(*v, "store.map-size-max", 1ull << 20, 1ull << 46);
+    if (s.map_size_max < s.map_size)
+      r.fail(*v, "store.map-size-max must be at least store.map-size");
+  }
   return s;
 }
 

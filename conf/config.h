@@ -281,6 +281,10 @@ struct StoreConf {
   // `map-size`: bytes, 1 MiB..64 TiB; an integer, or with a K/M/G/T suffix (powers of
   // 1024, "64G", "64GiB").
   uint64_t map_size = 64ull << 30;
+  // `map-size-max`: the map grows (doubling) up to this when it is full, then writes are
+  // refused with store_full; same range and form, at least map-size. Unset: 1 TiB, or
+  // map-size if that is larger.
+  uint64_t map_size_max = 1ull << 40;
 
   bool operator==(const StoreConf&) const = default;
 };

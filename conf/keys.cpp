@@ -54,7 +54,7 @@ const std::vector<Shape>& shapes() {
         {"table-size"},
         {"whitelist"}}},
       {S::Synthesize, {{"template"}, {"ttl"}, {"in-transfer"}}},
-      {S::Store, {{"path"}, {"map-size"}}},
+      {S::Store, {{"path"}, {"map-size"}, {"map-size-max"}}},
       {S::Admin,
        {{"socket"},
         {"mode"},

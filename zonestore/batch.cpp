@@ -55,23 +55,40 @@ std::vector<uint32_t> address_order(const std::vector<Op>& ops, const SkipOp& sk
 }  // namespace
 
 WriteResult Store::set(const SetOp& op, std::time_t now) {
-  WriteTxn w(env_.get(), tables_, options_.max_records);
-  w.set(op, now);
-  w.finish();
-  w.commit();
-  return std::move(w.result());
+  WriteResult out;
+  with_room(false, [&] {
+    WriteTxn w(env_.get(), tables_, options_.max_records);
+    w.set(op, now);
+    w.finish();
+    w.commit();
+    out = std::move(w.result());
+  });
+  return out;
 }
 
 WriteResult Store::unset(const UnsetOp& op, std::time_t now) {
-  WriteTxn w(env_.get(), tables_, options_.max_records);
-  w.unset(op, now);
-  w.finish();
-  w.commit();
-  return std::move(w.result());
+  WriteResult out;
+  with_room(true, [&] {
+    WriteTxn w(env_.get(), tables_, options_.max_records);
+    w.unset(op, now);
+    w.finish();
+    w.commit();
+    out = std::move(w.result());
+  });
+  return out;
 }
 
 WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const SkipOp& skip,
                          bool dry_run, bool keep_records) {
+  const bool removal =
+      std::all_of(ops.begin(), ops.end(), [](const Op& op) { return op.kind == Op::Kind::Unset; });
+  WriteResult out;
+  with_room(removal, [&] { out = apply_once(ops, now, skip, dry_run, keep_records); });
+  return out;
+}
+
+WriteResult Store::apply_once(const std::vector<Op>& ops, std::time_t now, const SkipOp& skip,
+                              bool dry_run, bool keep_records) {
   if (std::vector<uint32_t> order = address_order(ops, skip, keep_records); !order.empty()) {
     try {
       WriteTxn w(env_.get(), tables_, options_.max_records);
@@ -80,7 +97,8 @@ WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const Skip
       w.finish();
       if (!dry_run) w.commit();
       return std::move(w.result());
-    } catch (const StoreError&) {
+    } catch (const StoreError& e) {
+      if (e.code() == "store_full") throw;  // grow first (with_room)
       // Nothing was written. The ops go again as given, so that the refusal names the
       // first failing op in the client's order, not in address order.
     }
@@ -106,20 +124,50 @@ WriteResult Store::apply(const std::vector<Op>& ops, std::time_t now, const Skip
 // finish give it exactly the checks, serial step and counts of set() / unset(). Each
 // op's journal entry is written by the group, after the last op: the same entries in the
 // same transaction, without each op copying the journal's pages.
+//
+// A full map fails the whole group (store_full is thrown, nothing written), so that it
+// runs again in a larger map with every op in its place. At the limit the group runs
+// once more with its sets refused (`refuse_sets`), so that its unsets may use the
+// reserve (zonestore/store.h).
 std::vector<GroupItem> Store::apply_each(const std::vector<Op>& ops, std::time_t now) {
   if (ops.empty()) return {};  // no write transaction (it would wait for the writer lock)
+  std::vector<GroupItem> out;
+  try {
+    with_room(false, [&] { out = apply_each_once(ops, now, nullptr); });
+    return out;
+  } catch (const StoreError& e) {
+    if (e.code() != "store_full") return std::vector<GroupItem>(ops.size(), GroupItem(e));
+    if (std::none_of(ops.begin(), ops.end(),
+                     [](const Op& op) { return op.kind == Op::Kind::Unset; }))
+      return std::vector<GroupItem>(ops.size(), GroupItem(e));
+    try {
+      with_room(true, [&] { out = apply_each_once(ops, now, &e); });
+      return out;
+    } catch (const StoreError& again) {
+      return std::vector<GroupItem>(ops.size(), GroupItem(again));
+    }
+  }
+}
+
+std::vector<GroupItem> Store::apply_each_once(const std::vector<Op>& ops, std::time_t now,
+                                              const StoreError* refuse_sets) {
   std::vector<GroupItem> out;
   out.reserve(ops.size());
   try {
     WriteTxn group(env_.get(), tables_, options_.max_records);
     std::vector<WriteTxn::PendingEntry> journal;
     for (const Op& op : ops) {
+      if (refuse_sets && op.kind == Op::Kind::Set) {
+        out.emplace_back(*refuse_sets);
+        continue;
+      }
       WriteTxn w(env_.get(), tables_, options_.max_records, group.txn().get());
       w.defer_journal();
       try {
         apply_op(w, op, now);
         w.finish();  // everything but the commit of the group, which is ours
       } catch (const StoreError& e) {
+        if (e.code() == "store_full") throw;
         out.emplace_back(e);  // ~WriteTxn aborts the nested transaction: this op alone
         continue;
       }
@@ -131,6 +179,7 @@ std::vector<GroupItem> Store::apply_each(const std::vector<Op>& ops, std::time_t
     group.write_journal(journal);
     group.commit();
   } catch (const StoreError& e) {
+    if (e.code() == "store_full") throw;
     return std::vector<GroupItem>(ops.size(), GroupItem(e));
   }
   return out;

@@ -17,9 +17,32 @@ namespace rdnsd::zonestore {
 
 void check(int rc, const char* what) {
   if (rc == 0) return;
-  std::string reason = mdb_strerror(rc);
-  if (rc == MDB_MAP_FULL) reason += " (raise store.map-size in the configuration)";
-  throw StoreError("internal", std::string(what) + ": " + reason);
+  if (rc == MDB_MAP_FULL)
+    throw StoreError("store_full", std::string(what) + ": the store's map is full");
+  throw StoreError("internal", std::string(what) + ": " + mdb_strerror(rc));
+}
+
+ReaderGate& gate_of(MDB_env* env) noexcept {
+  return *static_cast<ReaderGate*>(mdb_env_get_userctx(env));
+}
+
+int begin_snapshot(MDB_env* env, MDB_txn** txn) noexcept {
+  ReaderGate& gate = gate_of(env);
+  try {
+    gate.enter_shared();
+  } catch (...) {
+    return ENOMEM;
+  }
+  const int rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, txn);
+  if (rc != 0) gate.leave_shared();
+  return rc;
+}
+
+void end_snapshot(MDB_txn* txn) noexcept {
+  if (!txn) return;
+  ReaderGate& gate = gate_of(mdb_txn_env(txn));
+  mdb_txn_abort(txn);
+  gate.leave_shared();
 }
 
 namespace {
@@ -88,7 +111,10 @@ Env Env::open(const StoreOptions& options) {
   make_dirs(options.path);
   Env e;
   e.lock_fd_ = lock_store(options.path);
+  e.path_ = options.path;
+  e.gate_ = std::make_unique<ReaderGate>();
   check(mdb_env_create(&e.env_), "create environment");
+  check(mdb_env_set_userctx(e.env_, e.gate_.get()), "set user context");
   check(mdb_env_set_maxdbs(e.env_, 16), "set maxdbs");
   check(mdb_env_set_mapsize(e.env_, options.map_size), "set map size");
   check(mdb_env_set_maxreaders(e.env_, options.max_readers), "set max readers");
@@ -102,6 +128,21 @@ Env Env::open(const StoreOptions& options) {
   return e;
 }
 
+uint64_t Env::map_size() const {
+  MDB_envinfo info;
+  check(mdb_env_info(env_, &info), "environment info");
+  return info.me_mapsize;
+}
+
+bool Env::resize(uint64_t size, std::chrono::milliseconds wait) {
+  int rc = 0;
+  const bool done = gate_->exclusive(wait, [&] { rc = mdb_env_set_mapsize(env_, size); });
+  if (!done) return false;
+  if (rc != 0) throw StoreError("internal", std::string("resize the map: ") + mdb_strerror(rc));
+  advise_huge_pages(path_ + "/data.mdb");
+  return true;
+}
+
 Env::~Env() {
   if (env_) mdb_env_close(env_);
   if (lock_fd_ >= 0) ::close(lock_fd_);  // after the environment: then the lock goes
@@ -113,6 +154,8 @@ Env& Env::operator=(Env&& other) noexcept {
     if (lock_fd_ >= 0) ::close(lock_fd_);
     env_ = std::exchange(other.env_, nullptr);
     lock_fd_ = std::exchange(other.lock_fd_, -1);
+    gate_ = std::move(other.gate_);
+    path_ = std::move(other.path_);
   }
   return *this;
 }

@@ -7,18 +7,31 @@
 // (journal_value.h), `dhcid` (dhcid_value.h); keys in keys.h.
 #include <lmdb.h>
 
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "zonestore/codec/bytes.h"
+#include "zonestore/reader_gate.h"
 #include "zonestore/types.h"
 
 namespace rdnsd::zonestore {
 
-// Throws StoreError("internal") with `what` and LMDB's reason unless rc is 0.
+// Throws StoreError with `what` and LMDB's reason unless rc is 0: code "store_full" for
+// MDB_MAP_FULL (the map has no room; Store grows it, zonestore/store.h), "internal" else.
 void check(int rc, const char* what);
+
+// The reader gate of an environment opened by Env::open (zonestore/reader_gate.h).
+ReaderGate& gate_of(MDB_env* env) noexcept;
+
+// A read transaction for a reader that holds it outside the Store (a transfer): it
+// passes the reader gate first. Returns LMDB's code (0: `*txn` is set). End it with
+// end_snapshot, never mdb_txn_abort alone.
+int begin_snapshot(MDB_env* env, MDB_txn** txn) noexcept;
+void end_snapshot(MDB_txn* txn) noexcept;
 
 // The store's tables (named databases), opened once per environment.
 struct Tables {
@@ -44,13 +57,27 @@ class Env {
   static Env open(const StoreOptions& options);
   ~Env();
   Env(Env&& other) noexcept
-      : env_(std::exchange(other.env_, nullptr)), lock_fd_(std::exchange(other.lock_fd_, -1)) {}
+      : env_(std::exchange(other.env_, nullptr)),
+        lock_fd_(std::exchange(other.lock_fd_, -1)),
+        gate_(std::move(other.gate_)),
+        path_(std::move(other.path_)) {}
   Env& operator=(Env&& other) noexcept;
   MDB_env* get() const noexcept { return env_; }
+  ReaderGate& gate() const noexcept { return *gate_; }
+
+  // The map's size now (LMDB's, which is at least the data the file holds).
+  uint64_t map_size() const;
+  // Remaps the store to `size` bytes (LMDB rounds a size below the data up to it) once
+  // every reader of this process is out (ReaderGate::exclusive, waiting at most `wait`
+  // for transfers and exports). Must be called with no write transaction open. False if
+  // the readers did not leave in time; throws StoreError if LMDB refuses.
+  bool resize(uint64_t size, std::chrono::milliseconds wait);
 
  private:
   MDB_env* env_ = nullptr;
   int lock_fd_ = -1;
+  std::unique_ptr<ReaderGate> gate_;  // its address is the env's userctx
+  std::string path_;
 };
 
 // Opens the tables in the write transaction `txn`, creating the missing ones; `ptr` and
@@ -60,29 +87,38 @@ Tables open_tables(MDB_txn* txn);
 // A move-only LMDB transaction whose destructor aborts unless committed.
 class Txn {
  public:
+  // A read transaction passes the env's reader gate first (ReaderGate::enter_shared).
   Txn(MDB_env* env, bool write) {
-    check(mdb_txn_begin(env, nullptr, write ? 0 : MDB_RDONLY, &txn_), "begin transaction");
+    if (!write) {
+      gate_ = &gate_of(env);
+      gate_->enter_shared();
+    }
+    const int rc = mdb_txn_begin(env, nullptr, write ? 0 : MDB_RDONLY, &txn_);
+    if (rc != 0) release();
+    check(rc, "begin transaction");
   }
   // A write transaction nested in `parent` (no MDB_WRITEMAP, so LMDB allows it): its
   // commit hands its changes to the parent, its abort drops only them.
   Txn(MDB_env* env, MDB_txn* parent) {
     check(mdb_txn_begin(env, parent, 0, &txn_), "begin nested transaction");
   }
-  ~Txn() {
-    if (txn_) mdb_txn_abort(txn_);
-  }
-  Txn(Txn&& other) noexcept : txn_(std::exchange(other.txn_, nullptr)) {}
+  ~Txn() { release(); }
+  Txn(Txn&& other) noexcept
+      : txn_(std::exchange(other.txn_, nullptr)), gate_(std::exchange(other.gate_, nullptr)) {}
   Txn& operator=(Txn&& other) noexcept {
     if (this != &other) {
-      if (txn_) mdb_txn_abort(txn_);
+      release();
       txn_ = std::exchange(other.txn_, nullptr);
+      gate_ = std::exchange(other.gate_, nullptr);
     }
     return *this;
   }
   // Commits; the transaction is gone afterwards even if the commit fails (then it throws).
   void commit() {
     MDB_txn* t = std::exchange(txn_, nullptr);
-    check(mdb_txn_commit(t), "commit");
+    const int rc = mdb_txn_commit(t);
+    release();
+    check(rc, "commit");
   }
   MDB_txn* get() const noexcept { return txn_; }
 
@@ -113,7 +149,12 @@ class Txn {
   }
 
  private:
+  void release() noexcept {
+    if (txn_) mdb_txn_abort(std::exchange(txn_, nullptr));
+    if (gate_) std::exchange(gate_, nullptr)->leave_shared();
+  }
   MDB_txn* txn_ = nullptr;
+  ReaderGate* gate_ = nullptr;  // a read transaction's gate, left when it ends
 };
 
 // A move-only cursor on one table, closed when destroyed.

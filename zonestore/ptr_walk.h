@@ -47,6 +47,8 @@ class PtrWalker {
   // Takes the root of `ptr` in the snapshot of the read transaction `txn`. False if the
   // walker cannot be used with it (then find() must not be called until the next true).
   bool snapshot(MDB_txn* txn) noexcept;
+  // Finds the map again at the next snapshot() (after the store was remapped).
+  void forget_map() noexcept { map_ = nullptr; }
 
   // Looks up every key of `lookups`, setting found (and value). Values stay valid while
   // the transaction of the last snapshot() is.

@@ -2,6 +2,7 @@
 // The Store's other methods live with their job (see zonestore/store.h).
 #include "zonestore/store.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "zonestore/codec/info_value.h"
@@ -11,6 +12,8 @@ namespace rdnsd::zonestore {
 std::unique_ptr<Store> Store::open(const StoreOptions& options) {
   std::unique_ptr<Store> s(new Store(options));
   s->env_ = Env::open(options);
+  s->max_map_ = std::max(options.map_size, options.map_size_max);
+  s->reserve_ = std::clamp<uint64_t>(s->max_map_ / 64, 1ull << 20, 1ull << 30);
   Txn txn(s->env_.get(), true);
   s->tables_ = open_tables(txn.get());
   s->migrated_from_ = check_schema(txn, s->tables_, options.path);

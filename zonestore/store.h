@@ -14,12 +14,23 @@
 // reads). The stored values' layouts and codecs are in zonestore/codec/.
 //
 // Errors: control-plane failures (bad input, quota, not found) throw StoreError with a
-// stable machine code; LMDB failures (map full, corruption, I/O) throw StoreError with
-// code "internal". "Not found" on a read is std::nullopt.
+// stable machine code; LMDB failures (corruption, I/O) throw StoreError with code
+// "internal". "Not found" on a read is std::nullopt.
+//
+// A full map (zonestore/growth.cpp): a write that finds the map full is rolled back,
+// the map grows (doubling, up to StoreOptions::map_size_max; every read transaction of
+// the process is kept out while it is remapped, zonestore/reader_gate.h) and the write
+// runs again. At the limit the write fails with StoreError("store_full") and nothing
+// changes. A write that only removes (unset, a batch of unsets, zone-remove) may still
+// use a reserve beyond the limit (1/64 of it, 1 MiB..1 GiB), since LMDB needs free pages
+// to delete (copy-on-write): records can always be removed to make room. The next write
+// that adds maps the store back to the limit, so only the pages those removals freed are
+// reused.
 #include <lmdb.h>
 
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -113,14 +124,42 @@ class Store {
   MDB_dbi meta_dbi() const { return tables_.meta; }
   MDB_dbi journal_dbi() const { return tables_.journal; }
   MDB_dbi dhcid_dbi() const { return tables_.dhcid; }  // codec/dhcid_value.h
-  MDB_dbi info_dbi() const { return tables_.info; }    // the catalog serial: codec/info_value.h
+  MDB_dbi info_dbi() const { return tables_.info; }  // the catalog serial: codec/info_value.h
+  // Writes a compacted copy of the store (LMDB's MDB_CP_COMPACT: one snapshot, free
+  // pages left out) to the file `path` (absolute; it must not exist), made durable and
+  // put in place by a rename, so `path` is whole or absent; returns its size in bytes.
+  // Writes go on meanwhile (the copy is a read transaction). To restore, stop rdnsd and
+  // copy the file over data.mdb in store.path. Thread-safe; may take long on a large
+  // store. Throws StoreError: bad_request (relative path), conflict (path exists),
+  // internal (I/O, with the reason).
+  uint64_t backup(const std::string& path) const;
+
   // The schema version this open migrated the store from (0: none was needed).
   uint32_t migrated_from() const { return migrated_from_; }
+  // The map's size now, and the most it may grow to (map growth above).
+  uint64_t map_size() const { return env_.map_size(); }
+  uint64_t map_size_max() const { return max_map_; }
 
  private:
   explicit Store(const StoreOptions& options) : options_(options) {}
 
+  // Runs `write` (one whole write transaction), growing the map and running it again
+  // when it finds the map full; `removal`: the write only removes (may use the reserve).
+  void with_room(bool removal, const std::function<void()>& write);
+  void grow(bool removal);  // throws StoreError("store_full") when it cannot
+  void leave_reserve();
+  void grow_early();
+  void explain_disk_full(const StoreError& e) const;  // throws the clearer error, if so
+  void add_zones_once(const std::vector<ZoneSettings>& settings, std::time_t now,
+                      std::vector<Zone>& added);
+  WriteResult apply_once(const std::vector<Op>& ops, std::time_t now, const SkipOp& skip,
+                         bool dry_run, bool keep_records);
+  std::vector<GroupItem> apply_each_once(const std::vector<Op>& ops, std::time_t now,
+                                         const StoreError* refuse_sets);
+
   StoreOptions options_;
+  uint64_t max_map_ = 0, reserve_ = 0;
+  bool in_reserve_ = false;  // mapped beyond max_map_ for removals
   Env env_;
   Tables tables_;
   uint32_t migrated_from_ = 0;

@@ -226,8 +226,11 @@ struct ReconcileReport {
 
 struct StoreOptions {
   std::string path;                 // a directory (created if missing)
-  uint64_t map_size = 64ull << 30;  // virtual address space reserved for the map
-  uint64_t max_records = 0;         // global limit, 0: none
+  uint64_t map_size = 64ull << 30;  // virtual address space reserved for the map at open
+  // The map grows (doubling) up to this when it is full (Store, zonestore/growth.cpp);
+  // 0 or less than map_size: map_size, no growth.
+  uint64_t map_size_max = 0;
+  uint64_t max_records = 0;  // global limit, 0: none
   unsigned max_readers = 256;
 };
 

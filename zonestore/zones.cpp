@@ -154,16 +154,19 @@ void reconcile_zone(WriteTxn& w, const std::string& key, const ZoneSettings& s,
 ReconcileReport Store::reconcile(const std::vector<ZoneSettings>& zones,
                                  const std::vector<std::vector<Seed>>& seeds, std::time_t now) {
   ReconcileReport report;
-  WriteTxn w(env_.get(), tables_, options_.max_records);
-  std::map<std::string, size_t> wanted;  // apex key -> index in `zones`
-  for (size_t i = 0; i < zones.size(); ++i) wanted[apex_key_of(zones[i])] = i;
-  unserve_dropped(w, wanted, report);
-  for (const auto& [key, index] : wanted)
-    reconcile_zone(w, key, zones[index], index < seeds.size() ? &seeds[index] : nullptr, now,
-                   report);
-  // Seeds of a new zone belong to its first serial: add_zone made it take no step.
-  w.finish();
-  w.commit();
+  with_room(false, [&] {
+    report = {};
+    WriteTxn w(env_.get(), tables_, options_.max_records);
+    std::map<std::string, size_t> wanted;  // apex key -> index in `zones`
+    for (size_t i = 0; i < zones.size(); ++i) wanted[apex_key_of(zones[i])] = i;
+    unserve_dropped(w, wanted, report);
+    for (const auto& [key, index] : wanted)
+      reconcile_zone(w, key, zones[index], index < seeds.size() ? &seeds[index] : nullptr, now,
+                     report);
+    // Seeds of a new zone belong to its first serial: add_zone made it take no step.
+    w.finish();
+    w.commit();
+  });
   return report;
 }
 
@@ -174,8 +177,17 @@ Zone Store::add_zone(const ZoneSettings& settings, std::time_t now) {
 // Each zone is checked against the stored ones, including those written earlier in the
 // same transaction, so two zones of the list that overlap are refused too.
 std::vector<Zone> Store::add_zones(const std::vector<ZoneSettings>& settings, std::time_t now) {
-  WriteTxn w(env_.get(), tables_, options_.max_records);
   std::vector<Zone> added;
+  with_room(false, [&] {
+    added.clear();
+    add_zones_once(settings, now, added);
+  });
+  return added;
+}
+
+void Store::add_zones_once(const std::vector<ZoneSettings>& settings, std::time_t now,
+                           std::vector<Zone>& added) {
+  WriteTxn w(env_.get(), tables_, options_.max_records);
   added.reserve(settings.size());
   for (const ZoneSettings& s : settings) {
     std::string key = apex_key_of(s);
@@ -192,24 +204,26 @@ std::vector<Zone> Store::add_zones(const std::vector<ZoneSettings>& settings, st
     added.push_back(std::move(z));
   }
   w.commit();
-  return added;
 }
 
 uint64_t Store::remove_zone(std::string_view name, bool force) {
   std::string apex_key = zone_key(name);
   // The record count is checked in the write transaction that deletes: a record set
   // between a separate check and the delete would go without force.
-  WriteTxn w(env_.get(), tables_, options_.max_records);
-  auto value = w.txn().find(tables_.zones, apex_key);
-  if (!value) throw StoreError("not_found", "no zone " + std::string(name));
-  Zone z = codec::decode_zone(apex_key, *value);
-  if (z.record_count > 0 && !force)
-    throw StoreError("conflict", "zone " + z.apex + " still holds " +
-                                     std::to_string(z.record_count) +
-                                     " records; remove them first or use force");
-  uint64_t removed = w.remove_zone(apex_key, z);
-  w.write_record_count();
-  w.commit();
+  uint64_t removed = 0;
+  with_room(true, [&] {
+    WriteTxn w(env_.get(), tables_, options_.max_records);
+    auto value = w.txn().find(tables_.zones, apex_key);
+    if (!value) throw StoreError("not_found", "no zone " + std::string(name));
+    Zone z = codec::decode_zone(apex_key, *value);
+    if (z.record_count > 0 && !force)
+      throw StoreError("conflict", "zone " + z.apex + " still holds " +
+                                       std::to_string(z.record_count) +
+                                       " records; remove them first or use force");
+    removed = w.remove_zone(apex_key, z);
+    w.write_record_count();
+    w.commit();
+  });
   return removed;
 }
 

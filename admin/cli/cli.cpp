@@ -1,7 +1,10 @@
 #include "admin/cli/cli.h"
 
+#include <unistd.h>
+
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <sstream>
 
 namespace rdnsd::admin::cli {
@@ -90,6 +93,12 @@ const std::vector<Command>& commands() {
        {},
        "export ZONE",
        "print a zone as a master file: SOA, NS, then its PTR records in address order"},
+      {"backup",
+       {"path"},
+       {},
+       "backup PATH",
+       "write a consistent, compacted copy of the live store to the new file PATH\n"
+       "      (writes go on meanwhile); restore by copying it over data.mdb in store.path"},
       {"check",
        {"ip"},
        {{"--zone", "zone", Kind::Text, "ZONE"}},
@@ -268,6 +277,15 @@ Invocation finish_args(ArgScan& scan) {
     throw UsageError(
         "check needs either an IP or --zone ZONE; usage: rdnsctl check IP | check "
         "--zone ZONE");
+  if (inv.command == "backup") {
+    // The server writes the file: a relative path means one from here.
+    std::string path = inv.request.value("path", "");
+    if (!path.empty() && path[0] != '/') {
+      char* cwd = getcwd(nullptr, 0);
+      if (cwd) inv.request["path"] = std::string(cwd) + "/" + path;
+      free(cwd);
+    }
+  }
   if (inv.socket.empty()) throw UsageError("--socket needs a path");
   return std::move(inv);
 }

@@ -240,6 +240,8 @@ void print_answer(const std::string& command, const Json& a, std::ostream& out) 
     print_status(a, out);
   } else if (command == "reload") {
     print_reload(a, out);
+  } else if (command == "backup") {
+    out << "backup written to " << field(a, "path") << " (" << field(a, "bytes") << " bytes)\n";
   } else if (command == "check") {
     a.contains("records") ? print_zone_check(a, out) : print_check(a, out);
   } else {

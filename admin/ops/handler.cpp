@@ -96,6 +96,8 @@ Response Handler::answer(Prepared& request) {
   try {
     if (const auto* e = std::get_if<ExportRequest>(&*parsed.request))
       return {"", export_zone(*e, parsed.tag), {}};
+    if (const auto* b = std::get_if<BackupRequest>(&*parsed.request))
+      return {"", backup(*b, parsed.tag), {}};
     return {encode_ok(handle(*parsed.request, peer), parsed.tag), nullptr, {}};
   } catch (const zonestore::BatchError& e) {
     return {encode_error(Error{e.code(), e.what(), e.index()}, parsed.tag), nullptr, {}};
@@ -128,6 +130,7 @@ Json Handler::handle(const RequestBody& request, const Peer& peer) {
         if constexpr (std::is_same_v<T, UpdateRequest>) return update(r);
         if constexpr (std::is_same_v<T, StatusRequest>) return status(r);
         if constexpr (std::is_same_v<T, ReloadRequest>) return reload(r);
+        if constexpr (std::is_same_v<T, BackupRequest>) return backup_now(r);
       },
       request);
 }
@@ -163,8 +166,10 @@ void check_zone_name(const std::string& name) {
 }
 
 std::string actor_of(const std::optional<std::string>& given, const Peer& peer) {
-  if (given) return *given;
-  return peer.user.empty() ? "unknown" : peer.user;
+  const std::string user = peer.user.empty() ? "unknown" : peer.user;
+  if (!given) return user;
+  if (peer.names_actor || *given == user) return *given;
+  return user + "/" + *given;
 }
 
 void Handler::written(const std::vector<zonestore::ZoneSerial>& serials) {

@@ -31,6 +31,10 @@ namespace rdnsd::admin {
 // Who sent a request, from the connection's credentials (SO_PEERCRED).
 struct Peer {
   std::string user;  // user name, or "uid:N" when the uid has no passwd entry
+  // Whether a request's `actor` is recorded as given. The admin socket says false for
+  // a peer that is neither root nor rdnsd's own user: its actor is recorded under its
+  // user name (actor_of), so an allowed user cannot write in another's name.
+  bool names_actor = true;
 };
 
 struct HandlerOptions {
@@ -154,6 +158,10 @@ class Handler {
   Json import(const ImportRequest& r, const Peer& peer);
   std::unique_ptr<AnswerStream> export_zone(const ExportRequest& r, std::optional<Json> tag);
   Json check(const CheckRequest& r);
+  // backup (admin/ops/backup_ops.cpp): copied on a thread of its own, the answer streamed
+  // when done (respond); backup_now copies on the caller's thread (handle).
+  std::unique_ptr<AnswerStream> backup(const BackupRequest& r, std::optional<Json> tag);
+  Json backup_now(const BackupRequest& r);
   // DNS UPDATE (admin/ops/update_ops.cpp): answers {"rcode": NAME, ...}.
   Json update(const UpdateRequest& r);
   // admin/ops/status_ops.cpp
@@ -194,7 +202,9 @@ class Handler {
 // the reason); an apex name, or a prefix that names no zone, is the store's to judge.
 void check_zone_name(const std::string& name);
 
-// The actor a write records: the one the request names, else the peer's user name.
+// The actor a write records: the one the request names, else the peer's user name. A
+// peer that may not name actors (Peer::names_actor) gets "USER/ACTOR" for an ACTOR other
+// than its own user name.
 std::string actor_of(const std::optional<std::string>& given, const Peer& peer);
 
 // The IPv4 / IPv6 prefix a zone-add names, split into the octet- (IPv4) or nibble-

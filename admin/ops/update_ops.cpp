@@ -236,7 +236,7 @@ Json Handler::update(const UpdateRequest& r) {
   } catch (const StoreError& e) {
     // Nothing was written. Bad input the door could not see (a quota, forward
     // confirmation) is refused; the store failing is the caller's SERVFAIL.
-    if (e.code() == code::kInternal) throw;
+    if (e.code() == code::kInternal || e.code() == code::kStoreFull) throw;
     return outcome("REFUSED", e.code() + ": " + e.what());
   }
 }

@@ -326,6 +326,13 @@ RequestBody parse_export(const Fields& f) {
   return ExportRequest{f.required_text("zone")};
 }
 
+RequestBody parse_backup(const Fields& f) {
+  f.allow({"path"}, true);
+  std::string path = f.required_text("path");
+  if (path.empty() || path[0] != '/') f.fail(code::kBadRequest, "'path' must be an absolute path");
+  return BackupRequest{std::move(path)};
+}
+
 using OpParser = std::function<RequestBody(const Fields&)>;
 
 const std::map<std::string, OpParser, std::less<>>& op_parsers() {
@@ -345,6 +352,7 @@ const std::map<std::string, OpParser, std::less<>>& op_parsers() {
       {"export", parse_export},
       {"status", parse_status},
       {"reload", parse_reload},
+      {"backup", parse_backup},
   };
   return parsers;
 }
@@ -476,7 +484,7 @@ Parsed parse_request(std::string_view line) {
 const char* op_name(const RequestBody& request) {
   static const char* const names[] = {
       "set",   "unset", "show",  "list",   "zones",  "zone-show", "zone-add", "zone-remove",
-      "batch", "quota", "check", "import", "export", "update",    "status",   "reload"};
+      "batch", "quota", "check", "import", "export", "update",    "status",   "reload", "backup"};
   return names[request.index()];
 }
 

@@ -62,6 +62,8 @@ inline constexpr const char* kInternal = "internal";
 // reload: the config file was refused (the message is FILE:LINE: reason); the running
 // configuration stays.
 inline constexpr const char* kBadConfig = "bad_config";
+// The store's map is full at store.map-size-max (or could not grow now): nothing changed.
+inline constexpr const char* kStoreFull = "store_full";
 // Not an answer to a request: the line a connection over admin.max-connections gets
 // before it is closed.
 inline constexpr const char* kBusy = "busy";
@@ -142,6 +144,9 @@ struct ImportRequest {
 struct ExportRequest {
   std::string zone;  // apex or prefix
 };
+struct BackupRequest {
+  std::string path;  // absolute, on the server's machine; must not exist
+};
 struct CheckRequest {               // exactly one of the two
   std::optional<std::string> ip;    // one record
   std::optional<std::string> zone;  // every record of a zone (apex or prefix)
@@ -186,7 +191,8 @@ struct ReloadRequest {};
 using RequestBody =
     std::variant<SetRequest, UnsetRequest, ShowRequest, ListRequest, ZonesRequest, ZoneShowRequest,
                  ZoneAddRequest, ZoneRemoveRequest, BatchRequest, QuotaRequest, CheckRequest,
-                 ImportRequest, ExportRequest, UpdateRequest, StatusRequest, ReloadRequest>;
+                 ImportRequest, ExportRequest, UpdateRequest, StatusRequest, ReloadRequest,
+                 BackupRequest>;
 
 // The result of parsing one line. `tag` is set whenever the line was a JSON object with
 // a "tag", even if the rest of it was refused, so that the error answer echoes it too.

@@ -143,6 +143,15 @@ std::string peer_user(int fd) {
   return "uid:" + std::to_string(cred.uid);
 }
 
+// Root and rdnsd's own user may record any actor (they could write the store anyway);
+// other users' actors are recorded under their user name (Peer::names_actor).
+static bool peer_is_trusted(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
+  return cred.uid == 0 || cred.uid == geteuid();
+}
+
 // ---- the loop side ----
 
 struct AdminServer::Impl {
@@ -197,6 +206,10 @@ struct AdminServer::Impl {
   uv_timer_t sweeper;
   uv_timer_t heartbeat;  // options.heartbeat's timer
   uv_prepare_t poller;
+  // Connections whose answer stream has nothing yet (a backup being copied): `waker`
+  // pumps them again every 10 ms while there are any.
+  uv_timer_t waker;
+  std::unordered_set<Connection*> waiting;
   uint64_t polled_at = 0;
   uint64_t refusals = 0;           // not yet logged
   uint64_t refusal_logged_at = 0;  // loop time of the last refusal line; 0: none yet
@@ -229,9 +242,10 @@ struct AdminServer::Impl {
   void answer(Connection* c, std::string_view line);
   void note_streaming(Connection* c);
   void send(Connection* c, std::string data);
-  void pump(Connection* c);    // writes more of c->stream while the queue is short
-  void resume(Connection* c);  // reads again once nothing holds the connection back
-  void finish(Connection* c);  // close after the queued answers went out
+  void pump(Connection* c);             // writes more of c->stream while the queue is short
+  void resume(Connection* c);           // reads again once nothing holds the connection back
+  void wait_for_stream(Connection* c);  // pumped again by `waker`
+  void finish(Connection* c);           // close after the queued answers went out
   void release_slot(Connection* c);
   void close_connection(Connection* c);
   void shut_down();
@@ -262,6 +276,7 @@ void AdminServer::Impl::accept() {
   c->counted = true;
   ++admitted;
   c->peer.user = peer_user(fd);
+  c->peer.names_actor = peer_is_trusted(fd);
   start_reading(c);
 }
 
@@ -472,12 +487,33 @@ void AdminServer::Impl::pump(Connection* c) {
       close_connection(c);
       return;
     }
+    if (more && piece.empty()) return wait_for_stream(c);
     if (!more) {
       piece += '\n';
       c->stream.reset();
     }
     send(c, std::move(piece));
   }
+}
+
+// The connection is waiting for the server, not idle: touched at each look.
+void AdminServer::Impl::wait_for_stream(Connection* c) {
+  waiting.insert(c);
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&waker))) return;
+  uv_timer_start(
+      &waker,
+      [](uv_timer_t* t) {
+        Impl* self = impl_of(reinterpret_cast<uv_handle_t*>(t));
+        std::unordered_set<Connection*> again;
+        again.swap(self->waiting);
+        for (Connection* c : again) {
+          if (c->closing) continue;
+          self->touch(c);
+          self->pump(c);
+        }
+        if (self->waiting.empty()) uv_timer_stop(t);
+      },
+      10, 10);
 }
 
 void AdminServer::Impl::resume(Connection* c) {
@@ -542,6 +578,7 @@ void AdminServer::Impl::close_connection(Connection* c) {
     Connection* c = conn_of(h);
     if (c->pending > 0) c->server->scheduler.flush();  // answers owed must not outlive it
     c->server->connections.erase(c);
+    c->server->waiting.erase(c);
     delete c;
   });
 }
@@ -553,6 +590,7 @@ void AdminServer::Impl::shut_down() {
   uv_close(reinterpret_cast<uv_handle_t*>(&sweeper), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&heartbeat), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&poller), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&waker), nullptr);
   log_refusals(true);
   std::vector<Connection*> open(connections.begin(), connections.end());
   for (Connection* c : open) close_connection(c);
@@ -603,6 +641,8 @@ void AdminServer::start() {
   }
   s.poller.data = &s;
   uv_prepare_init(&s.loop, &s.poller);
+  s.waker.data = &s;
+  uv_timer_init(&s.loop, &s.waker);
   if (s.options.idle_timeout.count() > 0)
     uv_prepare_start(&s.poller, [](uv_prepare_t* h) {
       Impl* self = Impl::impl_of(reinterpret_cast<uv_handle_t*>(h));

@@ -15,28 +15,46 @@ namespace rdnsd::server {
 
 using zonestore::codec::view;
 
-LmdbSource::LmdbSource(const zonestore::Store& store) : store_(store), walker_(store.ptr_dbi()) {
+LmdbSource::LmdbSource(const zonestore::Store& store)
+    : store_(store), gate_(zonestore::gate_of(store.env())), walker_(store.ptr_dbi()) {
+  slot_in_gate_ = gate_.enroll();
+  gate_.enter(*slot_in_gate_);
   int rc = mdb_txn_begin(store.env(), nullptr, MDB_RDONLY, &txn_);
   if (rc == 0) rc = mdb_cursor_open(txn_, store.zones_dbi(), &zones_);
   if (rc == 0) rc = mdb_cursor_open(txn_, store.ptr_dbi(), &ptr_);
   if (rc != 0) {
     if (txn_) mdb_txn_abort(txn_);
+    gate_.leave(*slot_in_gate_);
+    gate_.retire(slot_in_gate_);
     throw zonestore::StoreError("internal", std::string("read transaction: ") + mdb_strerror(rc));
   }
   mdb_txn_reset(txn_);
+  gate_.leave(*slot_in_gate_);
 }
 
 LmdbSource::~LmdbSource() {
   if (zones_) mdb_cursor_close(zones_);
   if (ptr_) mdb_cursor_close(ptr_);
   if (txn_) mdb_txn_abort(txn_);
+  if (active_) gate_.leave(*slot_in_gate_);
+  gate_.retire(slot_in_gate_);
 }
 
 bool LmdbSource::begin() noexcept {
   if (active_) return true;
-  if (mdb_txn_renew(txn_) != 0) return false;
+  gate_.enter(*slot_in_gate_);
+  // After a remap the map may have moved: the walker finds it again.
+  if (const uint64_t g = gate_.generation(); g != generation_) {
+    walker_.forget_map();
+    generation_ = g;
+  }
+  if (mdb_txn_renew(txn_) != 0) {
+    gate_.leave(*slot_in_gate_);
+    return false;
+  }
   if (mdb_cursor_renew(txn_, zones_) != 0 || mdb_cursor_renew(txn_, ptr_) != 0) {
     mdb_txn_reset(txn_);
+    gate_.leave(*slot_in_gate_);
     return false;
   }
   active_ = true;
@@ -50,6 +68,7 @@ void LmdbSource::end() noexcept {
   if (!active_) return;
   mdb_txn_reset(txn_);
   active_ = false;
+  gate_.leave(*slot_in_gate_);
 }
 
 bool LmdbSource::cached(std::string_view qkey, dns::ZoneView& zone,

@@ -3,13 +3,16 @@
 // worker's UDP and TCP threads have one each). It holds one read transaction that
 // begin() renews and end() resets, so a batch of queries sees one consistent snapshot
 // and the next batch sees every commit made before it (LMDB MVCC: no cache, nothing
-// stale). Nothing here allocates after construction.
+// stale). Nothing here allocates after construction. Between begin() and end() it is
+// inside its slot of the store's reader gate (zonestore/reader_gate.h), so the map is
+// never remapped under a batch; begin() waits while a remap is under way.
 #include <lmdb.h>
 
 #include <array>
 
 #include "server/dns/answer.h"
 #include "zonestore/ptr_walk.h"
+#include "zonestore/reader_gate.h"
 #include "zonestore/store.h"
 
 namespace rdnsd::server {
@@ -45,6 +48,9 @@ class LmdbSource final : public dns::RecordSource {
 
  private:
   const zonestore::Store& store_;
+  zonestore::ReaderGate& gate_;
+  zonestore::ReaderGate::Slot* slot_in_gate_ = nullptr;
+  uint64_t generation_ = 0;  // of the gate, when the walker last found the map
   MDB_txn* txn_ = nullptr;
   MDB_cursor* zones_ = nullptr;
   MDB_cursor* ptr_ = nullptr;

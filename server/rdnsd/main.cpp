@@ -102,11 +102,15 @@ int open_store(const conf::Config& config, unsigned workers,
     zonestore::StoreOptions so;
     so.path = config.store.path;
     so.map_size = config.store.map_size;
+    so.map_size_max = config.store.map_size_max;
     so.max_records = config.max_records;
-    // A read transaction for each worker's UDP and TCP threads, one for each admin
-    // connection (an export holds one while it streams), and the admin thread's own.
-    so.max_readers =
-        std::max(so.max_readers, 2 * workers + unsigned(config.admin.max_connections) + 16);
+    // Reader slots by construction, so MDB_READERS_FULL cannot happen: each answering
+    // thread (three per worker: UDP, TCP, transfers) holds its source's and may open one
+    // more at a time (a transfer's, or a Store read of the UPDATE door); each admin
+    // connection one (an export); each transfer at once one; and 16 for the admin thread,
+    // the notifier and any other thread's short Store reads.
+    so.max_readers = std::max(so.max_readers, 6 * workers + unsigned(config.admin.max_connections) +
+                                                  xfr::TransferLimits{}.max_transfers + 16);
     store = zonestore::Store::open(so);
     if (store->migrated_from() != 0)
       log(Level::Notice, "store " + so.path + ": migrated from schema version " +

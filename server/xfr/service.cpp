@@ -6,6 +6,7 @@
 #include "zonestore/codec/info_value.h"
 #include "zonestore/codec/keys.h"
 #include "zonestore/codec/zone_value.h"
+#include "zonestore/env.h"
 #include "zonestore/journal.h"
 #include "zonestore/names/serial.h"
 
@@ -233,12 +234,12 @@ std::unique_ptr<Transfer> Service::start(const uint8_t* msg, size_t len,
                          signer());
 
   MDB_txn* txn = nullptr;
-  if (mdb_txn_begin(store_.env(), nullptr, MDB_RDONLY, &txn) != 0)
+  if (zonestore::begin_snapshot(store_.env(), &txn) != 0)
     return error_answer(std::move(echo), kServFail, "SERVFAIL", signer());
   Snapshot snap;
   snap.txn = txn;  // owned by the transfer from here on, or aborted below
   auto drop = [&] {
-    mdb_txn_abort(snap.txn);
+    zonestore::end_snapshot(snap.txn);
     snap.txn = nullptr;
   };
   MDB_val k{apex_key.size(), const_cast<char*>(apex_key.data())}, v;
@@ -326,10 +327,10 @@ std::unique_ptr<Transfer> Service::start_catalog(const dns::CatalogZone& catalog
   CatalogSnapshot snap;
   snap.zone = catalog;
   MDB_txn* txn = nullptr;
-  bool read = mdb_txn_begin(store_.env(), nullptr, MDB_RDONLY, &txn) == 0;
+  bool read = zonestore::begin_snapshot(store_.env(), &txn) == 0;
   if (read) {
     read = read_catalog(txn, store_, snap);
-    mdb_txn_abort(txn);
+    zonestore::end_snapshot(txn);
   }
   if (!read) {
     log_(logging::Level::Warning,

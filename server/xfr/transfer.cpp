@@ -5,6 +5,7 @@
 #include "zonestore/codec/bytes.h"
 #include "zonestore/codec/dhcid_value.h"
 #include "zonestore/codec/ptr_value.h"
+#include "zonestore/env.h"
 #include "zonestore/names/catalog.h"
 #include "zonestore/names/synth.h"
 
@@ -129,7 +130,7 @@ class ZonePump : public Pump {
   ~ZonePump() override {
     if (cursor_) mdb_cursor_close(cursor_);
     if (dhcid_) mdb_cursor_close(dhcid_);
-    if (s_.txn) mdb_txn_abort(s_.txn);
+    zonestore::end_snapshot(s_.txn);  // it passed the reader gate (zonestore/env.h)
   }
   // Reads the zone header; false if the zone is gone or damaged.
   bool load() {

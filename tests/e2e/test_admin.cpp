@@ -560,6 +560,16 @@ TEST_CASE("admin.allow-users and allow-groups: other local users get forbidden, 
     INFO(allowed.text());
     CHECK(allowed.ok());
     CHECK(ptr_of(d, "192.0.2.67") == "group.example.net.");
+    // An allowed user cannot write in another's name: its actor is recorded under its
+    // own user name; root's is recorded as given.
+    CHECK(as_nobody(d, {"set", "192.0.2.68", "a.example.net.", "--actor", "root"}).ok());
+    auto shown = d.admin(R"({"op":"show","ip":"192.0.2.68"})");
+    CHECK(shown["record"]["created_by"] == "nobody/root");
+    CHECK(as_nobody(d, {"set", "192.0.2.68", "b.example.net.", "--actor", "nobody"}).ok());
+    CHECK(d.admin(R"({"op":"show","ip":"192.0.2.68"})")["record"]["modified_by"] == "nobody");
+    CHECK(as_nobody(d, {"unset", "192.0.2.67"}).ok());
+    CHECK(d.rdnsctl({"set", "192.0.2.69", "c.example.net.", "--actor", "ipam-sync"}).ok());
+    CHECK(d.admin(R"({"op":"show","ip":"192.0.2.69"})")["record"]["created_by"] == "ipam-sync");
   }
   {
     Rdnsd d(config(""));  // no lists: whoever can open the socket file, as before

@@ -249,6 +249,20 @@ TEST_CASE("store sizes take K, M, G and T suffixes") {
   CHECK(size_of("2t") == 2ull << 40);
 }
 
+TEST_CASE("store.map-size-max: the limit of map growth, at least map-size") {
+  const std::string head = "server: {listen: [\"127.0.0.1:53\"]}\n";
+  CHECK(load(head + "store: {path: db}\nadmin: {socket: sock}\n").store.map_size_max == 1ull << 40);
+  const Config c =
+      load(head + "store: {path: db, map-size: 1M, map-size-max: 8M}\nadmin: {socket: sock}\n");
+  CHECK(c.store.map_size == 1ull << 20);
+  CHECK(c.store.map_size_max == 8ull << 20);
+  check_error(
+      head + "store:\n  path: db\n  map-size: 2G\n  map-size-max: 1G\nadmin: {socket: sock}\n", 5,
+      "store.map-size-max must be at least store.map-size");
+  check_error(head + "store:\n  path: db\n  map-size-max: 12Q\nadmin: {socket: sock}\n", 4,
+              "store.map-size-max must be a size in bytes");
+}
+
 TEST_CASE("errors in the YAML itself") {
   check_error("", 0, "the configuration is empty");
   check_error("# only a comment\n\n", 0, "the configuration is empty");
@@ -336,7 +350,7 @@ TEST_CASE("errors in the store and admin sections") {
   check_error(server + "store: {path: [a]}\nadmin: {socket: sock}\n", 2,
               "store.path must be a string");
   check_error(server + "store: {path: db, pth: x}\nadmin: {socket: sock}\n", 2,
-              "unknown key 'pth' in store (expected path, map-size)");
+              "unknown key 'pth' in store (expected path, map-size, map-size-max)");
   check_error(server + "store:\n  path: db\n  map-size: 64X\nadmin: {socket: sock}\n", 4,
               "store.map-size must be a size in bytes");
   check_error(server + "store:\n  path: db\n  map-size: 1000\nadmin: {socket: sock}\n", 4,

@@ -549,3 +549,16 @@ TEST_CASE("respond_group: other requests, a broken clock, an empty group") {
   CHECK(Json::parse(answers[1])["error"]["code"] == "bad_request");
   CHECK(f.store->record_count() == 0);
 }
+
+TEST_CASE("actor_of: only a trusted peer's actor is recorded as given") {
+  using admin::actor_of;
+  using admin::Peer;
+  Peer alice{"alice", false};
+  CHECK(actor_of(std::nullopt, alice) == "alice");
+  CHECK(actor_of(std::string("alice"), alice) == "alice");
+  CHECK(actor_of(std::string("root"), alice) == "alice/root");
+  CHECK(actor_of(std::string("ipam-sync"), alice) == "alice/ipam-sync");
+  Peer root{"root", true};
+  CHECK(actor_of(std::string("ipam-sync"), root) == "ipam-sync");
+  CHECK(actor_of(std::nullopt, Peer{"", false}) == "unknown");
+}

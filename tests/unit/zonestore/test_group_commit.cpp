@@ -222,8 +222,7 @@ TEST_CASE("apply_each: a group of only refused ops, and an empty group, write no
   CHECK(last_txnid(*fx.store) == txn);
 }
 
-TEST_CASE(
-    "apply_each: a group that fills the map: the ops that fit, or none, and the rest internal") {
+TEST_CASE("apply_each: a group that fills the map at its limit is refused whole with store_full") {
   TempDir dir;
   StoreOptions o;
   o.path = dir.path + "/db";
@@ -253,8 +252,8 @@ TEST_CASE(
       continue;
     }
     ++refused_n;
-    CHECK(refused(items[i]) == "internal");
-    CHECK(std::string(std::get<StoreError>(items[i]).what()).find("MDB_MAP_FULL") !=
+    CHECK(refused(items[i]) == "store_full");
+    CHECK(std::string(std::get<StoreError>(items[i]).what()).find("store.map-size-max") !=
           std::string::npos);
   }
   CHECK(refused_n > 0);  // they cannot all fit
@@ -279,7 +278,7 @@ TEST_CASE(
       CHECK(w.removed == 1);
       CHECK(s->record_count() == applied_n - 1);
     } catch (const StoreError& e) {
-      CHECK(e.code() == "internal");
+      CHECK(e.code() == "store_full");
       CHECK(std::string(e.what()).find("store.map-size") != std::string::npos);
       CHECK(s->record_count() == applied_n);
       CHECK(s->get("2001:db8::0"));
