@@ -10,7 +10,7 @@
 #   BUILD_DIR=build-asan scripts/test.sh -DRDNSD_SANITIZE=ON
 #
 # Environment: BUILD_DIR (default: build), SKIP_DEPS=1, as for scripts/build.sh;
-# FUZZ_SECONDS (default 40 per target, 0 to skip) and FUZZ_BUILD_DIR (default build-fuzz) for the
+# FUZZ_SECONDS (default 32 per target, 0 to skip) and FUZZ_BUILD_DIR (default build-fuzz) for the
 # fuzzer run that comes before the tests.
 # The exit code is non-zero if a test or the fuzzer failed.
 set -euo pipefail
@@ -35,7 +35,7 @@ BUILD_DIR="$BUILD_DIR" scripts/build.sh "${cmake_args[@]}" </dev/null
 status=0
 # A short run of the fuzzers first (FUZZ_SECONDS=0 skips it; only for the
 # full suite, not when ctest arguments pick a subset), so ctest's summary closes the run.
-FUZZ_SECONDS="${FUZZ_SECONDS:-40}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-32}"
 if [ "$FUZZ_SECONDS" != 0 ] && [ "${#ctest_args[@]}" -eq 0 ]; then
   # Its own build folder (clang, fuzzing flags), never the one the tests use.
   BUILD_DIR="${FUZZ_BUILD_DIR:-build-fuzz}" scripts/fuzz.sh "$FUZZ_SECONDS" </dev/null || status=1

@@ -304,7 +304,10 @@ void settle(const Rdnsd& d, Stream& s, std::map<std::string, uint32_t>& serials)
     CHECK(stored(d, *z) == want);
     json journal;
     const uint32_t now = zone_serial(d, *z, &journal);
-    CHECK(journal["last_serial"] == now);
+    if (journal["last_serial"].is_null())  // no step yet since the zone was made
+      CHECK(journal["entries"] == 0);
+    else
+      CHECK(journal["last_serial"] == now);
     check_ixfr(d, *z, serials[z->apex], now, in_zone(before, *z), want);
     serials[z->apex] = now;
   }
