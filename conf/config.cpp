@@ -308,7 +308,7 @@ YAML::Node section(const Reader& r, const YAML::Node& root, const char* key) {
 Config build(const Reader& r, const YAML::Node& root, Config c) {
   r.check_map(root, "",
               {"server", "store", "admin", "max-records", "fcrdns", "tsig-keys", "zone-defaults",
-               "zones", "catalog"});
+               "zones", "catalog", "http"});
   c.server = parse_server(r, section(r, root, "server"));
   c.store = parse_store(r, section(r, root, "store"), c.base_dir);
   c.admin = parse_admin(r, section(r, root, "admin"), c.base_dir);
@@ -324,6 +324,7 @@ Config build(const Reader& r, const YAML::Node& root, Config c) {
     c.zones = detail::parse_zones(r, *v, c.zone_defaults, c.max_records, c.tsig_keys);
   if (auto v = child(root, "catalog"))
     c.catalog = detail::parse_catalog(r, *v, c.tsig_keys, c.zone_defaults);
+  if (auto v = child(root, "http")) c.http = detail::parse_http(r, *v, c.base_dir);
   return c;
 }
 

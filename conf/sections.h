@@ -22,6 +22,9 @@ using KeyList = std::vector<TsigKeyConf>;
 std::optional<ListenAddr> parse_address(const std::string& text, uint16_t default_port,
                                         std::string& why);
 
+// `http:`; paths resolve against `base_dir`; the tokens file is read here.
+HttpConf parse_http(const Reader& r, const YAML::Node& node, const std::string& base_dir);
+
 // `zone-defaults:`; `keys` are the tsig-keys its `key:` entries may name.
 ZoneDefaults parse_zone_defaults(const Reader& r, const YAML::Node& node, const KeyList& keys);
 // `zones:`: every zone checked on its own, then against each other (overlaps) and against

@@ -89,7 +89,7 @@ Env Env::open(const StoreOptions& options) {
   Env e;
   e.lock_fd_ = lock_store(options.path);
   check(mdb_env_create(&e.env_), "create environment");
-  check(mdb_env_set_maxdbs(e.env_, 8), "set maxdbs");
+  check(mdb_env_set_maxdbs(e.env_, 16), "set maxdbs");
   check(mdb_env_set_mapsize(e.env_, options.map_size), "set map size");
   check(mdb_env_set_maxreaders(e.env_, options.max_readers), "set max readers");
   int rc = mdb_env_open(e.env_, options.path.c_str(), MDB_NOTLS, 0640);
@@ -127,6 +127,9 @@ Tables open_tables(MDB_txn* txn) {
   check(mdb_set_compare(txn, t.meta, compare_address_keys), "compare meta");
   check(mdb_dbi_open(txn, "info", MDB_CREATE, &t.info), "open info");
   check(mdb_dbi_open(txn, "journal", MDB_CREATE, &t.journal), "open journal");
+  // Added beside the schema-3 tables: a store without it gets it empty, and a binary
+  // that does not know it leaves it alone, so it needs no schema step.
+  check(mdb_dbi_open(txn, "tokens", MDB_CREATE, &t.tokens), "open tokens");
   return t;
 }
 

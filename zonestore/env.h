@@ -23,6 +23,7 @@ void check(int rc, const char* what);
 // The store's tables (named databases), opened once per environment.
 struct Tables {
   MDB_dbi zones = 0, ptr = 0, meta = 0, ids = 0, info = 0, journal = 0;
+  MDB_dbi tokens = 0;  // the HTTP API's tokens (codec/token_value.h)
 };
 
 // One open environment (one per process), closed when destroyed. Move-only.

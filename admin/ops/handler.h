@@ -147,6 +147,10 @@ class Handler {
   Json check(const CheckRequest& r);
   // DNS UPDATE (admin/ops/update_ops.cpp): answers {"rcode": NAME, ...}.
   Json update(const UpdateRequest& r);
+  // HTTP API tokens (admin/ops/token_ops.cpp).
+  Json token_add(const TokenAddRequest& r, const Peer& peer);
+  Json token_list(const TokenListRequest& r);
+  Json token_revoke(const TokenRevokeRequest& r);
 
   // Forward confirmation of the sets of a request (nullptr for the unsets of a batch,
   // so indices match the ops): refuses the first unconfirmed set in a `require` zone

@@ -22,6 +22,7 @@
 #include "admin/socket/server.h"
 #include "server/net/workers.h"
 #include "server/rdnsd/daemon.h"
+#include "server/rdnsd/http_door.h"
 #include "server/update/door.h"
 #include "server/xfr/notifier.h"
 #include "server/xfr/service.h"
@@ -356,6 +357,8 @@ void log_ready(const conf::Config& config, const server::Workers& workers) {
   std::string where;
   for (const auto& l : config.server.listen) where += " " + l.text;
   log("ready: answering on" + where + " (udp+tcp), admin socket " + config.admin.socket);
+  for (const auto& l : config.http.listen)
+    log("http: listening on " + l.text + (config.http.tls_cert.empty() ? " (http)" : " (https)"));
 }
 
 }  // namespace
@@ -384,7 +387,8 @@ int main(int argc, char** argv) {
   query_options.answer.keys = replication.keys;
   query_options.answer.catalog = replication.catalog;
   admin::HandlerOptions ho = handler_options(config);
-  ho.replication = std::make_shared<NotifierView>(*replication.notifier);
+  auto replication_view = std::make_shared<NotifierView>(*replication.notifier);
+  ho.replication = replication_view;
   admin::Handler handler(*store, std::move(ho));
   admin::AdminServer admin(handler, config.admin.socket, config.admin.mode, admin_options(config));
   follow_commits(admin.scheduler(), *store, *replication.notifier, replication.catalog_apex);
@@ -394,13 +398,19 @@ int main(int argc, char** argv) {
       update_writer(admin.scheduler(), writer_ready), [](const std::string& text) { log(text); });
   query_options.updates = updates;
   server::Workers workers(*store, query_options);
+  server::HttpDoor http;
   try {
+    http = server::make_http(config, *store, admin.scheduler(), replication_view,
+                             [](const std::string& text) { log(text); });
     replication.notifier->start(served_serials(*store, replication.catalog_apex));
     workers.start();
     admin.start();
     writer_ready = true;
+    if (http.server) http.server->start();
   } catch (const std::exception& e) {
     log(e.what());
+    if (http.server) http.server->stop();
+    admin.stop();
     workers.stop();
     replication.notifier->stop();
     return 1;
@@ -408,7 +418,9 @@ int main(int argc, char** argv) {
   log_ready(config, workers);
   wait_for_stop(signals, args.path, *store, handler, replication, *updates);
   writer_ready = false;
+  if (http.server) http.server->quiesce();  // its writes still get answers from the writer
   admin.stop();
+  if (http.server) http.server->stop();
   replication.notifier->stop();
   workers.stop();
   return 0;

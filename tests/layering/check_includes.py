@@ -27,11 +27,13 @@ ALLOWED = {
     "server/net": ["server/xfr", "server/update", "server/tsig", "server/dns", "zonestore", "zonestore/names",
                    "conf"],
     "server/rdnsd": ["server/net", "server/xfr", "server/update", "server/tsig", "server/dns", "zonestore",
-                     "zonestore/names", "conf", "admin/socket", "admin/ops", "admin/protocol"],
+                     "zonestore/names", "conf", "admin/socket", "admin/ops", "admin/protocol",
+                     "admin/http"],
     "admin/protocol": ["zonestore/names"],
     "admin/cli": ["admin/protocol", "zonestore/names"],
     "admin/ops": ["admin/protocol", "zonestore", "zonestore/names", "conf"],
     "admin/socket": ["admin/ops", "admin/protocol", "zonestore", "zonestore/names", "conf"],
+    "admin/http": ["admin/ops", "admin/protocol", "zonestore", "zonestore/names", "conf"],
     "admin/rdnsctl": ["admin/cli", "admin/protocol", "zonestore/names"],
 }
 # Libraries whose <system> includes are checked too: standard headers (no folder in the
