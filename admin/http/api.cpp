@@ -2,7 +2,9 @@
 // collection.cpp.
 #include "admin/http/api.h"
 
+#include "admin/http/metrics.h"
 #include "admin/http/rest_json.h"
+#include "admin/ops/tokens.h"
 
 namespace rdnsd::admin::http {
 
@@ -70,14 +72,34 @@ Outcome Api::handle(const Request& r) const {
     out.body = options_.openapi;
     return out;
   }
+  if (r.path == "/" || r.path == "/index.html") {
+    if (r.method != "GET" && r.method != "HEAD") return method_not_allowed("GET");
+    Reply out;
+    out.content_type = "text/html; charset=utf-8";
+    out.body = options_.page;
+    out.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    out.headers.emplace_back("X-Frame-Options", "DENY");
+    return out;
+  }
   if (r.path == "/health") return health();
+  if (r.path == "/metrics") {
+    if (r.method != "GET" && r.method != "HEAD") return method_not_allowed("GET");
+    Reply out;
+    out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    out.body = metrics_text(store_, options_.replication.get(), options_.version, options_.started);
+    return out;
+  }
   const bool records_path = r.path.compare(0, kRecords.size(), kRecords) == 0 &&
                             (r.path.size() == kRecords.size() || r.path[kRecords.size()] == '/');
-  if (!records_path && r.path != "/quota")
+  if (!records_path && r.path != "/quota" && r.path != "/token")
     return error_reply(404, code::kNotFound, "no such resource: " + r.path);
   Caller caller;
   const auto result = auth_.check(r.authorization, caller);
   if (result != Authenticator::Result::Ok) return unauthorized(Authenticator::reason(result));
+  if (r.path == "/token") {
+    if (r.method != "GET") return method_not_allowed("GET");
+    return whoami(caller);
+  }
   if (r.path == "/quota") {
     if (r.method != "GET") return method_not_allowed("GET");
     if (!caller.may_read()) return error_reply(403, code::kForbidden, "the token may not read");
@@ -221,6 +243,16 @@ Outcome Api::remove(const Caller& c, const zonestore::Record& old) const {
     return json_reply(202, rest_record(gone, status, status == "active" ? "NONE" : "DELETE"));
   };
   return w;
+}
+
+// The calling token as the page needs it: its name, scopes and prefixes.
+Reply Api::whoami(const Caller& c) const {
+  Json prefixes = Json::array();
+  for (const auto& p : c.prefixes) prefixes.push_back(names::format_prefix(p));
+  return json_reply(200, Json{{"name", c.name},
+                              {"scopes", tokens::scope_names(c.scopes)},
+                              {"prefixes", std::move(prefixes)},
+                              {"quota", c.quota ? Json(c.quota) : Json(nullptr)}});
 }
 
 // Serving while the store can be read (rdnsd starts HTTP once everything else runs).

@@ -52,7 +52,10 @@ unsigned status_of(const std::string& code);
 struct ApiOptions {
   std::shared_ptr<const ReplicationView> replication;  // null: every record is active
   std::string openapi;                                 // served at /openapi.yaml
+  std::string page;                                    // the DNS Reverse page, at /
   std::function<std::time_t()> clock = [] { return std::time(nullptr); };
+  std::string version;                       // rdnsd_build_info (GET /metrics)
+  std::time_t started = std::time(nullptr);  // rdnsd_start_time_seconds
 };
 
 class Api {
@@ -70,6 +73,7 @@ class Api {
   Outcome remove(const Caller& c, const zonestore::Record& old) const;
   Reply quota(const Caller& c) const;
   Reply health() const;
+  Reply whoami(const Caller& c) const;
   std::string status(const zonestore::Record& r) const;
 
   const zonestore::Store& store_;

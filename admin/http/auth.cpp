@@ -1,5 +1,6 @@
 #include "admin/http/auth.h"
 
+#include <cctype>
 #include <stdexcept>
 
 #include "admin/ops/tokens.h"
@@ -66,9 +67,11 @@ std::optional<zonestore::Token> Authenticator::find(std::string_view name) const
 Authenticator::Result Authenticator::check(const char* authorization, Caller& out) const {
   if (!authorization || !*authorization) return Result::Missing;
   std::string_view h(authorization);
-  constexpr std::string_view kBearer = "Bearer ";
-  if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer)
-    return Result::Malformed;
+  // The scheme is case-insensitive (RFC 9110 section 11.1).
+  constexpr std::string_view kBearer = "bearer ";
+  if (h.size() <= kBearer.size()) return Result::Malformed;
+  for (size_t i = 0; i < kBearer.size(); ++i)
+    if (std::tolower(uint8_t(h[i])) != kBearer[i]) return Result::Malformed;
   std::string_view name, secret;
   if (!tokens::split(h.substr(kBearer.size()), name, secret)) return Result::Malformed;
   auto t = find(name);

@@ -6,7 +6,8 @@
 
 namespace rdnsd::admin::http {
 const std::string& openapi_text();  // generated from docs/openapi.yaml
-}
+const std::string& web_page();      // generated from admin/http/web/index.html
+}  // namespace rdnsd::admin::http
 
 namespace rdnsd::server {
 
@@ -36,6 +37,8 @@ HttpDoor make_http(const conf::Config& config, const zonestore::Store& store,
   admin::http::ApiOptions ao;
   ao.replication = std::move(replication);
   ao.openapi = admin::http::openapi_text();
+  ao.version = RDNSD_VERSION;
+  ao.page = admin::http::web_page();
   d.api = std::make_unique<admin::http::Api>(store, *d.auth, std::move(ao));
   admin::http::HttpServerOptions o;
   o.listen = config.http.listen;

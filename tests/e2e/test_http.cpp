@@ -33,6 +33,7 @@ struct Api {
                        RDNSD_SOURCE_DIR "/docs/openapi.yaml", d.dir() + "/exchanges.jsonl"});
     CHECK_MESSAGE(r.ok(), r.describe());
   }
+  std::string http_base() const { return "http://127.0.0.1:" + std::to_string(http_port); }
   std::string ptr(const std::string& ip) {
     DigResult r = d.dig({"-x", ip});
     return r.answer.empty() ? "" : r.answer[0].rdata;
@@ -186,6 +187,13 @@ TEST_CASE(
   CHECK(a.http.call("POST", "/reverserecords", "nobody.x", body).status == 401);
   CHECK(a.http.call("POST", "/reverserecords", "garbage", body).status == 401);
   CHECK(a.http.get("/quota", "").status == 401);
+  // The scheme is case-insensitive; anything but Bearer is not.
+  CHECK(HttpClient(a.http_base(), {"-H", "Authorization: bearer " + a.tenant})
+            .get("/quota", "")
+            .status == 200);
+  CHECK(HttpClient(a.http_base(), {"-H", "Authorization: Basic " + a.tenant})
+            .get("/quota", "")
+            .status == 401);
 
   // Outside the token's prefixes: 403, nothing written.
   HttpReply outside =

@@ -245,3 +245,66 @@ TEST_CASE("http: /openapi.yaml is the document in docs/, /health says serving") 
   CHECK(r.status == 200);
   CHECK(r.body == read_file(RDNSD_SOURCE_DIR "/docs/openapi.yaml"));
 }
+
+TEST_CASE("http: 422 when forward confirmation refuses the name") {
+  // 203.0.113.0/24 requires forward confirmation; the resolver never answers, so no name
+  // can be confirmed.
+  const uint16_t http_port = free_port(), silent = free_port();
+  RdnsdOptions o = http_options(http_port);
+  o.config +=
+      "  - prefix: 203.0.113.0/24\n    ns: [ns1.example.net.]\n"
+      "    soa: { mname: ns1.example.net., rname: hostmaster.example.net. }\n"
+      "    fcrdns: require\n"
+      "fcrdns:\n  resolver: [\"127.0.0.1:" +
+      std::to_string(silent) + "\"]\n  timeout: 200\n";
+  Rdnsd d(o);
+  wait_http(d, http_port);
+  const std::string admin = add_token(d, "ops", {"--scope", "admin"});
+  HttpClient http("http://127.0.0.1:" + std::to_string(http_port));
+  HttpReply r =
+      http.call("POST", "/reverserecords", admin, record_body("203.0.113.5", "mail.example.com"));
+  CHECK(r.status == 422);
+  CHECK(r.code() == "fcrdns_failed");
+  CHECK(d.dig({"-x", "203.0.113.5"}).status == "NXDOMAIN");
+  // Zones without it take the same name.
+  CHECK(http.call("POST", "/reverserecords", admin, record_body("192.0.2.5", "mail.example.com"))
+            .status == 200);
+}
+
+namespace {
+
+// The value of the sample line that starts with `series` ("" if none).
+std::string sample(const std::string& text, const std::string& series) {
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return "";
+  at += series.size() + 2;
+  return text.substr(at, text.find('\n', at) - at);
+}
+
+}  // namespace
+
+TEST_CASE("http: /metrics in the Prometheus text format, following commits") {
+  Server s;
+  HttpClient http = s.http();
+  HttpReply m = http.get("/metrics", "");
+  REQUIRE(m.status == 200);
+  RunResult check =
+      run({"python3", RDNSD_SOURCE_DIR "/tests/e2e/support/prom_check.py"}, with_input(m.body));
+  CHECK_MESSAGE(check.ok(), check.describe());
+  const std::string apex = "2.0.192.in-addr.arpa.";
+  const std::string serial = "rdnsd_zone_serial{zone=\"" + apex + "\"}";
+  const std::string records = "rdnsd_zone_records{zone=\"" + apex + "\"}";
+  CHECK(sample(m.body, serial) == std::to_string(s.d.serial(apex)));
+  CHECK(sample(m.body, records) == "2");
+  RunResult version = run({RDNSD_BIN, "-V"});
+  CHECK(m.body.find("rdnsd_build_info{version=\"" + version.out.substr(6, version.out.size() - 7) +
+                    "\"} 1") != std::string::npos);
+  CHECK(std::stoull(sample(m.body, "rdnsd_store_bytes")) > 0);
+  REQUIRE(http.call("POST", "/reverserecords", s.admin, record_body("192.0.2.77", "m.example.com"))
+              .status == 200);
+  HttpReply after = http.get("/metrics", "");
+  CHECK(sample(after.body, serial) == std::to_string(s.d.serial(apex)));
+  CHECK(sample(after.body, records) == "3");
+  CHECK(sample(after.body, "rdnsd_records") == "6");
+  CHECK(http.call("POST", "/metrics", "", "{}").status == 405);
+}

@@ -1,0 +1,18 @@
+#pragma once
+// GET /metrics: the Prometheus text exposition format 0.0.4, made at each scrape from
+// the store and the replication view (nothing is counted on the answer path for it).
+#include <ctime>
+#include <string>
+
+#include "admin/ops/replication.h"
+#include "zonestore/store.h"
+
+namespace rdnsd::admin::http {
+
+// rdnsd_build_info{version}, rdnsd_start_time_seconds, rdnsd_zone_serial{zone},
+// rdnsd_zone_records{zone}, rdnsd_secondary_serial{zone,secondary}, rdnsd_store_bytes,
+// rdnsd_tokens. `replication` may be null.
+std::string metrics_text(const zonestore::Store& store, const ReplicationView* replication,
+                         const std::string& version, std::time_t started);
+
+}  // namespace rdnsd::admin::http
