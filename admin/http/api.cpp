@@ -86,7 +86,8 @@ Outcome Api::handle(const Request& r) const {
     if (r.method != "GET" && r.method != "HEAD") return method_not_allowed("GET");
     Reply out;
     out.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    out.body = metrics_text(store_, options_.replication.get(), options_.version, options_.started);
+    out.body = metrics_text(store_, options_.replication.get(), options_.version, options_.started,
+                            options_.scheduler);
     return out;
   }
   const bool records_path = r.path.compare(0, kRecords.size(), kRecords) == 0 &&

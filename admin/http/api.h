@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "admin/http/auth.h"
+#include "admin/ops/commit_scheduler.h"
 #include "admin/ops/handler.h"
 #include "admin/ops/replication.h"
 #include "zonestore/store.h"
@@ -54,8 +55,9 @@ struct ApiOptions {
   std::string openapi;                                 // served at /openapi.yaml
   std::string page;                                    // the DNS Reverse page, at /
   std::function<std::time_t()> clock = [] { return std::time(nullptr); };
-  std::string version;                       // rdnsd_build_info (GET /metrics)
-  std::time_t started = std::time(nullptr);  // rdnsd_start_time_seconds
+  std::string version;                         // rdnsd_build_info (GET /metrics)
+  std::time_t started = std::time(nullptr);    // rdnsd_start_time_seconds
+  const CommitScheduler* scheduler = nullptr;  // its counts on /metrics (null: none)
 };
 
 class Api {

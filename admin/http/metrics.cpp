@@ -33,10 +33,31 @@ uint64_t store_bytes(const zonestore::Store& store) {
   return uint64_t(info.me_last_pgno + 1) * stat.ms_psize;
 }
 
+// The writer's counts: answers per op and result, and the commit-time histogram.
+void scheduler_metrics(std::string& out, const SchedulerStats& s) {
+  family(out, "rdnsd_admin_ops_total", "counter",
+         "Requests the writer answered (admin socket, HTTP, DNS UPDATE), by op and result.");
+  for (const auto& [key, n] : s.ops)
+    out += "rdnsd_admin_ops_total{op=\"" + label(key.first) + "\",result=\"" + label(key.second) +
+           "\"} " + std::to_string(n) + "\n";
+  family(out, "rdnsd_commit_duration_seconds", "histogram",
+         "Time of each durable commit of the writer (a group or one request).");
+  for (size_t i = 0; i < s.commit_buckets.size(); ++i) {
+    const std::string le = i < std::size(SchedulerStats::kCommitBuckets)
+                               ? std::to_string(SchedulerStats::kCommitBuckets[i])
+                               : "+Inf";
+    out += "rdnsd_commit_duration_seconds_bucket{le=\"" + le + "\"} " +
+           std::to_string(s.commit_buckets[i]) + "\n";
+  }
+  out += "rdnsd_commit_duration_seconds_sum " + std::to_string(s.commit_seconds) + "\n";
+  out += "rdnsd_commit_duration_seconds_count " + std::to_string(s.commits) + "\n";
+}
+
 }  // namespace
 
 std::string metrics_text(const zonestore::Store& store, const ReplicationView* replication,
-                         const std::string& version, std::time_t started) {
+                         const std::string& version, std::time_t started,
+                         const CommitScheduler* scheduler) {
   std::string out;
   family(out, "rdnsd_build_info", "gauge", "The version of rdnsd that is running.");
   out += "rdnsd_build_info{version=\"" + label(version) + "\"} 1\n";
@@ -66,6 +87,7 @@ std::string metrics_text(const zonestore::Store& store, const ReplicationView* r
   out += "rdnsd_store_bytes " + std::to_string(store_bytes(store)) + "\n";
   family(out, "rdnsd_records", "gauge", "PTR records in the store.");
   out += "rdnsd_records " + std::to_string(store.record_count()) + "\n";
+  if (scheduler) scheduler_metrics(out, scheduler->stats());
   return out;
 }
 

@@ -39,6 +39,7 @@ HttpDoor make_http(const conf::Config& config, const zonestore::Store& store,
   ao.openapi = admin::http::openapi_text();
   ao.version = RDNSD_VERSION;
   ao.page = admin::http::web_page();
+  ao.scheduler = &scheduler;
   d.api = std::make_unique<admin::http::Api>(store, *d.auth, std::move(ao));
   admin::http::HttpServerOptions o;
   o.listen = config.http.listen;

@@ -306,5 +306,14 @@ TEST_CASE("http: /metrics in the Prometheus text format, following commits") {
   CHECK(sample(after.body, serial) == std::to_string(s.d.serial(apex)));
   CHECK(sample(after.body, records) == "3");
   CHECK(sample(after.body, "rdnsd_records") == "6");
+  // The writer's counts: the token-add and the HTTP set, and one commit at least.
+  CHECK(sample(after.body, "rdnsd_admin_ops_total{op=\"set\",result=\"ok\"}") == "1");
+  CHECK(sample(after.body, "rdnsd_admin_ops_total{op=\"token-add\",result=\"ok\"}") == "1");
+  CHECK(std::stoull(sample(after.body, "rdnsd_commit_duration_seconds_count")) >= 1);
+  CHECK(sample(after.body, "rdnsd_commit_duration_seconds_bucket{le=\"+Inf\"}") ==
+        sample(after.body, "rdnsd_commit_duration_seconds_count"));
+  RunResult recheck =
+      run({"python3", RDNSD_SOURCE_DIR "/tests/e2e/support/prom_check.py"}, with_input(after.body));
+  CHECK_MESSAGE(recheck.ok(), recheck.describe());
   CHECK(http.call("POST", "/metrics", "", "{}").status == 405);
 }
