@@ -343,6 +343,7 @@ Config build(const Reader& r, const YAML::Node& root, Config c) {
     c.zones = detail::parse_zones(r, *v, c.zone_defaults, c.max_records, c.tsig_keys);
   if (auto v = child(root, "catalog"))
     c.catalog = detail::parse_catalog(r, *v, c.tsig_keys, c.zone_defaults);
+  if (auto v = child(root, "http")) c.http = detail::parse_http(r, *v, c.base_dir);
   return c;
 }
 

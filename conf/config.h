@@ -339,6 +339,32 @@ struct LogConf {
   bool operator==(const LogConf&) const = default;
 };
 
+// `http:` (docs/HTTP-API.md): the REST API, on libmicrohttpd. No `listen`: off.
+struct HttpTokenConf {  // one entry of `tokens-file`
+  std::string name;
+  std::string sha256;  // 32 raw bytes: SHA-256 of the secret
+  std::vector<std::string> scopes;
+  std::vector<std::string> prefixes;  // CIDR text
+  uint64_t quota = 0;                 // 0: none
+  std::string expires;                // as written; empty: never
+  bool operator==(const HttpTokenConf&) const = default;
+};
+struct HttpConf {
+  // `listen`: "ADDR:PORT" entries (IPv6 in brackets); empty or `none`: HTTP off.
+  std::vector<ListenAddr> listen;
+  // `tls: {cert, key}`: PEM files (relative ones resolve against base_dir); both or none.
+  std::string tls_cert, tls_key;
+  // `max-connections`: 1..65535; a connection over it gets 503 and is closed.
+  uint32_t max_connections = 256;
+  // `idle-timeout`: seconds, 1..3600; a connection idle this long is closed.
+  uint32_t idle_timeout_s = 30;
+  // `tokens-file`: a YAML list of tokens (name, sha256, scopes, prefixes, quota,
+  // expires), read with the config; beside those that rdnsctl keeps in the store.
+  std::string tokens_file;
+  std::vector<HttpTokenConf> tokens;
+  bool operator==(const HttpConf&) const = default;
+};
+
 struct Config {
   std::string file;      // the path given to load_file, or the name given to load_string
   std::string base_dir;  // absolute; relative paths in the file resolve against it
@@ -352,6 +378,7 @@ struct Config {
   std::vector<ZoneConf> zones;         // in file order; pairwise non-overlapping; may be empty
   std::vector<TsigKeyConf> tsig_keys;  // `tsig-keys`: in file order
   CatalogConf catalog;                 // `catalog`
+  HttpConf http;                       // `http`
 
   bool operator==(const Config&) const = default;
 };

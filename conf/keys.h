@@ -28,6 +28,8 @@ enum class Section {
   ZoneDefaults,
   Rrl,         // server.rrl
   Synthesize,  // a zone's or zone-defaults' synthesize
+  Http,
+  HttpTls,
 };
 
 // The keys a map of `section` may hold, in the order the documentation lists them.

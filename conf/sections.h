@@ -29,6 +29,8 @@ names::Prefix from_value(const Reader& r, const YAML::Node& node, const std::str
 // `server.rrl:` and `server.cookie-secret:` (conf/hardening.cpp).
 RrlConf parse_rrl(const Reader& r, const YAML::Node& node);
 std::vector<std::string> parse_cookie_secrets(const Reader& r, const YAML::Node& node);
+// `http:`; paths resolve against `base_dir`; the tokens file is read here.
+HttpConf parse_http(const Reader& r, const YAML::Node& node, const std::string& base_dir);
 
 // `zone-defaults:`; `keys` are the tsig-keys its `key:` entries may name.
 ZoneDefaults parse_zone_defaults(const Reader& r, const YAML::Node& node, const KeyList& keys);

@@ -26,6 +26,8 @@ PACKAGES=(
   libfstrm-dev fstrm-bin libprotobuf-c-dev protobuf-c-compiler
   # the web page's browser test
   chromium chromium-driver python3-selenium
+  # the OpenAPI check of the HTTP answers
+  python3-jsonschema python3-yaml
   # man pages and the Debian package
   scdoc debhelper dpkg-dev fakeroot lintian
 )

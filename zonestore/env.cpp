@@ -174,6 +174,9 @@ Tables open_tables(MDB_txn* txn) {
   // does not know it leaves it alone.
   check(mdb_dbi_open(txn, "dhcid", MDB_CREATE, &t.dhcid), "open dhcid");
   check(mdb_set_compare(txn, t.dhcid, compare_address_keys), "compare dhcid");
+  // Added beside the schema-3 tables: a store without it gets it empty, and a binary
+  // that does not know it leaves it alone, so it needs no schema step.
+  check(mdb_dbi_open(txn, "tokens", MDB_CREATE, &t.tokens), "open tokens");
   return t;
 }
 

@@ -37,6 +37,7 @@ void end_snapshot(MDB_txn* txn) noexcept;
 struct Tables {
   MDB_dbi zones = 0, ptr = 0, meta = 0, ids = 0, info = 0, journal = 0;
   MDB_dbi dhcid = 0;  // codec/dhcid_value.h
+  MDB_dbi tokens = 0;  // the HTTP API's tokens (codec/token_value.h)
 };
 
 // One open environment (one per process), closed when destroyed. Move-only.

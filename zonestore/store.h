@@ -103,6 +103,19 @@ class Store {
   std::optional<Record> get(std::string_view address) const;  // throws bad_address
   std::optional<Record> get_by_id(std::string_view id) const;
   ListResult list(const ListFilter& filter) const;
+  // A page of records (zonestore/pages.cpp). Throws bad_request for a limit outside
+  // 1..kMaxListLimit.
+  RecordPage page(const RecordPageQuery& query) const;
+  // The records inside any of `prefixes` (none: all of them).
+  uint64_t count_in(const std::vector<names::Prefix>& prefixes) const;
+
+  // ---- HTTP API tokens (zonestore/tokens.cpp), keyed by name ----
+  // Throws "conflict" if a token of that name exists.
+  void add_token(const Token& token);
+  // Throws "not_found" if there is none.
+  void remove_token(std::string_view name);
+  std::optional<Token> token(std::string_view name) const;
+  std::vector<Token> tokens() const;  // by name
   // A snapshot of one zone (apex or prefix text) to read whole; nullptr if there is no
   // such zone. Throws bad_request for a prefix that names no zone.
   std::unique_ptr<ZoneReader> read_zone(std::string_view apex_or_prefix) const;

@@ -113,6 +113,14 @@ struct Record {
   std::optional<Dhcid> dhcid;  // the address's DHCID, if it has one
 };
 
+// A record limit over a set of address ranges (an HTTP token's prefixes and quota): a
+// set that would create a record inside `ranges` when they already hold `max` is
+// refused with quota_exceeded.
+struct RangeQuota {
+  std::vector<names::Prefix> ranges;
+  uint64_t max = 0;
+};
+
 // One change in a write: set (create or replace) or unset.
 struct SetOp {
   std::string address;         // text, as the client gave it
@@ -125,11 +133,23 @@ struct SetOp {
   // kept as it is (bad_dhcid for RDATA outside 3..1024 octets or a TTL over kMaxTtl).
   std::optional<Dhcid> dhcid = std::nullopt;
   bool drop_dhcid = false;
+  // Conditions checked in the write's own transaction, so that no other write can come
+  // between the check and the change (the HTTP API's; the admin protocol sets none):
+  // create only: "conflict" when the address already has a record.
+  bool create_only = false;
+  // replace only the record with this id (UUID text): "not_found" otherwise.
+  std::optional<std::string> expect_id = {};
+  // The record with `expect_id` at this address moves to `address`: the same id,
+  // created time and creator, the old address removed in the same transaction (both
+  // zones step). "conflict" when `address` holds another record.
+  std::optional<std::string> move_from = {};
+  std::optional<RangeQuota> quota = {};  // checked when the set creates a record
 };
 // Removes the address's record: its PTR and its DHCID.
 struct UnsetOp {
   std::string address;
   std::string actor = {};  // who removes it (passed for a future journal; not stored)
+  std::optional<std::string> expect_id = {};  // remove only the record with this id (not_found)
 };
 struct Op {
   enum class Kind { Set, Unset } kind = Kind::Set;
@@ -177,6 +197,36 @@ struct ListFilter {
   uint64_t offset = 0;
   uint64_t limit = limits::kDefaultListLimit;
 };
+// A page of records in address order (the HTTP API's collection): the records inside
+// any of `ranges` (none: every record) whose target contains `name_contains`, starting
+// after the address `after` (or, with `before`, the last `limit` ones before it), else
+// after skipping `skip` of them. Pages walked by their `after` / `before` bounds never
+// show a record twice or skip one that stayed, whatever is written meanwhile.
+struct RecordPageQuery {
+  std::vector<names::Prefix> ranges;
+  std::optional<std::string> name_contains;
+  std::optional<names::IpAddress> after, before;
+  uint64_t skip = 0;
+  uint64_t limit = limits::kDefaultListLimit;
+};
+struct RecordPage {
+  std::vector<Record> records;  // in address order
+  bool more_before = false;     // a matching record comes before the first one
+  bool more_after = false;      // a matching record comes after the last one
+};
+
+// An HTTP API token (the `tokens` table). Only the SHA-256 of its secret is kept.
+struct Token {
+  std::string name;
+  std::string hash;                     // 32 bytes: SHA-256 of the secret
+  uint8_t scopes = 0;                   // bits: 1 read, 2 write, 4 admin, 8 metrics
+  std::vector<names::Prefix> prefixes;  // what it may touch; admin: everything
+  uint64_t quota = 0;                   // records inside its prefixes; 0: no limit
+  std::time_t expires = 0;              // 0: never
+  std::time_t created = 0;
+  std::string created_by;
+};
+
 struct ListResult {
   std::vector<Record> records;  // sorted by address (IPv4 first, numeric order)
   uint64_t total = 0;           // records matching the filter

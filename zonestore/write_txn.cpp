@@ -71,12 +71,65 @@ void WriteTxn::check_quota(const Zone& z) const {
                      "the server is at its limit of " + std::to_string(max_records_) + " records");
 }
 
+namespace {
+
+// The raw id an op expects (an id that is no UUID matches no record).
+std::string expected_raw(const std::string& id) {
+  return codec::uuid_raw(id).value_or(std::string());
+}
+
+std::string conflict_message(const names::IpAddress& addr, const codec::Meta& m) {
+  return names::format_ip(addr) + " already has a record (id " + codec::uuid_text(m.id) + ")";
+}
+
+}  // namespace
+
+// The conditions of a set on the record now at its address (`old`, null: none). A move
+// is checked by take_moved.
+void WriteTxn::check_conditions(const SetOp& op, const names::IpAddress& addr,
+                                const codec::Meta* old, bool moving) const {
+  if (old && (op.create_only || moving)) throw StoreError("conflict", conflict_message(addr, *old));
+  if (!op.expect_id || moving) return;
+  if (!old || old->id != expected_raw(*op.expect_id))
+    throw StoreError("not_found", "no record with id " + *op.expect_id);
+}
+
+// The record a set moves (SetOp::move_from), erased from its old address; its meta keeps
+// id, created time and creator for the new one.
+codec::Meta WriteTxn::take_moved(const SetOp& op, const names::IpAddress& from, std::time_t now) {
+  std::string okey = codec::owner_key(from), mkey = codec::meta_key(from);
+  auto old = txn_.find(t_.meta, mkey);
+  codec::Meta m;
+  if (old) m = codec::decode_meta(*old);
+  if (!old || m.id != expected_raw(op.expect_id.value_or("")))
+    throw StoreError("not_found", "no record with id " + op.expect_id.value_or("") + " at " +
+                                      names::format_ip(from));
+  Touched& t = touched_zone(from, okey, now);
+  erase_record(t, mkey, m.id);
+  write_dhcid(t, mkey, nullptr);  // a DHCID belongs to its address, not to the record
+  --t.zone.record_count;
+  --record_delta_;
+  return m;
+}
+
+void WriteTxn::check_range_quota(const SetOp& op) const {
+  if (!op.quota || op.quota->max == 0) return;
+  if (count_in_ranges(txn_.get(), t_.meta, op.quota->ranges, op.quota->max) >= op.quota->max)
+    throw StoreError("quota_exceeded", "the token's prefixes are at their limit of " +
+                                           std::to_string(op.quota->max) + " records");
+}
+
 void WriteTxn::set(const SetOp& op, std::time_t now) {
   names::IpAddress addr = parse_address(op.address);
   std::string target = checked_target(op.target);
   check_description(op.description);
   if (op.ttl) checked_ttl(op.ttl, 0);
   if (op.dhcid) check_dhcid(*op.dhcid);
+  std::optional<names::IpAddress> from;
+  if (op.move_from) {
+    from = parse_address(*op.move_from);
+    if (*from == addr) from.reset();  // the same address: a replace
+  }
   std::string okey = codec::owner_key(addr), mkey = codec::meta_key(addr);
   Touched& t = touched_zone(addr, okey, now);
   Zone& z = t.zone;
@@ -84,13 +137,19 @@ void WriteTxn::set(const SetOp& op, std::time_t now) {
 
   codec::Meta m;
   auto old = txn_.find(t_.meta, mkey);
-  if (old) {
-    m = codec::decode_meta(*old);
-  } else {
+  if (old) m = codec::decode_meta(*old);
+  check_conditions(op, addr, old ? &m : nullptr, from.has_value());
+  const bool is_new = !old;
+  if (is_new) {
+    if (from) {
+      m = take_moved(op, *from, now);  // std::map: `t` stays valid
+    } else {
+      m.id = codec::new_uuid();
+      m.created = now;
+      m.created_by = op.actor;
+    }
     check_quota(z);
-    m.id = codec::new_uuid();
-    m.created = now;
-    m.created_by = op.actor;
+    check_range_quota(op);
     ++z.record_count;
     ++record_delta_;
   }
@@ -100,7 +159,7 @@ void WriteTxn::set(const SetOp& op, std::time_t now) {
   m.target = target;
   if (op.description) m.description = *op.description;  // else: empty, or the old one kept
   m.serial = t.next_serial;
-  write_record(t, mkey, m, *names::text_to_wire(target), !old);
+  write_record(t, mkey, m, *names::text_to_wire(target), is_new);
   if (op.dhcid)
     write_dhcid(t, mkey, &*op.dhcid);
   else if (op.drop_dhcid)
@@ -109,7 +168,7 @@ void WriteTxn::set(const SetOp& op, std::time_t now) {
     result_.records.push_back(make_record(addr, m, z.apex));
     result_.records.back().dhcid = read_dhcid(txn_, t_, mkey);
   }
-  ++(old ? result_.replaced : result_.created);
+  ++(old || from ? result_.replaced : result_.created);
 }
 
 void WriteTxn::unset(const UnsetOp& op, std::time_t now) {
@@ -118,7 +177,10 @@ void WriteTxn::unset(const UnsetOp& op, std::time_t now) {
   Touched& t = touched_zone(addr, okey, now);
   auto old = txn_.find(t_.meta, mkey);
   if (!old) throw StoreError("not_found", "no record for " + names::format_ip(addr));
-  erase_record(t, mkey, codec::decode_meta(*old).id);
+  const std::string id = codec::decode_meta(*old).id;
+  if (op.expect_id && id != expected_raw(*op.expect_id))
+    throw StoreError("not_found", "no record with id " + *op.expect_id);
+  erase_record(t, mkey, id);
   write_dhcid(t, mkey, nullptr);  // a DHCID goes with its PTR
   --t.zone.record_count;
   --record_delta_;

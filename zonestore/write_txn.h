@@ -125,6 +125,11 @@ class WriteTxn {
   Touched& touched_zone(const names::IpAddress& addr, const std::string& owner_key,
                         std::time_t now);
   void check_quota(const Zone& zone) const;
+  // SetOp's conditions (create_only, expect_id, move_from, quota).
+  void check_conditions(const SetOp& op, const names::IpAddress& addr, const codec::Meta* old,
+                        bool moving) const;
+  codec::Meta take_moved(const SetOp& op, const names::IpAddress& from, std::time_t now);
+  void check_range_quota(const SetOp& op) const;
   // The one place a record is written or erased (ptr, meta, and ids for a new one), and
   // its change noted for the zone's journal entry.
   void write_record(Touched& zone, const std::string& key, const codec::Meta& meta,

@@ -125,6 +125,17 @@ const std::vector<Command>& commands() {
        "reload",
        "re-read the config file (as SIGHUP does) and say what changed; a bad file is\n"
        "      refused with FILE:LINE: reason and the running configuration stays"},
+      {"token-add",
+       {"name"},
+       {{"--scope", "scopes", Kind::List, "S"},
+        {"--prefix", "prefixes", Kind::List, "CIDR"},
+        {"--quota", "quota", Kind::Int, "N"},
+        {"--expires", "expires", Kind::Text, "DATE"}},
+       "token add NAME --scope read|write|admin|metrics... [--prefix CIDR]... [--quota N]\n"
+       "                [--expires DATE]",
+       "make an HTTP API token for the addresses of its prefixes; prints its secret once"},
+      {"token-list", {}, {}, "token list", "list the HTTP API tokens (never their secrets)"},
+      {"token-revoke", {"name"}, {}, "token revoke NAME", "delete an HTTP API token"},
       {"help", {}, {}, "help [COMMAND]", "show this help, or one command's"},
   };
   return table;
@@ -214,6 +225,7 @@ struct ArgScan {
   std::vector<std::string> pos;
   Json options = Json::object();  // after the positionals in the request
   bool help = false;
+  bool token = false;  // the word "token" came: the next word names its command
 };
 
 // A word that is not an option: the command, then its positionals.
@@ -222,10 +234,16 @@ void take_word(ArgScan& scan, const std::string& word) {
     scan.pos.push_back(word);
     return;
   }
-  scan.cmd = find_command(word);
-  if (!scan.cmd) throw UsageError("unknown command '" + word + "'");
-  scan.inv.command = word;
-  scan.inv.request["op"] = word;
+  if (word == "token" && !scan.token) {  // "token add" is the command token-add
+    scan.token = true;
+    return;
+  }
+  const std::string name = scan.token ? "token-" + word : word;
+  scan.cmd = find_command(name);
+  if (!scan.cmd || (scan.token && name.rfind("token-", 0) != 0))
+    throw UsageError("unknown command '" + (scan.token ? "token " + word : word) + "'");
+  scan.inv.command = name;
+  scan.inv.request["op"] = name;
 }
 
 // The option at args[i] (`--flag value` or `--flag=value`); moves `i` past its value.
@@ -270,6 +288,7 @@ Invocation finish_args(ArgScan& scan) {
       take_positionals(inv, *scan.cmd, scan.pos);
     return std::move(inv);
   }
+  if (!scan.cmd && scan.token) throw UsageError("token needs add, list or revoke");
   if (!scan.cmd) throw UsageError("no command given");
   take_positionals(inv, *scan.cmd, scan.pos);
   for (auto& [key, v] : scan.options.items()) inv.request[key] = std::move(v);

@@ -209,6 +209,38 @@ void print_zone_check(const Json& a, std::ostream& out) {
 
 }  // namespace
 
+namespace {
+
+std::string commas(const Json& list) {
+  std::string out;
+  for (const Json& item : list) out += (out.empty() ? "" : ",") + text(item);
+  return out.empty() ? "-" : out;
+}
+
+void print_token_add(const Json& a, std::ostream& out) {
+  const Json t = a.value("token", Json::object());
+  out << "token " << field(t, "name") << ": scopes " << commas(t.value("scopes", Json::array()))
+      << ", prefixes " << commas(t.value("prefixes", Json::array())) << "\n"
+      << "secret (shown once, not stored; send it as Authorization: Bearer SECRET):\n"
+      << a.value("secret", "") << "\n";
+}
+
+void print_tokens(const Json& a, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "SCOPES", "PREFIXES", "QUOTA", "RECORDS", "EXPIRES", "CREATED"}};
+  for (const Json& t : a.value("tokens", Json::array()))
+    rows.push_back({field(t, "name"), commas(t.value("scopes", Json::array())),
+                    commas(t.value("prefixes", Json::array())), field(t, "quota"),
+                    field(t, "records"), field(t, "expires"), field(t, "created")});
+  if (rows.size() == 1) {
+    out << "no tokens\n";
+    return;
+  }
+  print_table(rows, out);
+}
+
+}  // namespace
+
 void print_answer(const std::string& command, const Json& a, std::ostream& out) {
   if (command == "set") {
     const Json r = a.value("record", Json::object());
@@ -242,6 +274,12 @@ void print_answer(const std::string& command, const Json& a, std::ostream& out) 
     print_reload(a, out);
   } else if (command == "backup") {
     out << "backup written to " << field(a, "path") << " (" << field(a, "bytes") << " bytes)\n";
+  } else if (command == "token-add") {
+    print_token_add(a, out);
+  } else if (command == "token-list") {
+    print_tokens(a, out);
+  } else if (command == "token-revoke") {
+    out << "revoked token " << field(a, "name") << "\n";
   } else if (command == "check") {
     a.contains("records") ? print_zone_check(a, out) : print_check(a, out);
   } else {

@@ -1,5 +1,6 @@
 #include "admin/ops/commit_scheduler.h"
 
+#include <chrono>
 #include <unordered_set>
 #include <utility>
 
@@ -14,6 +15,30 @@ CommitScheduler* owner(void* data) {
 
 CommitScheduler::CommitScheduler(Handler& handler, CommitSchedulerOptions options)
     : handler_(handler), options_(options) {}
+
+SchedulerStats CommitScheduler::stats() const {
+  std::lock_guard lock(stats_mutex_);
+  return stats_;
+}
+
+void CommitScheduler::count(const char* op, const std::string& line) {
+  const char* result = line.rfind("{\"ok\":true", 0) == 0 ? "ok" : "error";
+  std::lock_guard lock(stats_mutex_);
+  for (auto& [key, n] : stats_.ops)
+    if (key.first == op && key.second == result) return void(++n);
+  stats_.ops.push_back({{op, result}, 1});
+}
+
+void CommitScheduler::count_commit(double seconds) {
+  std::lock_guard lock(stats_mutex_);
+  size_t i = 0;
+  while (i < std::size(SchedulerStats::kCommitBuckets) &&
+         seconds > SchedulerStats::kCommitBuckets[i])
+    ++i;
+  for (; i < stats_.commit_buckets.size(); ++i) ++stats_.commit_buckets[i];
+  stats_.commit_seconds += seconds;
+  ++stats_.commits;
+}
 
 void CommitScheduler::subscribe(CommitListener listener) {
   listeners_.push_back(std::move(listener));
@@ -31,7 +56,13 @@ void CommitScheduler::start(uv_loop_t& loop) {
 void CommitScheduler::submit(Submitter& from, Prepared request) {
   if (!Handler::groupable(request)) {
     flush();
+    const auto started = std::chrono::steady_clock::now();
+    const char* op = request.parsed.request ? op_name(*request.parsed.request) : "invalid";
     Response r = handler_.respond(std::move(request));
+    if (!r.change.empty())
+      count_commit(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    count(op, r.stream ? std::string("{\"ok\":true") : r.line);
     if (!r.change.empty()) tell(r.change);
     from.answer(std::move(r));
     from.delivered(false);
@@ -101,7 +132,13 @@ void CommitScheduler::flush() {
   from_.clear();
   kept_.clear();
   Change change;
+  const auto started = std::chrono::steady_clock::now();
   std::vector<std::string> answers = handler_.respond_group(requests, &change);
+  if (!change.empty())
+    count_commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  for (size_t i = 0; i < requests.size(); ++i)
+    count(requests[i].parsed.request ? op_name(*requests[i].parsed.request) : "invalid",
+          answers[i]);
   if (!change.empty()) tell(change);
   std::vector<Submitter*> answered;
   std::unordered_set<Submitter*> seen;

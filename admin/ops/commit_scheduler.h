@@ -25,8 +25,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "admin/ops/handler.h"
@@ -62,6 +65,18 @@ struct CommitSchedulerOptions {
   std::chrono::milliseconds commit_wait{5};
 };
 
+// What the scheduler has done since start, for GET /metrics: answers per op and result
+// ("ok" or "error"), and how long its durable commits took (a histogram over
+// kCommitBuckets, in seconds, cumulative as Prometheus wants; the last bucket is +Inf).
+struct SchedulerStats {
+  static constexpr double kCommitBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                              0.05,   0.1,   0.25,   0.5,   1.0};
+  std::vector<std::pair<std::pair<std::string, std::string>, uint64_t>> ops;  // (op, result)
+  std::vector<uint64_t> commit_buckets = std::vector<uint64_t>(std::size(kCommitBuckets) + 1);
+  double commit_seconds = 0;
+  uint64_t commits = 0;
+};
+
 class CommitScheduler {
  public:
   // Most requests of one group commit: bounds the time the first of them waits.
@@ -77,6 +92,8 @@ class CommitScheduler {
 
   const CommitSchedulerOptions& options() const { return options_; }
   void subscribe(CommitListener listener);
+  // A copy of the counts so far. Thread-safe (the HTTP threads read it).
+  SchedulerStats stats() const;
 
   // Makes its check, timer and async handles on `loop` (which must outlive them). Once.
   void start(uv_loop_t& loop);
@@ -105,6 +122,9 @@ class CommitScheduler {
   void take_posted();
   void check();  // after each poll phase: commit now, or wait for the group's time
   void tell(const Change& change);
+  // Counts one answer and, for a commit, its time (seconds).
+  void count(const char* op, const std::string& line);
+  void count_commit(double seconds);
 
   Handler& handler_;
   CommitSchedulerOptions options_;
@@ -123,6 +143,8 @@ class CommitScheduler {
   std::mutex posted_mutex_;  // guards posted_ and refusing_
   std::vector<std::pair<std::shared_ptr<Submitter>, Prepared>> posted_;
   bool refusing_ = false;
+  mutable std::mutex stats_mutex_;  // guards stats_ (written on the loop thread only)
+  SchedulerStats stats_;
 };
 
 }  // namespace rdnsd::admin

@@ -131,6 +131,9 @@ Json Handler::handle(const RequestBody& request, const Peer& peer) {
         if constexpr (std::is_same_v<T, StatusRequest>) return status(r);
         if constexpr (std::is_same_v<T, ReloadRequest>) return reload(r);
         if constexpr (std::is_same_v<T, BackupRequest>) return backup_now(r);
+        if constexpr (std::is_same_v<T, TokenAddRequest>) return token_add(r, peer);
+        if constexpr (std::is_same_v<T, TokenListRequest>) return token_list(r);
+        if constexpr (std::is_same_v<T, TokenRevokeRequest>) return token_revoke(r);
       },
       request);
 }
@@ -144,6 +147,10 @@ zonestore::SetOp set_op(const SetRequest& r, const std::string& actor) {
   if (r.ttl) op.ttl = int64_t(*r.ttl);
   op.description = r.description;
   op.actor = actor;
+  op.create_only = r.create_only;
+  op.expect_id = r.expect_id;
+  op.move_from = r.move_from;
+  if (r.quota_max > 0) op.quota = zonestore::RangeQuota{r.quota_ranges, r.quota_max};
   return op;
 }
 
@@ -220,8 +227,8 @@ Json Handler::set_answer(const zonestore::WriteResult& w,
 }
 
 Json Handler::unset(const UnsetRequest& r, const Peer& peer) {
-  zonestore::WriteResult w =
-      store_.unset(zonestore::UnsetOp{r.ip, actor_of(r.actor, peer)}, options_.clock());
+  zonestore::WriteResult w = store_.unset(
+      zonestore::UnsetOp{r.ip, actor_of(r.actor, peer), r.expect_id}, options_.clock());
   written(w.serials);
   return unset_answer(r, w);
 }
@@ -352,7 +359,7 @@ std::vector<std::string> Handler::answer_group(const std::vector<Prepared>& grou
         op.set = set_op(*sets[i], actor_of(sets[i]->actor, group[i].peer));
       } else if (const auto* u = std::get_if<UnsetRequest>(&*p.request)) {
         op.kind = zonestore::Op::Kind::Unset;
-        op.unset = {u->ip, actor_of(u->actor, group[i].peer)};
+        op.unset = {u->ip, actor_of(u->actor, group[i].peer), u->expect_id};
       } else {
         answers[i] = internal_error("not a set or unset", p.tag);
         continue;

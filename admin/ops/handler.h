@@ -169,6 +169,10 @@ class Handler {
   Json reload(const ReloadRequest& r);
   // Each secondary of a zone as last seen ([] without replication).
   Json secondaries_json(const std::string& apex) const;
+  // HTTP API tokens (admin/ops/token_ops.cpp).
+  Json token_add(const TokenAddRequest& r, const Peer& peer);
+  Json token_list(const TokenListRequest& r);
+  Json token_revoke(const TokenRevokeRequest& r);
 
   // Forward confirmation of the sets of a request (nullptr for the unsets of a batch,
   // so indices match the ops): refuses the first unconfirmed set in a `require` zone

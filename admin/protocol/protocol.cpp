@@ -333,6 +333,44 @@ RequestBody parse_backup(const Fields& f) {
   return BackupRequest{std::move(path)};
 }
 
+std::vector<std::string> text_list(const Fields& f, const char* key, size_t max_items) {
+  std::vector<std::string> out;
+  const Json* v = f.find(key);
+  if (!v) return out;
+  if (!v->is_array()) f.fail(code::kBadRequest, "'" + std::string(key) + "' must be a list");
+  if (v->size() > max_items)
+    f.fail(code::kBadRequest,
+           "'" + std::string(key) + "' holds more than " + std::to_string(max_items) + " items");
+  for (const auto& item : *v) {
+    if (!item.is_string() || item.get_ref<const std::string&>().empty() ||
+        item.get_ref<const std::string&>().size() > kMaxText)
+      f.fail(code::kBadRequest, "'" + std::string(key) + "' must hold non-empty strings");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+RequestBody parse_token_add(const Fields& f) {
+  f.allow({"name", "scopes", "prefixes", "quota", "expires"}, true);
+  TokenAddRequest r;
+  r.name = f.required_text("name", 64);
+  r.scopes = text_list(f, "scopes", 8);
+  r.prefixes = text_list(f, "prefixes", 255);
+  if (auto q = f.integer("quota", 0, INT64_MAX)) r.quota = uint64_t(*q);
+  r.expires = f.text("expires", 64);
+  return r;
+}
+
+RequestBody parse_token_list(const Fields& f) {
+  f.allow({}, true);
+  return TokenListRequest{};
+}
+
+RequestBody parse_token_revoke(const Fields& f) {
+  f.allow({"name"}, true);
+  return TokenRevokeRequest{f.required_text("name", 64)};
+}
+
 using OpParser = std::function<RequestBody(const Fields&)>;
 
 const std::map<std::string, OpParser, std::less<>>& op_parsers() {
@@ -353,6 +391,9 @@ const std::map<std::string, OpParser, std::less<>>& op_parsers() {
       {"status", parse_status},
       {"reload", parse_reload},
       {"backup", parse_backup},
+      {"token-add", parse_token_add},
+      {"token-list", parse_token_list},
+      {"token-revoke", parse_token_revoke},
   };
   return parsers;
 }
@@ -481,10 +522,32 @@ Parsed parse_request(std::string_view line) {
   return out;
 }
 
+std::optional<Json> parse_bounded_json(std::string_view text, Error& error) {
+  try {
+    std::optional<std::string> repeated;
+    JsonBounds bounds;
+    Json doc;
+    try {
+      doc = Json::parse(text, [&](int depth, Json::parse_event_t event, Json& parsed) {
+        bounds.check(depth, event, parsed, false, repeated);
+        return true;
+      });
+    } catch (const Json::exception& e) {
+      refuse(code::kBadRequest, "malformed JSON: " + short_json_error(e.what()));
+    }
+    if (repeated) refuse(code::kBadRequest, "key '" + *repeated + "' appears twice in one object");
+    return doc;
+  } catch (const Refused& r) {
+    error = r.error;
+    return std::nullopt;
+  }
+}
+
 const char* op_name(const RequestBody& request) {
   static const char* const names[] = {
       "set",   "unset", "show",  "list",   "zones",  "zone-show", "zone-add", "zone-remove",
-      "batch", "quota", "check", "import", "export", "update",    "status",   "reload", "backup"};
+      "batch", "quota", "check", "import", "export", "update",    "status",   "reload", "backup",
+      "token-add", "token-list", "token-revoke"};
   return names[request.index()];
 }
 

@@ -23,6 +23,7 @@
 
 #include "zonestore/names/fcrdns_mode.h"
 #include "zonestore/names/limits.h"
+#include "zonestore/names/names.h"
 #include "zonestore/names/serial.h"
 
 namespace rdnsd::admin {
@@ -86,10 +87,16 @@ struct SetRequest {
   std::optional<uint32_t> ttl;  // absent: the zone's default TTL
   std::optional<std::string> description;  // absent: empty when created, kept when replaced
   std::optional<std::string> actor;        // absent: the peer's user name
+  // Conditions of the HTTP API's writes (zonestore::SetOp); never read from a line.
+  bool create_only = false;
+  std::optional<std::string> expect_id = {}, move_from = {};
+  std::vector<names::Prefix> quota_ranges = {};  // a new record is refused when these hold
+  uint64_t quota_max = 0;                        // quota_max records already (0: no limit)
 };
 struct UnsetRequest {
   std::string ip;
-  std::optional<std::string> actor;  // absent: the peer's user name
+  std::optional<std::string> actor;           // absent: the peer's user name
+  std::optional<std::string> expect_id = {};  // the HTTP API's condition; never from a line
 };
 struct ShowRequest {  // exactly one of the two
   std::optional<std::string> ip;
@@ -187,12 +194,24 @@ struct UpdateRequest {
 struct StatusRequest {};
 // Re-read the config file (what SIGHUP does), answering with what changed.
 struct ReloadRequest {};
+// HTTP API tokens (docs/HTTP-API.md): the store keeps only a hash of each secret.
+struct TokenAddRequest {
+  std::string name;                    // 1..64 of A-Z a-z 0-9 _ - (unique)
+  std::vector<std::string> scopes;     // read, write, admin, metrics (at least one)
+  std::vector<std::string> prefixes;   // CIDR; required unless the scope is admin
+  std::optional<uint64_t> quota;       // records inside the prefixes; absent: no limit
+  std::optional<std::string> expires;  // RFC 3339 time or YYYY-MM-DD (UTC midnight)
+};
+struct TokenListRequest {};
+struct TokenRevokeRequest {
+  std::string name;
+};
 
 using RequestBody =
     std::variant<SetRequest, UnsetRequest, ShowRequest, ListRequest, ZonesRequest, ZoneShowRequest,
                  ZoneAddRequest, ZoneRemoveRequest, BatchRequest, QuotaRequest, CheckRequest,
                  ImportRequest, ExportRequest, UpdateRequest, StatusRequest, ReloadRequest,
-                 BackupRequest>;
+                 BackupRequest, TokenAddRequest, TokenListRequest, TokenRevokeRequest>;
 
 // The result of parsing one line. `tag` is set whenever the line was a JSON object with
 // a "tag", even if the rest of it was refused, so that the error answer echoes it too.
@@ -201,6 +220,11 @@ struct Parsed {
   Error error;                         // meaningful when !request
   std::optional<Json> tag;
 };
+
+// Parses a JSON document with the bounds of a request line (kMaxDepth, kMaxValues, no
+// key twice in one object); nullopt with a bad_request Error otherwise. For other
+// doors that take JSON (the HTTP API).
+std::optional<Json> parse_bounded_json(std::string_view text, Error& error);
 
 // Parses one request line (without its newline; a trailing '\r' is ignored).
 Parsed parse_request(std::string_view line);

@@ -28,6 +28,7 @@
 #include "server/net/workers.h"
 #include "server/rdnsd/daemon.h"
 #include "server/rdnsd/systemd.h"
+#include "server/rdnsd/http_door.h"
 #include "server/update/door.h"
 #include "server/xfr/notifier.h"
 #include "server/xfr/service.h"
@@ -494,6 +495,9 @@ void log_ready(const conf::Config& config, const server::Workers& workers) {
   for (const auto& l : config.server.listen) where += " " + l.text;
   log(Level::Notice,
       "ready: answering on" + where + " (udp+tcp), admin socket " + config.admin.socket);
+  for (const auto& l : config.http.listen)
+    log(Level::Notice,
+        "http: listening on " + l.text + (config.http.tls_cert.empty() ? " (http)" : " (https)"));
 }
 
 }  // namespace
@@ -531,7 +535,8 @@ int main(int argc, char** argv) {
   query_options.answer.catalog = replication.catalog;
   auto control = std::make_shared<Control>(args.path, config, *store, replication);
   admin::HandlerOptions ho = handler_options(config);
-  ho.replication = std::make_shared<NotifierView>(*replication.notifier);
+  auto replication_view = std::make_shared<NotifierView>(*replication.notifier);
+  ho.replication = replication_view;
   ho.catalog_zone = replication.catalog_apex;
   ho.daemon = control;
   admin::Handler handler(*store, std::move(ho));
@@ -544,13 +549,19 @@ int main(int argc, char** argv) {
   query_options.updates = updates;
   server::Workers workers(*store, query_options);
   control->attach(handler, *updates, query_options.workers);
+  server::HttpDoor http;
   try {
+    http = server::make_http(config, *store, admin.scheduler(), replication_view,
+                             [](const std::string& text) { log(Level::Notice, text); });
     replication.notifier->start(served_serials(*store, replication.catalog_apex));
     workers.start();
     admin.start();
     writer_ready = true;
+    if (http.server) http.server->start();
   } catch (const std::exception& e) {
     log(Level::Error, e.what());
+    if (http.server) http.server->stop();
+    admin.stop();
     workers.stop();
     replication.notifier->stop();
     return 1;
@@ -561,7 +572,9 @@ int main(int argc, char** argv) {
   wait_for_stop(signals, *control, rrl_log);
   rrl_log.tick(true);
   writer_ready = false;
+  if (http.server) http.server->quiesce();  // its writes still get answers from the writer
   admin.stop();
+  if (http.server) http.server->stop();
   replication.notifier->stop();
   workers.stop();
   log(Level::Notice, "stopped");

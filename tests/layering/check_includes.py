@@ -30,11 +30,13 @@ ALLOWED = {
                    "zonestore/names", "conf"],
     "server/rdnsd": ["logging", "server/net", "server/rrl", "server/xfr", "server/update", "server/tsig", "server/dns",
                      "zonestore",
-                     "zonestore/names", "conf", "admin/socket", "admin/ops", "admin/protocol"],
+                     "zonestore/names", "conf", "admin/socket", "admin/ops", "admin/protocol",
+                     "admin/http"],
     "admin/protocol": ["zonestore/names"],
     "admin/cli": ["admin/protocol", "zonestore/names"],
     "admin/ops": ["logging", "admin/protocol", "zonestore", "zonestore/names", "conf"],
     "admin/socket": ["logging", "admin/ops", "admin/protocol", "zonestore", "zonestore/names", "conf"],
+    "admin/http": ["logging", "admin/ops", "admin/protocol", "zonestore", "zonestore/names", "conf"],
     "admin/rdnsctl": ["admin/cli", "admin/protocol", "zonestore/names"],
 }
 # Libraries whose <system> includes are checked too: standard headers (no folder in the

@@ -354,3 +354,22 @@ TEST_CASE("the progress bar draws on one line and clears it") {
   bar.update(3 << 20, 7);
   CHECK(unknown.str() == "\r\033[Kreading <stdin> 3.0 MiB  7 records");
 }
+
+TEST_CASE("token add, list and revoke build their requests") {
+  Invocation a =
+      parse({"token", "add", "t1", "--scope", "write", "--prefix", "192.0.2.0/26", "--prefix",
+             "2001:db8:1234:5600::/56", "--quota", "5", "--expires", "2030-01-01"});
+  CHECK(a.command == "token-add");
+  CHECK(a.request == Json{{"op", "token-add"},
+                          {"name", "t1"},
+                          {"scopes", {"write"}},
+                          {"prefixes", {"192.0.2.0/26", "2001:db8:1234:5600::/56"}},
+                          {"quota", 5},
+                          {"expires", "2030-01-01"}});
+  CHECK(parse({"token", "list"}).request == Json{{"op", "token-list"}});
+  CHECK(parse({"token", "revoke", "t1"}).request == Json{{"op", "token-revoke"}, {"name", "t1"}});
+  CHECK(usage_error({"token"}).find("token needs add, list or revoke") != std::string::npos);
+  CHECK(usage_error({"token", "fly"}).find("unknown command 'token fly'") != std::string::npos);
+  CHECK(usage_error({"token", "set", "1.2.3.4", "x"}).find("unknown command") != std::string::npos);
+  CHECK(usage_error({"token", "revoke"}).find("missing arguments") != std::string::npos);
+}
