@@ -61,7 +61,8 @@ struct World {
     policy.defaults.push_back({names::parse_prefix("127.0.0.0/8"), ""});
     policy.defaults.push_back({std::nullopt, "xfr-key."});
     service = std::make_unique<xfr::Service>(
-        *store, std::move(policy), xfr::TransferLimits{}, [](const std::string&) {}, keys);
+        *store, std::move(policy), xfr::TransferLimits{},
+        [](logging::Level, const std::string&, const logging::Fields&) {}, keys);
   }
 };
 
