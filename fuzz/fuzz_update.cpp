@@ -33,7 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const update::Update& u : p.plan.updates) {
       check(ends_with(u.owner, p.plan.zone));
       check(names::reverse_name(u.address) == u.owner);
-      if (u.kind == update::Update::Kind::Add) check(names::is_hostname(u.target));
+      if (u.kind == update::Update::Kind::Add && u.type == update::kTypePtr)
+        check(names::is_hostname(u.target));
+      if (u.kind == update::Update::Kind::Add && u.type != update::kTypePtr)
+        check(u.rdata.size() >= 3 && u.rdata.size() <= 1024);  // DHCID (RFC 4701)
     }
     for (const update::Prerequisite& q : p.plan.prerequisites)
       check(ends_with(q.owner.text, p.plan.zone));
