@@ -35,7 +35,6 @@ TcpLoop::~TcpLoop() {
 
 void TcpLoop::start() {
   if (uv_loop_init(&loop_) != 0) throw std::runtime_error("uv_loop_init failed");
-  loop_ready_ = true;
   stop_async_.data = this;
   uv_async_init(&loop_, &stop_async_,
                 [](uv_async_t* a) { static_cast<TcpLoop*>(a->data)->shutdown(); });
@@ -76,16 +75,9 @@ void TcpLoop::run() {
   uv_loop_close(&loop_);
 }
 
-void TcpLoop::close_update_link() {
-  std::lock_guard lock(update_link_->mutex);
-  update_link_->closed = true;
-  update_link_->async = nullptr;
-  update_link_->tcp.clear();
-}
-
 void TcpLoop::stop() {
   if (!thread_.joinable()) return;
-  close_update_link();  // no UPDATE answer uses the loop from here on
+  update_link_->close();  // no UPDATE answer uses the loop from here on
   uv_async_send(&stop_async_);
   thread_.join();
 }
@@ -123,7 +115,7 @@ void TcpLoop::shutdown() {
     close(h.fd);
     release_slots(h.counted, h.client);
   }
-  close_update_link();
+  update_link_->close();
   uv_close(reinterpret_cast<uv_handle_t*>(&update_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&handoff_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&stop_async_), nullptr);

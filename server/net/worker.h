@@ -44,6 +44,13 @@ struct UpdateLink {
   bool closed = false;
   uv_async_t* async = nullptr;  // wakes the worker's loop
   std::vector<TcpAnswer> tcp;
+  // From here on answers are dropped (the loop or the worker is stopping).
+  void close() {
+    std::lock_guard lock(mutex);
+    closed = true;
+    async = nullptr;
+    tcp.clear();
+  }
 };
 
 struct TcpLoop;
@@ -112,7 +119,6 @@ class TcpLoop {
   void open_conn(TcpConn& conn, std::string client);
   void release_slots(bool counted, const std::string& client);
   size_t answer_tcp(const uint8_t* query, size_t len, TcpConn& conn);
-  void close_update_link();
 
   Worker& worker_;
   const ServerOptions& options_;
@@ -124,7 +130,6 @@ class TcpLoop {
   dns::Answerer answerer_;
   uv_loop_t loop_;
   uv_async_t stop_async_;
-  bool loop_ready_ = false;
   std::thread thread_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   std::unordered_set<TcpConn*> conns_;
@@ -173,8 +178,6 @@ class Worker {
   TcpClients& tcp_clients() { return tcp_clients_; }
 
  private:
-  void close_update_link();
-
   const ServerOptions& options_;
   std::atomic<uint32_t>& tcp_connections_;
   TcpClients& tcp_clients_;

@@ -131,17 +131,10 @@ void Worker::start() {
   udp_thread_ = std::thread([this] { run_udp(); });
 }
 
-void Worker::close_update_link() {
-  std::lock_guard lock(update_link_->mutex);
-  update_link_->closed = true;
-  update_link_->async = nullptr;
-  update_link_->tcp.clear();
-}
-
 // The listeners' loop stops before the transfer loop, so nothing is handed over to a
 // stopped loop.
 void Worker::stop() {
-  close_update_link();  // no UPDATE answer uses the sockets or the loops from here on
+  update_link_->close();  // no UPDATE answer uses the sockets or the loops from here on
   if (udp_thread_.joinable()) {
     udp_stopping_.store(true, std::memory_order_relaxed);
     const uint64_t one = 1;
