@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -258,9 +259,9 @@ struct FakeTcpSide {
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(listen(fd, 8) == 0);
+    bound = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && listen(fd, 8) == 0;
   }
+  bool bound = false;  // the port may be taken for TCP while free for UDP: try another
   ~FakeTcpSide() { close(fd); }
   // Serves connections for `wait`, answering through `udp` (which builds the answer).
   void serve(FakeSecondary& udp, uint32_t serial, std::chrono::milliseconds wait) {
@@ -294,8 +295,15 @@ struct FakeTcpSide {
 TEST_CASE("an SOA poll refused or truncated over UDP is asked over TCP") {
   for (const uint8_t flags3 : {uint8_t(0x05), uint8_t(0x00)}) {  // REFUSED; NOERROR with TC
     CAPTURE(int(flags3));
-    FakeSecondary sec;
-    FakeTcpSide tcp(sec.port);
+    std::unique_ptr<FakeSecondary> udp;
+    std::unique_ptr<FakeTcpSide> tcp_side;
+    for (int attempt = 0; attempt < 20 && !(tcp_side && tcp_side->bound); ++attempt) {
+      udp = std::make_unique<FakeSecondary>();
+      tcp_side = std::make_unique<FakeTcpSide>(udp->port);
+    }
+    REQUIRE(tcp_side->bound);
+    FakeSecondary& sec = *udp;
+    FakeTcpSide& tcp = *tcp_side;
     xfr::Notifier n(policy_for(sec), nullptr,
                     [](logging::Level, const std::string&, const logging::Fields&) {});
     n.start({{kZone, 7}});
