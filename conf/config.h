@@ -114,6 +114,10 @@ struct SynthConf {
   std::string tmpl;          // `template`: "ip-{dashed}.dyn.example.net."
   uint32_t ttl = 300;        // `ttl`: 0..kMaxTtl
   bool in_transfer = false;  // `in-transfer`: IPv4 zones of /16 or longer only
+  // `forward`: the zone of the synthesized names (absolute, lower case), served too: their
+  // A/AAAA records (server/dns/forward.h). Empty: none. The template ends in it and names
+  // the whole address.
+  std::string forward;
 
   bool operator==(const SynthConf&) const = default;
 };

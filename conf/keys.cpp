@@ -57,7 +57,7 @@ const std::vector<Shape>& shapes() {
         {"window"},
         {"table-size"},
         {"whitelist"}}},
-      {S::Synthesize, {{"template"}, {"ttl"}, {"in-transfer"}}},
+      {S::Synthesize, {{"template"}, {"ttl"}, {"in-transfer"}, {"forward"}}},
       {S::Store, {{"path"}, {"map-size"}, {"map-size-max"}}},
       {S::Admin,
        {{"socket"},

@@ -1,4 +1,5 @@
 // The zone-defaults and zones sections.
+#include <cctype>
 #include <map>
 #include <string>
 #include <vector>
@@ -158,6 +159,34 @@ void zone_records(const Reader& r, const YAML::Node& node, const std::string& pa
                      " records, more than the zone's max-records " + std::to_string(z.max_records));
 }
 
+// `synthesize.forward`: a domain name outside the reverse trees that the template ends in,
+// below it by at least one label.
+std::string forward_value(const Reader& r, const YAML::Node& node, const std::string& path,
+                          const std::string& tmpl) {
+  std::string text = r.string(node, path);
+  std::string why;
+  auto wire = names::text_to_wire(text, &why);
+  if (!wire || *wire == std::string(1, '\0'))
+    r.fail(node, path + " '" + text + "' is no domain name" + (why.empty() ? "" : ": " + why));
+  text = names::wire_to_text(*wire);
+  for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
+  auto ends_in = [&](const std::string& suffix) {
+    return text.size() >= suffix.size() &&
+           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+           (text.size() == suffix.size() || text[text.size() - suffix.size() - 1] == '.');
+  };
+  if (ends_in("in-addr.arpa.") || ends_in("ip6.arpa.") || text == "arpa.")
+    r.fail(node, path + " '" + text + "' is a reverse name; the forward zone holds host names");
+  std::string lower_tmpl = tmpl;
+  for (char& c : lower_tmpl) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (lower_tmpl.size() <= text.size() + 1 ||
+      lower_tmpl.compare(lower_tmpl.size() - text.size(), text.size(), text) != 0 ||
+      lower_tmpl[lower_tmpl.size() - text.size() - 1] != '.')
+    r.fail(node, path + " '" + text + "': the template '" + tmpl +
+                     "' must be a name below it (end in ." + text + ")");
+  return text;
+}
+
 // `synthesize:` a map, or false (off). The template's placeholders are checked here for
 // both families; zone_synthesize checks it against the zone's.
 std::optional<SynthConf> synth_value(const Reader& r, const YAML::Node& node,
@@ -182,6 +211,7 @@ std::optional<SynthConf> synth_value(const Reader& r, const YAML::Node& node,
     if (!b) r.fail(*v, path + ".in-transfer must be true or false");
     s.in_transfer = *b;
   }
+  if (auto v = child(node, "forward")) s.forward = forward_value(r, *v, path + ".forward", s.tmpl);
   return s;
 }
 
@@ -203,6 +233,12 @@ void zone_synthesize(const Reader& r, const YAML::Node& node, const std::string&
     r.fail(line, "zone " + z.prefix_text + ": " + where +
                      ".in-transfer needs an IPv4 zone of /16 or longer (an IPv6 zone would "
                      "hold 2^72 names and more; its secondaries must synthesize themselves)");
+  if (!z.synthesize->forward.empty() &&
+      !names::synth_names_whole_address(z.synthesize->tmpl, z.prefix.addr.family))
+    r.fail(line, "zone " + z.prefix_text + ": " + where +
+                     ".forward needs a template that names the whole address ({dashed}, {hex}" +
+                     (z.prefix.addr.family == 4 ? ", or all of {1}..{4})" : ")") +
+                     ", so that each forward name stands for one address");
 }
 
 ZoneConf zone_value(const Reader& r, const YAML::Node& node, const std::string& path,

@@ -26,16 +26,14 @@ constexpr std::string_view kHostnameBind{"\4bind\10hostname"};
 constexpr std::string_view kVersionBind{"\4bind\7version"};
 constexpr std::string_view kVersionServer{"\6server\7version"};
 
-// Whether the first `prefix_len` bytes of a well-formed key end on a label boundary, so
-// that the zone's apex is a whole-label suffix of QNAME.
+}  // namespace
+
 bool on_label_boundary(std::string_view key, size_t prefix_len) noexcept {
   if (prefix_len > key.size()) return false;
   size_t p = 0;
   while (p < prefix_len) p += 1 + static_cast<uint8_t>(key[p]);
   return p == prefix_len;
 }
-
-}  // namespace
 
 Answerer::Answerer(const AnswerConfig& config, RecordSource& source) noexcept
     : config_(config), source_(source) {}
@@ -238,6 +236,12 @@ void Answerer::answer_internet(Transport transport) noexcept {
     if (found == FindZone::None && in_catalog(key)) {
       answer_catalog(transport);
       return;
+    }
+    if (found == FindZone::None && !config_.forward.empty()) [[unlikely]] {
+      if (const ForwardZone* f = forward_zone(key)) {
+        answer_forward(*f, transport);
+        return;
+      }
     }
     response_.set_rcode(rcode::kRefused);
     return;

@@ -10,6 +10,7 @@
 
 #include "server/dns/catalog.h"
 #include "server/dns/cookie.h"
+#include "server/dns/forward.h"
 #include "server/dns/message_writer.h"
 #include "server/dns/query.h"
 #include "server/dns/source.h"
@@ -53,7 +54,14 @@ struct AnswerConfig {
   // The catalog zone (RFC 9432) answered for names at and below its apex, which is
   // outside the reverse trees; disabled: those names are REFUSED like any other.
   CatalogZone catalog;
+  // Forward zones of synthesized names (forward.h), answered for names at and below
+  // their apexes, outside the reverse trees.
+  std::vector<ForwardZone> forward;
 };
+
+// Whether the first `prefix_len` bytes of a well-formed key end on a label boundary, so
+// that a zone's apex of that key length is a whole-label suffix of QNAME.
+bool on_label_boundary(std::string_view key, size_t prefix_len) noexcept;
 
 // Per-worker answer engine: owns its scratch (parsed query, compression table); one per
 // thread. The config and the source must outlive it.
@@ -117,6 +125,9 @@ class Answerer {
   bool in_catalog(std::string_view key) const noexcept;
   void answer_catalog(Transport transport) noexcept;
   bool stage_catalog(std::string_view below) noexcept;
+  const ForwardZone* forward_zone(std::string_view key) const noexcept;
+  void answer_forward(const ForwardZone& f, Transport transport) noexcept;
+  bool stage_forward(const ForwardZone& f, std::string_view key) noexcept;
   bool stage_answer(bool at_apex, bool has_ptr) noexcept;
   bool put_dhcid() noexcept;
   void stage_negative() noexcept;

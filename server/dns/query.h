@@ -21,7 +21,8 @@ constexpr uint8_t kCd = 0x10;
 }  // namespace flag
 
 namespace rrtype {
-constexpr uint16_t kNs = 2, kSoa = 6, kPtr = 12, kTxt = 16, kOpt = 41, kTsig = 250;
+constexpr uint16_t kA = 1, kNs = 2, kSoa = 6, kPtr = 12, kTxt = 16, kAaaa = 28, kOpt = 41,
+                   kTsig = 250;
 constexpr uint16_t kIxfr = 251, kAxfr = 252, kMailb = 253, kMaila = 254, kAny = 255;
 constexpr uint16_t kDhcid = 49;  // RFC 4701
 }  // namespace rrtype

@@ -25,6 +25,13 @@ struct PtrView {
   std::string_view target;  // wire
 };
 
+// The address a forward name stands for (synthesize.forward), and the TTL of its record.
+struct ForwardAddress {
+  uint8_t family = 0;  // 4 or 6
+  uint8_t bytes[16] = {};
+  uint32_t ttl = 0;
+};
+
 enum class FindZone { Found, NotServed, None };
 enum class FindNode { Exists, EmptyNonTerminal, NxDomain };
 
@@ -50,6 +57,19 @@ class RecordSource {
     (void)qkey;
     (void)ttl;
     (void)rdata;
+    return false;
+  }
+
+  // ---- the forward names of synthesized PTRs (server/dns/forward.h) ----
+  // Whether `qname` (wire) is the name template `tmpl` makes of an address whose PTR in a
+  // served zone of this snapshot is `qname` (its synthesized name, or a record naming
+  // it): then `out` is that address, with the PTR's TTL. Asked only for names in a
+  // forward zone.
+  virtual bool forward_address(std::string_view tmpl, std::string_view qname,
+                               ForwardAddress& out) noexcept {
+    (void)tmpl;
+    (void)qname;
+    (void)out;
     return false;
   }
 

@@ -34,6 +34,10 @@ class LmdbSource final : public dns::RecordSource {
   // The catalog (server/dns/catalog.h): its serial from `info`, its members the served
   // zones of `zones`, found by id with a walk over that table (catalog queries are
   // rare: consumers transfer the catalog).
+  // A forward name: read backwards by the template (names::synth_address), then the
+  // address's reverse name looked up as a query would be.
+  bool forward_address(std::string_view tmpl, std::string_view qname,
+                       dns::ForwardAddress& out) noexcept override;
   bool catalog_serial(uint32_t& serial) noexcept override;
   bool catalog_member(std::string_view id, std::string_view& apex) noexcept override;
 

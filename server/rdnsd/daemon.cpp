@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace rdnsd::server {
 
@@ -188,6 +189,62 @@ dns::CatalogZone catalog_zone(const conf::Config& config) {
   c.expire = d.soa.expire;
   c.minimum = d.soa.minimum;
   return c;
+}
+
+std::vector<dns::ForwardZone> forward_zones(const conf::Config& config) {
+  std::vector<dns::ForwardZone> out;
+  auto wire = [](const std::string& text) {
+    auto w = text.empty() ? std::nullopt : names::text_to_wire(text);
+    return w ? *w : std::string(1, '\0');
+  };
+  auto add = [&](const conf::SynthConf& s, const std::vector<std::string>& ns,
+                 const conf::SoaConf& soa, std::optional<uint32_t> ns_ttl) {
+    const std::string apex_wire = wire(s.forward);
+    auto f = std::find_if(out.begin(), out.end(),
+                          [&](const dns::ForwardZone& z) { return z.apex_wire == apex_wire; });
+    if (f == out.end()) {
+      dns::ForwardZone z;
+      z.apex_wire = apex_wire;
+      z.apex_key = names::wire_to_key(apex_wire);
+      z.mname = wire(!soa.mname.empty() ? soa.mname : ns.empty() ? "" : ns.front());
+      z.rname = wire(soa.rname);
+      z.soa_ttl = soa.ttl;
+      z.ns_ttl = ns_ttl.value_or(soa.ttl);
+      z.refresh = soa.refresh;
+      z.retry = soa.retry;
+      z.expire = soa.expire;
+      z.minimum = soa.minimum;
+      for (const auto& n : ns) {
+        if (z.ns_count == UINT8_MAX) break;
+        const std::string w = wire(n);
+        z.ns_block += char(w.size());
+        z.ns_block += w;
+        ++z.ns_count;
+      }
+      out.push_back(std::move(z));
+      f = out.end() - 1;
+    }
+    std::string tmpl = s.tmpl;
+    for (char& c : tmpl) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (std::find(f->templates.begin(), f->templates.end(), tmpl) == f->templates.end())
+      f->templates.push_back(tmpl);
+    // The labels between the apex and the template's first label with a placeholder are
+    // empty non-terminals.
+    std::string tail = tmpl.substr(0, tmpl.size() - s.forward.size());
+    const size_t brace = tail.rfind('}');
+    size_t at = brace == std::string::npos ? 0 : tail.find('.', brace);
+    while (at != std::string::npos && at + 1 < tail.size()) {
+      const std::string key = names::wire_to_key(wire(tail.substr(at + 1) + s.forward));
+      if (std::find(f->empty_keys.begin(), f->empty_keys.end(), key) == f->empty_keys.end())
+        f->empty_keys.push_back(key);
+      at = tail.find('.', at + 1);
+    }
+  };
+  for (const auto& z : config.zones)
+    if (z.synthesize && !z.synthesize->forward.empty()) add(*z.synthesize, z.ns, z.soa, z.ns_ttl);
+  const conf::ZoneDefaults& d = config.zone_defaults;
+  if (d.synthesize && !d.synthesize->forward.empty()) add(*d.synthesize, d.ns, d.soa, d.ns_ttl);
+  return out;
 }
 
 std::string raise_file_limit(const conf::Config& config, unsigned workers) {

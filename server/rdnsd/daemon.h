@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "server/dns/forward.h"
 #include "server/tsig/tsig.h"
 #include "server/update/door.h"
 #include "server/xfr/notifier.h"
@@ -40,6 +41,10 @@ xfr::ReplicationPolicy replication_policy(const conf::Config& config);
 // mname left empty there is zone-defaults' first NS name, and a name still missing is
 // "invalid." (RFC 9432 section 4.1: nobody resolves through a catalog).
 dns::CatalogZone catalog_zone(const conf::Config& config);
+// The forward zones of synthesized names (synthesize.forward, server/dns/forward.h): one
+// per name, its SOA and NS from the first zone of the file that names it (or
+// zone-defaults'), its templates those of every zone (and zone-defaults) that names it.
+std::vector<dns::ForwardZone> forward_zones(const conf::Config& config);
 
 // Raises the open-file limit (RLIMIT_NOFILE) to its hard limit, as far as the
 // connection limits need (tcp-max-connections, admin.max-connections, the sockets of

@@ -27,8 +27,8 @@
 #include "logging/log.h"
 #include "server/net/workers.h"
 #include "server/rdnsd/daemon.h"
-#include "server/rdnsd/systemd.h"
 #include "server/rdnsd/http_door.h"
+#include "server/rdnsd/systemd.h"
 #include "server/update/door.h"
 #include "server/xfr/notifier.h"
 #include "server/xfr/service.h"
@@ -419,6 +419,8 @@ class Control final : public admin::DaemonView {
       stays("tsig-keys");  // the query workers read them without a lock
     if (server::catalog_zone(config) != replication_.catalog)
       stays("catalog (or the zone-defaults its SOA comes from)");
+    if (server::forward_zones(config) != server::forward_zones(started_))
+      stays("synthesize.forward (or the SOA and NS of its zone)");
   }
 
   const std::string path_;
@@ -454,9 +456,10 @@ class RrlLog {
     const rrl::Stats now = workers_.rrl_stats();
     const std::time_t t = std::time(nullptr);
     if (now == logged_ || (!final && t - last_ < kEvery)) return;
-    log(Level::Notice, "rrl: limited=" + std::to_string(now.limited) + " slipped=" + std::to_string(now.slipped) +
-        " dropped=" + std::to_string(now.dropped) + " since start (+" +
-        std::to_string(now.limited - logged_.limited) + " limited since the last report)");
+    log(Level::Notice,
+        "rrl: limited=" + std::to_string(now.limited) + " slipped=" + std::to_string(now.slipped) +
+            " dropped=" + std::to_string(now.dropped) + " since start (+" +
+            std::to_string(now.limited - logged_.limited) + " limited since the last report)");
     logged_ = now;
     last_ = t;
   }
@@ -533,6 +536,7 @@ int main(int argc, char** argv) {
   query_options.transfers = replication.transfers;
   query_options.answer.keys = replication.keys;
   query_options.answer.catalog = replication.catalog;
+  query_options.answer.forward = server::forward_zones(config);
   auto control = std::make_shared<Control>(args.path, config, *store, replication);
   admin::HandlerOptions ho = handler_options(config);
   auto replication_view = std::make_shared<NotifierView>(*replication.notifier);

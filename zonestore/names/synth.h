@@ -38,4 +38,17 @@ std::string synth_text(std::string_view tmpl, const IpAddress& addr);
 // Returns "" when good, else the reason.
 std::string check_synth_template(std::string_view tmpl, uint8_t family);
 
+// ---- the forward names (synthesize.forward), zonestore/names/synth_parse.cpp ----
+
+// Whether `tmpl` names every bit of an address of `family`: it has {dashed} or {hex},
+// or (IPv4) each of {1}..{4}. Only such a template can be read backwards.
+bool synth_names_whole_address(std::string_view tmpl, uint8_t family) noexcept;
+
+// The inverse of synth_wire: the address of `family` whose name `tmpl` makes is the wire
+// name `wire` (compared without case), if there is one; then `out` is set. Only the
+// canonical form counts (synth_wire of the address must give `wire` back), so
+// "ip-192-0-2-07" or an uncompressed IPv6 form names nothing. Does not allocate.
+bool synth_address(std::string_view tmpl, uint8_t family, std::string_view wire,
+                   IpAddress& out) noexcept;
+
 }  // namespace rdnsd::names

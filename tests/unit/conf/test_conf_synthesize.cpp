@@ -55,8 +55,8 @@ TEST_CASE("synthesize: bad templates and settings are refused with their line") 
   check_error(kHead + kDefaults + z + "      template: \"ip_{dashed}.example.\"\n", 13,
               "valid host name");
   check_error(kHead + kDefaults + z + "      ttl: 60\n", 13, "has no template");
-  check_error(kHead + kDefaults + z + "      { template: \"a{1}.example.\", forward: x. }\n", 13,
-              "unknown key 'forward'");
+  check_error(kHead + kDefaults + z + "      { template: \"a{1}.example.\", bogus: x. }\n", 13,
+              "unknown key 'bogus'");
   check_error(kHead + kDefaults + z + "      { template: \"a{1}.example.\", ttl: -5 }\n", 13,
               "zones[0].synthesize.ttl must be");
   check_error(kHead + kDefaults + "zones:\n  - prefix: 192.0.2.0/24\n    synthesize: true\n", 12,
@@ -75,4 +75,28 @@ TEST_CASE("synthesize: bad templates and settings are refused with their line") 
   check_error(kHead + kDefaults + "zones:\n  - prefix: 10.0.0.0/8\n" +
                   "    synthesize: { template: \"h{hex}.example.\", in-transfer: true }\n",
               12, "in-transfer needs an IPv4 zone");
+}
+
+TEST_CASE("synthesize.forward: the zone the template ends in, naming whole addresses") {
+  const Config c = load(kHead + kDefaults +
+                        "zones:\n  - prefix: 192.0.2.0/24\n"
+                        "    synthesize: { template: \"ip-{dashed}.Dyn.Example.NET.\", forward: "
+                        "Dyn.Example.NET. }\n");
+  REQUIRE(c.zones[0].synthesize);
+  CHECK(c.zones[0].synthesize->forward == "dyn.example.net.");
+  const std::string z = "zones:\n  - prefix: 192.0.2.0/24\n    synthesize:\n";
+  check_error(kHead + kDefaults + z +
+                  "      { template: \"ip-{dashed}.dyn.example.net.\", forward: other.net. }\n",
+              13, "must be a name below it (end in .other.net.)");
+  check_error(kHead + kDefaults + z +
+                  "      { template: \"ip-{dashed}.2.0.192.in-addr.arpa.\", forward: "
+                  "2.0.192.in-addr.arpa. }\n",
+              13, "is a reverse name");
+  check_error(kHead + kDefaults + z +
+                  "      { template: \"ip-{dashed}.dyn.example.net.\", forward: \"a..b.\" }\n",
+              13, "is no domain name");
+  // {4} alone does not name the whole address.
+  check_error(kHead + kDefaults + z +
+                  "      { template: \"h{4}.dyn.example.net.\", forward: dyn.example.net. }\n",
+              13, ".forward needs a template that names the whole address");
 }

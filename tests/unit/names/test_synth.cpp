@@ -63,3 +63,38 @@ TEST_CASE("templates that make no host name are refused") {
   // {dashed} of ::ffff... starts with a digit, which RFC 1123 allows.
   CHECK(check_synth_template("{dashed}.example.", 6) == "");
 }
+
+namespace {
+
+// synth_address of `name` under `tmpl`: the address in text, or "" when it names none.
+std::string back(const std::string& tmpl, uint8_t family, const std::string& name) {
+  IpAddress a;
+  if (!synth_address(tmpl, family, *text_to_wire(name), a)) return "";
+  return format_ip(a);
+}
+
+}  // namespace
+
+TEST_CASE("forward names read back to the address that makes them, and only the canonical form") {
+  const std::string t = "ip-{dashed}.dyn.example.net.";
+  for (const char* ip : {"192.0.2.7", "0.0.0.0", "255.255.255.255", "10.0.100.1"})
+    CHECK(back(t, 4, dashed(ip)) == ip);
+  for (const char* ip : {"2001:db8:1234:5600::7", "2001:db8:1234:5600::", "::1", "2001:db8::",
+                         "2001:db8:1234:5600:0:1:0:0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"})
+    CHECK(back(t, 6, dashed(ip)) == format_ip(*parse_ip(ip)));
+  CHECK(back(t, 4, "IP-192-0-2-7.DYN.example.NET.") == "192.0.2.7");
+  CHECK(back(t, 4, "ip-192-0-2-07.dyn.example.net.") == "");
+  CHECK(back(t, 4, "ip-192-0-2-256.dyn.example.net.") == "");
+  CHECK(back(t, 4, "ip-192-0-2.dyn.example.net.") == "");
+  CHECK(back(t, 4, "ip-192-0-2-7.other.example.net.") == "");
+  CHECK(back(t, 6, "ip-2001-db8-1234-5600-0-0-0-7.dyn.example.net.") == "");
+  CHECK(back(t, 4, "ip-2001-db8--7.dyn.example.net.") == "");
+  const std::string h = "h{hex}.v6.example.";
+  const IpAddress a = *parse_ip("2001:db8::42");
+  CHECK(back(h, 6, synth_text(h, a)) == "2001:db8::42");
+  const std::string o = "{4}-{3}-{2}-{1}.pool.example.";
+  CHECK(back(o, 4, "7-2-0-192.pool.example.") == "192.0.2.7");
+  CHECK(synth_names_whole_address(t, 4));
+  CHECK(synth_names_whole_address(o, 4));
+  CHECK_FALSE(synth_names_whole_address("h{4}.pool.example.", 4));
+}
