@@ -1,8 +1,8 @@
 #include "server/net/lmdb_source.h"
 
 #include <strings.h>
-#include <algorithm>
 
+#include <algorithm>
 #include <cstring>
 
 #include "zonestore/codec/bytes.h"
@@ -213,36 +213,8 @@ bool LmdbSource::forward_address(std::string_view tmpl, std::string_view qname,
   for (uint8_t family : {uint8_t{4}, uint8_t{6}}) {
     names::IpAddress addr;
     if (!names::synth_address(tmpl, family, qname, addr)) continue;
-    // The reverse name's key: "arpa", "in-addr" or "ip6", then the octets or nibbles
-    // from the most significant one (names.h).
-    char key[dns::kMaxKey];
-    size_t n = 0;
-    auto label = [&](std::string_view l) {
-      key[n++] = char(l.size());
-      std::memcpy(key + n, l.data(), l.size());
-      n += l.size();
-    };
-    label("arpa");
-    if (family == 4) {
-      label("in-addr");
-      for (size_t i = 0; i < 4; ++i) {
-        char d[3];
-        size_t len = 0;
-        const unsigned v = addr.bytes[i];
-        if (v >= 100) d[len++] = char('0' + v / 100);
-        if (v >= 10) d[len++] = char('0' + v / 10 % 10);
-        d[len++] = char('0' + v % 10);
-        label({d, len});
-      }
-    } else {
-      label("ip6");
-      static constexpr char kHex[] = "0123456789abcdef";
-      for (size_t i = 0; i < 32; ++i) {
-        const char nibble = kHex[(addr.bytes[i / 2] >> (i % 2 ? 0 : 4)) & 15];
-        label({&nibble, 1});
-      }
-    }
-    const std::string_view k(key, n);
+    char key[names::kMaxOwnerKey];
+    const std::string_view k(key, names::owner_key(addr, key));
     dns::ZoneView zone;
     dns::PtrView ptr;
     bool has_ptr = false;

@@ -46,7 +46,8 @@ std::string key_of_text(std::string_view text) {
 }
 
 std::string owner_key(const names::IpAddress& addr) {
-  return key_of_text(names::reverse_name(addr));
+  char key[names::kMaxOwnerKey];
+  return std::string(key, names::owner_key(addr, key));
 }
 
 std::string meta_key(const names::IpAddress& addr) {

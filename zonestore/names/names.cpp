@@ -397,6 +397,36 @@ std::string key_to_wire(std::string_view key) {
   return wire;
 }
 
+size_t owner_key(const IpAddress& addr, char* out) noexcept {
+  size_t n = 0;
+  auto label = [&](std::string_view l) {
+    out[n++] = char(l.size());
+    std::memcpy(out + n, l.data(), l.size());
+    n += l.size();
+  };
+  label("arpa");
+  if (addr.family == 4) {
+    label("in-addr");
+    for (size_t i = 0; i < 4; ++i) {
+      char d[3];
+      size_t len = 0;
+      const unsigned v = addr.bytes[i];
+      if (v >= 100) d[len++] = char('0' + v / 100);
+      if (v >= 10) d[len++] = char('0' + v / 10 % 10);
+      d[len++] = char('0' + v % 10);
+      label({d, len});
+    }
+  } else {
+    label("ip6");
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (size_t i = 0; i < 32; ++i) {
+      const char nibble = kHex[(addr.bytes[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+      label({&nibble, 1});
+    }
+  }
+  return n;
+}
+
 bool key_to_address_key(std::string_view key, AddressKey& out) noexcept {
   static constexpr std::string_view kV4(
       "\x04"

@@ -91,6 +91,11 @@ struct AddressKey {
 // without leading zeros) or a single hex digit, or there are too many labels: such a
 // name can never hold a record nor have one below it. Does not allocate.
 bool key_to_address_key(std::string_view key, AddressKey& out) noexcept;
+// The key of the reverse (owner) name of `addr`, written to `out`, which has room for
+// kMaxOwnerKey bytes; returns its length. The inverse of key_to_address_key for a full
+// owner name. Does not allocate.
+inline constexpr size_t kMaxOwnerKey = 5 + 4 + 32 * 2;  // "arpa", "ip6", 32 nibbles
+size_t owner_key(const IpAddress& addr, char* out) noexcept;
 // True if the stored `ptr` key `stored` starts with the units of `name` (it is the
 // address of a record at or below that name).
 bool address_key_covers(const AddressKey& name, std::string_view stored) noexcept;

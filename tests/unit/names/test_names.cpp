@@ -767,3 +767,16 @@ TEST_CASE("normalize_hostname makes the name absolute and keeps its case") {
     CHECK(text_to_wire(*n));
   }
 }
+
+TEST_CASE("owner_key is the key of the address's reverse name") {
+  for (const char* ip : {"192.0.2.7", "0.0.0.0", "10.100.255.9", "2001:db8::1",
+                         "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}) {
+    const IpAddress a = *parse_ip(ip);
+    char key[kMaxOwnerKey];
+    const std::string_view k(key, owner_key(a, key));
+    CHECK(k == wire_to_key(*text_to_wire(reverse_name(a))));
+    AddressKey back;
+    REQUIRE(key_to_address_key(k, back));
+    CHECK(back.units == back.full);
+  }
+}
